@@ -1,0 +1,29 @@
+//! # netlab-common — the conventions every lesson keeps, written once
+//!
+//! Every lesson crate of netlab (see `../shared/CONVENTIONS.md` in the course
+//! material, and the book's introduction) promises students, the tour and the tests
+//! the same few things. Rather than copy them into each crate, they live here:
+//!
+//! - [`listen::announce`]: the first line a server prints is exactly
+//!   `listening on ADDR`, flushed as soon as the socket is bound.
+//! - [`failure::Failure`]: one clear error line, an extra line that explains the
+//!   operating-system errors students meet (address in use, connection refused,
+//!   privileged ports, timeouts), and the conventional exit codes (2 for bad
+//!   command-line input, 1 for everything else).
+//! - [`color`]: colour only on a terminal and never with `NO_COLOR` set.
+//! - [`narrate::Narrator`]: the transcript the tour prints while a chapter's
+//!   programs talk to each other ("who sent which bytes, what arrived").
+//! - [`bytes::python_repr`]: bytes shown the way Python's `print(b'...')` shows
+//!   them, so a student can compare our output with the tutorial's line by line.
+//! - [`testing`]: helpers the end-to-end tests use to start a built server on port 0,
+//!   read its `listening on` line and never block without a timeout.
+
+pub mod bytes;
+pub mod color;
+pub mod failure;
+pub mod listen;
+pub mod narrate;
+pub mod testing;
+
+pub use failure::Failure;
+pub use narrate::{DemoResult, Narrator};

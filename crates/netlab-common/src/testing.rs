@@ -1,0 +1,251 @@
+//! Helpers for the end-to-end tests: start a built program, learn its address from
+//! its `listening on` line, and never wait without a timeout.
+//!
+//! These follow the test conventions: servers bind `127.0.0.1:0`, the test reads the
+//! first line to learn the port (no fixed ports, no sleeps to wait for readiness),
+//! and every wait has a deadline so that a bug fails a test instead of hanging CI.
+//! They panic on failure, as test helpers do.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::listen::parse_line;
+
+/// How long a test waits for anything (a line, a reply, a process) before failing.
+/// Generous, because CI machines are slow; a passing test never waits this long.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The path of a workspace binary, built and up to date.
+///
+/// Integration tests of the root package only get `CARGO_BIN_EXE_*` for their own
+/// binaries, so the end-to-end tests find the lesson binaries next to the test
+/// executable (`target/debug/`), after asking cargo to build them once per test
+/// process. After `cargo test` at the root that build is a quick no-op.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let test_exe = std::env::current_exe().expect("path of the test executable");
+    // target/<profile>/deps/<test> → target/<profile>
+    let profile_dir = test_exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in target/<profile>/deps");
+    let built = BUILT.get_or_init(|| Mutex::new(HashSet::new()));
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    if built.insert(name.to_string()) {
+        let target_dir = profile_dir.parent().expect("target directory");
+        let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cargo
+            .args(["build", "--quiet", "--bin", name, "--target-dir"])
+            .arg(target_dir);
+        if profile_dir.file_name() == Some(OsStr::new("release")) {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("run cargo build");
+        assert!(status.success(), "cargo build --bin {name} failed");
+    }
+    profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A server process started for a test; killed when dropped.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    /// The address from its `listening on` line.
+    pub addr: SocketAddr,
+    lines: Receiver<String>,
+    stdin: Option<ChildStdin>,
+}
+
+impl ServerProcess {
+    /// Starts `program args...` with a piped stdin and waits (with a timeout) for its
+    /// first line, which must be `listening on ADDR`.
+    pub fn start<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: &[S]) -> ServerProcess {
+        let program = program.as_ref();
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .env("NO_COLOR", "1")
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program:?}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stdin = child.stdin.take();
+        let lines = spawn_line_reader(stdout);
+        let first = lines.recv_timeout(TEST_TIMEOUT).unwrap_or_else(|e| {
+            let _ = child.kill();
+            panic!("{program:?} printed no first line within {TEST_TIMEOUT:?}: {e}")
+        });
+        let addr = parse_line(&first).unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("first line of {program:?} is {first:?}, expected `listening on ADDR`")
+        });
+        ServerProcess {
+            child,
+            addr,
+            lines,
+            stdin,
+        }
+    }
+
+    /// The next line the server prints on stdout, or `None` after the timeout or at
+    /// the end of its output.
+    pub fn next_line(&self, timeout: Duration) -> Option<String> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => Some(line),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Waits for a line that contains `needle` and returns it; panics after the
+    /// test timeout.
+    pub fn expect_line(&self, needle: &str) -> String {
+        let mut seen = Vec::new();
+        loop {
+            match self.lines.recv_timeout(TEST_TIMEOUT) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(e) => panic!("no line containing {needle:?} ({e}); saw {seen:#?}"),
+            }
+        }
+    }
+
+    /// Writes `text` to the server's stdin (for servers that read a keyboard).
+    pub fn type_text(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(text.as_bytes()).expect("write to server stdin");
+        stdin.flush().expect("flush server stdin");
+    }
+
+    /// Closes the server's stdin (end of keyboard input).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the server to exit by itself and returns its exit code.
+    pub fn wait_exit(mut self) -> Option<i32> {
+        self.stdin = None;
+        let pid = self.child.id();
+        let (done_tx, done_rx) = mpsc::channel();
+        let mut child = std::mem::replace(&mut self.child, dummy_child());
+        std::thread::spawn(move || {
+            let _ = done_tx.send(child.wait());
+        });
+        match done_rx.recv_timeout(TEST_TIMEOUT) {
+            Ok(Ok(status)) => status.code(),
+            _ => {
+                kill_pid(pid);
+                panic!("server did not exit within {TEST_TIMEOUT:?}")
+            }
+        }
+    }
+
+    /// The process id, e.g. to send it a signal.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A stand-in left behind by [`ServerProcess::wait_exit`]: an already finished
+/// `true` process, so that `Drop` has something harmless to kill.
+fn dummy_child() -> Child {
+    Command::new("true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn true")
+}
+
+fn spawn_line_reader(stdout: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn kill_pid(pid: u32) {
+    let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+}
+
+/// Runs `program args...` to completion with `stdin` as its input and returns its
+/// output; kills it and panics if it runs longer than [`TEST_TIMEOUT`].
+pub fn run<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: &[S], stdin: &[u8]) -> Output {
+    run_with_timeout(program, args, stdin, TEST_TIMEOUT)
+}
+
+/// [`run`] with an explicit deadline.
+pub fn run_with_timeout<S: AsRef<OsStr>>(
+    program: impl AsRef<OsStr>,
+    args: &[S],
+    stdin: &[u8],
+    timeout: Duration,
+) -> Output {
+    let program = program.as_ref();
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program:?}: {e}"));
+    let pid = child.id();
+    let mut child_stdin = child.stdin.take().expect("piped stdin");
+    let input = stdin.to_vec();
+    // Feed stdin from a thread: a program that does not read its input must not
+    // block the test on a full pipe.
+    std::thread::spawn(move || {
+        let _ = child_stdin.write_all(&input);
+    });
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait_with_output());
+    });
+    match done_rx.recv_timeout(timeout) {
+        Ok(Ok(output)) => output,
+        Ok(Err(e)) => panic!("waiting for {program:?} failed: {e}"),
+        Err(_) => {
+            kill_pid(pid);
+            let partial = done_rx.recv_timeout(Duration::from_secs(5));
+            panic!("{program:?} did not finish within {timeout:?}; output so far: {partial:?}")
+        }
+    }
+}
+
+/// Stdout of a finished program as text.
+pub fn stdout_text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Stderr of a finished program as text.
+pub fn stderr_text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Whether `program` can be found on the PATH (for tests against optional peers
+/// such as chronyd or chromium, which .ci/run installs).
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+    })
+}
