@@ -1,0 +1,1 @@
+//! The `auth server` and `auth client` programs.
