@@ -1,4 +1,19 @@
-//! chat (skeleton; the chapter issue fills it in).
+//! # chat — chapter 8, 八.socketserver模块: concurrent servers
+//!
+//! The tutorial ends with Python's `socketserver`: a server that serves many
+//! clients at once by giving each one a thread. This crate teaches that idea and
+//! where it leads:
+//!
+//! - [`socketserver`] and [`echo`]: `ThreadingTCPServer` and the tutorial's
+//!   upper-casing echo handler in Rust (`chat threaded-echo`), and the same echo
+//!   on tokio (`chat async-echo`).
+//!
+//! Terminal 1: `cargo run -p chat -- threaded-echo`
+//! Terminal 2: `python3 tests/python/socketserver_client.py 127.0.0.1:9999`
+
+pub mod echo;
+pub mod listener;
+pub mod socketserver;
 
 use netlab_common::{DemoResult, Narrator};
 

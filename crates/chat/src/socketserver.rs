@@ -1,0 +1,248 @@
+//! Python's `socketserver.ThreadingTCPServer`, in Rust: one thread per connection.
+//!
+//! The tutorial's chapter 8 writes a concurrent server in three lines of Python:
+//!
+//! ```python
+//! class MyServer(socketserver.BaseRequestHandler):
+//!     def handle(self):            # runs in its own thread, once per connection
+//!         ...                      # self.request is the socket, self.client_address the peer
+//! server = socketserver.ThreadingTCPServer(('127.0.0.1', 9999), MyServer)
+//! server.serve_forever()
+//! ```
+//!
+//! The same split exists here: [`RequestHandler`] is `BaseRequestHandler` (you write
+//! `handle`), [`ThreadingTcpServer`] is the part Python gives you for free (bind,
+//! listen, the accept loop, a thread per client). Two things differ on purpose:
+//! the listen backlog is large (see [`crate::listener`]) and the number of handler
+//! threads is bounded ([`MAX_THREADS`]), because a server that starts a thread for
+//! every connection without limit can be made to run out of memory by anyone who
+//! opens connections.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+// ANCHOR: limits
+/// At most this many connections are handled at once. When all threads are busy
+/// the accept loop waits for one to finish; new clients wait in the kernel's
+/// listen backlog meanwhile instead of being refused.
+pub const MAX_THREADS: usize = 2048;
+
+/// Stack size of a handler thread. The default (2 MiB of address space) is far
+/// more than an echo loop needs; a small stack lets thousands of threads coexist.
+pub const THREAD_STACK_SIZE: usize = 64 * 1024;
+
+/// A client that sends nothing for this long is disconnected, so that a client
+/// that vanished (cable pulled, laptop closed) does not hold a thread forever.
+/// Python's socketserver has no such limit.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+// ANCHOR_END: limits
+
+// ANCHOR: handler
+/// What a connection handler does: Python's `BaseRequestHandler.handle`.
+///
+/// `request` is the connected socket (`self.request`), `client_address` the peer
+/// (`self.client_address`). The server closes the socket when `handle` returns.
+/// An error ends only this connection; the server keeps serving everyone else.
+pub trait RequestHandler: Send + Sync + 'static {
+    fn handle(&self, request: &mut TcpStream, client_address: SocketAddr) -> io::Result<()>;
+}
+// ANCHOR_END: handler
+
+/// A TCP server that runs each connection's [`RequestHandler::handle`] in its own
+/// thread.
+#[derive(Debug)]
+pub struct ThreadingTcpServer<H> {
+    listener: TcpListener,
+    handler: Arc<H>,
+    threads: Arc<ThreadCount>,
+    stop: Arc<AtomicBool>,
+}
+
+/// A way to stop a running server from another thread: Python's `server.shutdown()`.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    stop: Arc<AtomicBool>,
+    addr: SocketAddr,
+}
+
+impl ShutdownHandle {
+    /// Asks `serve_forever` to return. It is blocked in `accept()`, so after
+    /// setting the flag we connect once ourselves to wake it up.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+    }
+}
+
+impl<H: RequestHandler> ThreadingTcpServer<H> {
+    /// Binds `addr` and listens: Python's `ThreadingTCPServer((host, port), Handler)`.
+    pub fn bind(addr: SocketAddr, handler: H) -> io::Result<Self> {
+        Ok(ThreadingTcpServer {
+            listener: crate::listener::bind(addr)?,
+            handler: Arc::new(handler),
+            threads: Arc::new(ThreadCount::default()),
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The address actually bound (the port the OS picked for port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle that stops [`serve_forever`](Self::serve_forever).
+    pub fn shutdown_handle(&self) -> io::Result<ShutdownHandle> {
+        Ok(ShutdownHandle {
+            stop: Arc::clone(&self.stop),
+            addr: self.local_addr()?,
+        })
+    }
+
+    // ANCHOR: serve_forever
+    /// Accepts connections until shut down, one thread each: Python's
+    /// `server.serve_forever()`.
+    pub fn serve_forever(&self) -> io::Result<()> {
+        loop {
+            // Wait for a free slot *before* accepting: while all threads are busy,
+            // new clients wait in the kernel's backlog.
+            self.threads.acquire(MAX_THREADS);
+            // Python: request, client_address = self.socket.accept()
+            let accepted = self.listener.accept();
+            if self.stop.load(Ordering::SeqCst) {
+                self.threads.release();
+                return Ok(());
+            }
+            let (mut request, client_address) = match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    self.threads.release();
+                    // Running out of file descriptors (EMFILE) or a client that
+                    // reset before we accepted: log, pause a moment so that a
+                    // persistent error does not spin the CPU, and go on.
+                    eprintln!("accept failed: {error}");
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+            };
+            let handler = Arc::clone(&self.handler);
+            let threads = Arc::clone(&self.threads);
+            let spawned = thread::Builder::new()
+                .name(format!("handler {client_address}"))
+                .stack_size(THREAD_STACK_SIZE)
+                .spawn(move || {
+                    // The slot is given back however the handler ends, even if it
+                    // panics: `Release` does it in its `drop`.
+                    let _slot = Release(threads);
+                    // Python: self.RequestHandlerClass(request, client_address, self)
+                    if let Err(error) = serve_one(&*handler, &mut request, client_address) {
+                        eprintln!("{client_address}: {error}");
+                    }
+                });
+            if let Err(error) = spawned {
+                // The closure (and its slot) was dropped with the failed spawn.
+                eprintln!("cannot start a thread for {client_address}: {error}");
+            }
+        }
+    }
+    // ANCHOR_END: serve_forever
+}
+
+/// Runs the handler on one connection with the idle timeout set.
+fn serve_one<H: RequestHandler>(
+    handler: &H,
+    request: &mut TcpStream,
+    client_address: SocketAddr,
+) -> io::Result<()> {
+    request.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    request.set_write_timeout(Some(IDLE_TIMEOUT))?;
+    handler.handle(request, client_address)
+    // `request` is closed when the caller drops it, as Python's
+    // `shutdown_request` closes it after `handle` returns.
+}
+
+/// How many handler threads are running, with a way to wait for a free slot.
+#[derive(Debug, Default)]
+struct ThreadCount {
+    running: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl ThreadCount {
+    fn acquire(&self, max: usize) {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        while *running >= max {
+            running = self
+                .changed
+                .wait(running)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *running += 1;
+    }
+
+    fn release(&self) {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        *running = running.saturating_sub(1);
+        self.changed.notify_one();
+    }
+}
+
+/// Gives a thread slot back when dropped.
+struct Release(Arc<ThreadCount>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// Sends back the client's address, then closes.
+    struct TellAddress;
+
+    impl RequestHandler for TellAddress {
+        fn handle(&self, request: &mut TcpStream, client_address: SocketAddr) -> io::Result<()> {
+            request.write_all(client_address.to_string().as_bytes())
+        }
+    }
+
+    #[test]
+    fn each_connection_gets_the_handler_with_its_client_address() {
+        let server = ThreadingTcpServer::bind("127.0.0.1:0".parse().unwrap(), TellAddress).unwrap();
+        let addr = server.local_addr().unwrap();
+        let stop = server.shutdown_handle().unwrap();
+        let running = thread::spawn(move || server.serve_forever());
+        for _ in 0..3 {
+            let mut client = TcpStream::connect(addr).unwrap();
+            client
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut text = String::new();
+            client.read_to_string(&mut text).unwrap();
+            assert_eq!(text, client.local_addr().unwrap().to_string());
+        }
+        stop.shutdown();
+        running.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn thread_count_waits_for_a_free_slot() {
+        let count = Arc::new(ThreadCount::default());
+        count.acquire(1);
+        let other = Arc::clone(&count);
+        let waiter = thread::spawn(move || {
+            other.acquire(1);
+            other.release();
+        });
+        count.release();
+        waiter.join().unwrap();
+        assert_eq!(*count.running.lock().unwrap(), 0);
+    }
+}

@@ -1,0 +1,109 @@
+//! Chapter 8 (八.socketserver模块): the tutorial's socketserver echo in Rust,
+//! threaded and async, against the tutorial's Python client and a crowd of 64
+//! clients connecting at the same moment.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, on_path, run, stdout_text, workspace_bin,
+};
+
+const PYTHON_CLIENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/python/socketserver_client.py"
+);
+
+fn python_available() -> bool {
+    if on_path("python3") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
+        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
+    );
+    eprintln!("note: python3 not found, skipping the Python interop test");
+    false
+}
+
+fn start(kind: &str) -> ServerProcess {
+    ServerProcess::start(workspace_bin("chat"), &[kind, "--addr", "127.0.0.1:0"])
+}
+
+/// Sends `text` and reads back exactly as many bytes.
+fn echo_once(addr: SocketAddr, text: &str) -> Vec<u8> {
+    let mut stream = TcpStream::connect_timeout(&addr, TEST_TIMEOUT).expect("connect");
+    stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut reply = vec![0u8; text.len()];
+    stream.read_exact(&mut reply).expect("the upper-cased echo");
+    reply
+}
+
+#[test]
+fn threaded_echo_upper_cases_like_python_bytes_upper() {
+    let server = start("threaded-echo");
+    assert_eq!(echo_once(server.addr, "hello, World!"), b"HELLO, WORLD!");
+    // Only ASCII letters change: bytes.upper() does not know UTF-8.
+    assert_eq!(
+        echo_once(server.addr, "straße 你好 ok"),
+        "STRAßE 你好 OK".as_bytes()
+    );
+}
+
+#[test]
+fn the_tutorial_python_client_talks_to_threaded_echo() {
+    if !python_available() {
+        return;
+    }
+    let server = start("threaded-echo");
+    let output = run(
+        "python3",
+        &[PYTHON_CLIENT, &server.addr.to_string()],
+        "hello\n你好 abc\nq\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = stdout_text(&output);
+    assert!(stdout.contains("HELLO"), "{stdout}");
+    assert!(stdout.contains("你好 ABC"), "{stdout}");
+}
+
+/// 64 clients connect at the same moment (a barrier releases them together), and
+/// every one of them is served.
+fn sixty_four_clients_at_once(addr: SocketAddr) {
+    const CLIENTS: usize = 64;
+    let start_line = Arc::new(Barrier::new(CLIENTS));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let start_line = Arc::clone(&start_line);
+            thread::spawn(move || {
+                start_line.wait();
+                echo_once(addr, &format!("client number {i}"))
+            })
+        })
+        .collect();
+    for (i, client) in clients.into_iter().enumerate() {
+        let reply = client.join().expect("client thread");
+        assert_eq!(reply, format!("CLIENT NUMBER {i}").into_bytes());
+    }
+}
+
+#[test]
+fn threaded_echo_serves_64_simultaneous_clients() {
+    let server = start("threaded-echo");
+    sixty_four_clients_at_once(server.addr);
+}
+
+#[test]
+fn async_echo_serves_64_simultaneous_clients() {
+    let server = start("async-echo");
+    sixty_four_clients_at_once(server.addr);
+}
+
+#[test]
+fn bad_address_is_a_usage_error() {
+    let output = run(workspace_bin("chat"), &["threaded-echo", "--addr", "nowhere"], b"");
+    assert_eq!(output.status.code(), Some(2));
+}
