@@ -158,6 +158,7 @@ pub fn exit_with(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
+// ANCHOR: explain_bind
 /// The line a student reads when binding `addr` failed, for the errors they meet.
 pub fn explain_bind(addr: SocketAddr, error: &io::Error) -> Option<String> {
     match error.kind() {
@@ -178,6 +179,7 @@ pub fn explain_bind(addr: SocketAddr, error: &io::Error) -> Option<String> {
         _ => explain_common(error),
     }
 }
+// ANCHOR_END: explain_bind
 
 /// The line a student reads when reaching `addr` failed.
 pub fn explain_connect(addr: SocketAddr, error: &io::Error) -> Option<String> {
@@ -283,7 +285,12 @@ mod tests {
     fn refused_connection_says_to_start_the_server() {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
         let failure = Failure::connect(addr, io::Error::from(io::ErrorKind::ConnectionRefused));
-        assert!(failure.explanation().unwrap().contains("nothing is listening"));
+        assert!(
+            failure
+                .explanation()
+                .unwrap()
+                .contains("nothing is listening")
+        );
     }
 
     #[test]

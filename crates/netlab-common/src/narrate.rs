@@ -33,7 +33,9 @@ pub struct Narrator {
 
 impl std::fmt::Debug for Narrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Narrator").field("color", &self.color).finish()
+        f.debug_struct("Narrator")
+            .field("color", &self.color)
+            .finish()
     }
 }
 

@@ -120,7 +120,9 @@ impl ServerProcess {
     /// Writes `text` to the server's stdin (for servers that read a keyboard).
     pub fn type_text(&mut self, text: &str) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
-        stdin.write_all(text.as_bytes()).expect("write to server stdin");
+        stdin
+            .write_all(text.as_bytes())
+            .expect("write to server stdin");
         stdin.flush().expect("flush server stdin");
     }
 
@@ -245,7 +247,6 @@ pub fn stderr_text(output: &Output) -> String {
 /// Whether `program` can be found on the PATH (for tests against optional peers
 /// such as chronyd or chromium, which .ci/run installs).
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

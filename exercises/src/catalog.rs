@@ -1,0 +1,246 @@
+//! Which exercises exist, in what order, and which sets instructors defined.
+//!
+//! Every directory under `exercises/` with an `exercise.toml` is an exercise. Its
+//! reference solution lives apart, under `exercises/solutions/<name>/`, as the files
+//! that replace the starter's. Sets are `exercises/sets/<set>.toml`.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// What `exercise.toml` says about an exercise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub name: String,
+    /// The tutorial chapter, 1 to 8.
+    pub chapter: u8,
+    /// Sorts the exercises of one chapter.
+    pub order: u32,
+    pub title: String,
+}
+
+/// One exercise on disk.
+#[derive(Debug, Clone)]
+pub struct Exercise {
+    pub meta: Meta,
+    /// `exercises/<name>`: the package the student edits.
+    pub dir: PathBuf,
+    /// `exercises/solutions/<name>`: the reference solution's files.
+    pub solution_dir: PathBuf,
+}
+
+impl Exercise {
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The hints, split on lines that hold only `---`.
+    pub fn hints(&self) -> Result<Vec<String>, CatalogError> {
+        let path = self.dir.join("hints.md");
+        let text = read(&path)?;
+        Ok(text
+            .split("\n---\n")
+            .map(|hint| hint.trim().to_string())
+            .filter(|hint| !hint.is_empty())
+            .collect())
+    }
+
+    /// The task text.
+    pub fn task(&self) -> Result<String, CatalogError> {
+        read(&self.dir.join("README.md"))
+    }
+}
+
+/// A set of exercises an instructor picked, e.g. for a week.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Set {
+    #[serde(default)]
+    pub title: String,
+    pub exercises: Vec<String>,
+}
+
+/// Everything that can go wrong reading the catalog: a missing or malformed file,
+/// an unknown exercise or set. All of them are the user's input, so exit code 2.
+#[derive(Debug)]
+pub enum CatalogError {
+    Read(PathBuf, std::io::Error),
+    Parse(PathBuf, String),
+    UnknownExercise(String, Vec<String>),
+    UnknownSet(String, Vec<String>),
+    Invalid(PathBuf, String),
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CatalogError::Read(path, e) => write!(f, "cannot read {}: {e}", path.display()),
+            CatalogError::Parse(path, e) => write!(f, "{} is malformed: {e}", path.display()),
+            CatalogError::UnknownExercise(name, known) => write!(
+                f,
+                "no exercise named '{name}' (expected one of: {})",
+                known.join(", ")
+            ),
+            CatalogError::UnknownSet(name, known) => write!(
+                f,
+                "no set named '{name}' in exercises/sets (expected one of: {})",
+                known.join(", ")
+            ),
+            CatalogError::Invalid(path, why) => write!(f, "{}: {why}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+fn read(path: &Path) -> Result<String, CatalogError> {
+    fs::read_to_string(path).map_err(|e| CatalogError::Read(path.to_path_buf(), e))
+}
+
+/// The exercises found in `root` (the `exercises/` directory), sorted by chapter
+/// and order.
+pub fn load(root: &Path) -> Result<Vec<Exercise>, CatalogError> {
+    let entries = fs::read_dir(root).map_err(|e| CatalogError::Read(root.to_path_buf(), e))?;
+    let mut exercises = Vec::new();
+    for entry in entries {
+        let dir = entry
+            .map_err(|e| CatalogError::Read(root.to_path_buf(), e))?
+            .path();
+        let meta_path = dir.join("exercise.toml");
+        if !meta_path.is_file() {
+            continue;
+        }
+        let meta: Meta = toml::from_str(&read(&meta_path)?)
+            .map_err(|e| CatalogError::Parse(meta_path.clone(), e.to_string()))?;
+        let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        if dir_name.as_deref() != Some(meta.name.as_str()) {
+            return Err(CatalogError::Invalid(
+                meta_path,
+                format!("name '{}' differs from the directory name", meta.name),
+            ));
+        }
+        if !(1..=8).contains(&meta.chapter) {
+            return Err(CatalogError::Invalid(
+                meta_path,
+                format!("chapter {} is not between 1 and 8", meta.chapter),
+            ));
+        }
+        let solution_dir = root.join("solutions").join(&meta.name);
+        exercises.push(Exercise {
+            meta,
+            dir,
+            solution_dir,
+        });
+    }
+    exercises.sort_by(|a, b| {
+        (a.meta.chapter, a.meta.order, &a.meta.name).cmp(&(
+            b.meta.chapter,
+            b.meta.order,
+            &b.meta.name,
+        ))
+    });
+    Ok(exercises)
+}
+
+/// The exercise called `name`.
+pub fn find<'a>(exercises: &'a [Exercise], name: &str) -> Result<&'a Exercise, CatalogError> {
+    exercises.iter().find(|e| e.name() == name).ok_or_else(|| {
+        CatalogError::UnknownExercise(
+            name.to_string(),
+            exercises.iter().map(|e| e.name().to_string()).collect(),
+        )
+    })
+}
+
+/// The names of the sets in `root/sets`.
+pub fn set_names(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root.join("sets"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let path = e.path();
+                    if path.extension()? != "toml" {
+                        return None;
+                    }
+                    Some(path.file_stem()?.to_string_lossy().into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The exercises of set `name`, in the set's order; every name must exist.
+pub fn select_set<'a>(
+    root: &Path,
+    exercises: &'a [Exercise],
+    name: &str,
+) -> Result<Vec<&'a Exercise>, CatalogError> {
+    let path = root.join("sets").join(format!("{name}.toml"));
+    if !path.is_file() {
+        return Err(CatalogError::UnknownSet(name.to_string(), set_names(root)));
+    }
+    let set: Set = toml::from_str(&read(&path)?)
+        .map_err(|e| CatalogError::Parse(path.clone(), e.to_string()))?;
+    set.exercises
+        .iter()
+        .map(|exercise| find(exercises, exercise))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+    }
+
+    #[test]
+    fn shipped_exercises_load_sorted_by_chapter() {
+        let exercises = load(&shipped()).unwrap();
+        assert!(!exercises.is_empty());
+        let chapters: Vec<u8> = exercises.iter().map(|e| e.meta.chapter).collect();
+        let mut sorted = chapters.clone();
+        sorted.sort();
+        assert_eq!(chapters, sorted);
+    }
+
+    #[test]
+    fn every_exercise_has_task_hints_and_solution() {
+        for exercise in load(&shipped()).unwrap() {
+            assert!(!exercise.task().unwrap().is_empty(), "{}", exercise.name());
+            assert!(!exercise.hints().unwrap().is_empty(), "{}", exercise.name());
+            assert!(
+                exercise.solution_dir.is_dir(),
+                "{} has no solution",
+                exercise.name()
+            );
+            assert!(exercise.dir.join("Cargo.toml").is_file());
+        }
+    }
+
+    #[test]
+    fn every_shipped_set_names_real_exercises() {
+        let root = shipped();
+        let exercises = load(&root).unwrap();
+        for set in set_names(&root) {
+            select_set(&root, &exercises, &set).unwrap();
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_errors_that_list_the_choices() {
+        let root = shipped();
+        let exercises = load(&root).unwrap();
+        let error = find(&exercises, "nope").unwrap_err().to_string();
+        assert!(error.contains("no exercise named 'nope'"));
+        assert!(error.contains("ip_to_binary"));
+        assert!(select_set(&root, &exercises, "week99").is_err());
+    }
+}

@@ -1,0 +1,226 @@
+//! The book never drifts from the code.
+//!
+//! - Every `{{#include path:anchor}}` in docs/src points at a file and anchor that
+//!   exist, so `cargo test` catches a broken include even where mdbook isn't installed.
+//! - Every page of docs/src is listed in SUMMARY.md and every SUMMARY entry exists.
+//! - Every command output the book shows (docs/src/output/*.txt, first line
+//!   `$ PROGRAM ARGS...`) is what the program prints today. Run
+//!   `NETLAB_BLESS=1 cargo test --test docs` to regenerate them after a change.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
+
+fn docs_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src")
+}
+
+fn markdown_pages() -> Vec<PathBuf> {
+    let mut pages = Vec::new();
+    let mut dirs = vec![docs_src()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+/// One `{{#include ...}}` directive: the page it is in, its path and its selector.
+#[derive(Debug)]
+struct Include {
+    page: PathBuf,
+    target: PathBuf,
+    anchor: Option<String>,
+}
+
+fn includes_in(page: &Path) -> Vec<Include> {
+    let text = fs::read_to_string(page).unwrap();
+    let mut found = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("{{#") {
+        let after = &rest[start + 3..];
+        let Some(end) = after.find("}}") else { break };
+        let directive = after[..end].trim();
+        rest = &after[end..];
+        let Some((kind, argument)) = directive.split_once(char::is_whitespace) else {
+            continue;
+        };
+        if !matches!(kind, "include" | "rustdoc_include") {
+            continue;
+        }
+        let mut parts = argument.trim().splitn(2, ':');
+        let path = parts.next().unwrap_or_default();
+        let selector = parts.next().map(str::to_string);
+        // `file:10:20` and `file:10` select lines; anything else names an anchor.
+        let anchor = selector.filter(|s| !s.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        found.push(Include {
+            page: page.to_path_buf(),
+            target: page.parent().unwrap().join(path),
+            anchor,
+        });
+    }
+    found
+}
+
+#[test]
+fn every_include_path_and_anchor_exists() {
+    let mut problems = Vec::new();
+    for page in markdown_pages() {
+        for include in includes_in(&page) {
+            let Ok(source) = fs::read_to_string(&include.target) else {
+                problems.push(format!("{:?}: no file {:?}", include.page, include.target));
+                continue;
+            };
+            if let Some(anchor) = &include.anchor {
+                let has_start = source.contains(&format!("ANCHOR: {anchor}"));
+                let has_end = source.contains(&format!("ANCHOR_END: {anchor}"));
+                if !(has_start && has_end) {
+                    problems.push(format!(
+                        "{:?}: anchor {anchor:?} not found (ANCHOR/ANCHOR_END) in {:?}",
+                        include.page, include.target
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "broken includes:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn summary_and_pages_agree() {
+    let summary = fs::read_to_string(docs_src().join("SUMMARY.md")).unwrap();
+    let mut linked = Vec::new();
+    for piece in summary.split("](").skip(1) {
+        let target = piece.split(')').next().unwrap();
+        assert!(
+            docs_src().join(target).is_file(),
+            "SUMMARY.md links to missing {target}"
+        );
+        linked.push(target.to_string());
+    }
+    for page in markdown_pages() {
+        let relative = page
+            .strip_prefix(docs_src())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if relative != "SUMMARY.md" {
+            assert!(
+                linked.contains(&relative),
+                "{relative} is not in SUMMARY.md"
+            );
+        }
+    }
+}
+
+/// Splits `$ prog a 'b c'` into words; single quotes group, as in a shell.
+fn split_command(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut has_word = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                has_word = true;
+            }
+            ' ' if !quoted => {
+                if has_word {
+                    words.push(std::mem::take(&mut word));
+                    has_word = false;
+                }
+            }
+            _ => {
+                word.push(c);
+                has_word = true;
+            }
+        }
+    }
+    if has_word {
+        words.push(word);
+    }
+    words
+}
+
+fn output_files() -> Vec<PathBuf> {
+    let dir = docs_src().join("output");
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "txt"));
+    files.sort();
+    files
+}
+
+#[test]
+fn command_outputs_in_the_book_are_current() {
+    let bless = std::env::var_os("NETLAB_BLESS").is_some();
+    let mut stale = Vec::new();
+    for file in output_files() {
+        let text = fs::read_to_string(&file).unwrap();
+        let (first, expected) = text.split_once('\n').unwrap_or((&text, ""));
+        let command = first
+            .strip_prefix("$ ")
+            .unwrap_or_else(|| panic!("{file:?}: first line must be `$ PROGRAM ARGS...`"));
+        let words = split_command(command);
+        let (program, args) = words.split_first().expect("a program name");
+        let output = run(workspace_bin(program), args, b"");
+        assert!(
+            output.status.code().is_some(),
+            "{file:?}: `{command}` was killed: {}",
+            stderr_text(&output)
+        );
+        let actual = stdout_text(&output);
+        if actual != expected {
+            if bless {
+                fs::write(&file, format!("{first}\n{actual}")).unwrap();
+            } else {
+                stale.push(format!(
+                    "{file:?}: `{command}` now prints:\n{actual}\n--- but the file has:\n{expected}"
+                ));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale outputs (run NETLAB_BLESS=1 cargo test --test docs):\n{}",
+        stale.join("\n\n")
+    );
+}
+
+#[test]
+fn every_output_file_is_shown_somewhere_in_the_book() {
+    let pages: String = markdown_pages()
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    for file in output_files() {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            pages.contains(&format!("output/{name}")),
+            "docs/src/output/{name} is not included by any page"
+        );
+    }
+}
+
+#[test]
+fn command_lines_split_like_a_shell() {
+    assert_eq!(
+        split_command("time-sync client --format '%Y %m'"),
+        vec!["time-sync", "client", "--format", "%Y %m"]
+    );
+    assert_eq!(split_command("x ''"), vec!["x", ""]);
+}

@@ -1,0 +1,81 @@
+//! End-to-end tests of the tour, `cargo run`: the built `netlab` binary.
+
+use netlab::tour::{CHAPTERS, NOT_BUILT_YET, heading};
+use netlab_common::testing::{run, stderr_text, stdout_text};
+
+const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");
+
+#[test]
+fn the_whole_tour_runs_every_chapter_in_order() {
+    let output = run(NETLAB, &["--no-color"], b"");
+    let stdout = stdout_text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr_text(&output)
+    );
+    let mut position = 0;
+    for chapter in CHAPTERS {
+        let title = heading(chapter);
+        let found = stdout[position..]
+            .find(&title)
+            .unwrap_or_else(|| panic!("chapter heading {title:?} missing or out of order"));
+        position += found + title.len();
+    }
+    assert!(
+        !stdout.contains('\x1b'),
+        "--no-color output has escape codes"
+    );
+    assert!(!stdout.contains("demo failed"));
+}
+
+#[test]
+fn not_built_yet_appears_exactly_for_chapters_without_a_demo() {
+    let output = run(NETLAB, &["--no-color"], b"");
+    let unbuilt = CHAPTERS.iter().filter(|c| c.demos.is_none()).count();
+    let lines = stdout_text(&output)
+        .lines()
+        .filter(|line| *line == NOT_BUILT_YET)
+        .count();
+    assert_eq!(lines, unbuilt);
+}
+
+#[test]
+fn one_chapter_runs_alone() {
+    let output = run(NETLAB, &["--chapter", "1"], b"");
+    let stdout = stdout_text(&output);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout.contains("1 一.楔子 — Prologue"));
+    assert!(!stdout.contains("二.客户端/服务端架构"));
+    assert!(stdout.contains("[b.py] ← a.py: b'hello from a.py"));
+}
+
+#[test]
+fn list_names_every_chapter_with_its_crate() {
+    let output = run(NETLAB, &["--list"], b"");
+    let stdout = stdout_text(&output);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout.lines().count(), CHAPTERS.len());
+    for chapter in CHAPTERS {
+        assert!(stdout.contains(&heading(chapter)));
+        assert!(stdout.contains(chapter.crates));
+    }
+}
+
+#[test]
+fn a_chapter_out_of_range_is_a_usage_error() {
+    for bad in ["9", "0", "four"] {
+        let output = run(NETLAB, &["--chapter", bad], b"");
+        assert_eq!(output.status.code(), Some(2), "--chapter {bad}");
+        let stderr = stderr_text(&output);
+        assert!(stderr.contains(bad), "error names the value: {stderr}");
+    }
+}
+
+#[test]
+fn no_color_env_turns_colour_off_even_without_the_flag() {
+    // `run` sets NO_COLOR=1 and stdout is a pipe: no escape codes either way.
+    let output = run(NETLAB, &["--chapter", "1"], b"");
+    assert!(!stdout_text(&output).contains('\x1b'));
+}
