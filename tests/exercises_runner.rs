@@ -1,0 +1,159 @@
+//! End-to-end tests of the exercise runner, on copies of the shipped exercises so
+//! the checkout's own files are never touched.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
+use serde_json::Value;
+
+fn shipped_exercises() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let destination = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &destination);
+        } else {
+            fs::copy(entry.path(), destination).unwrap();
+        }
+    }
+}
+
+/// A student's checkout with only the `ip_to_binary` exercise, in a fresh
+/// temporary directory: `<tmp>/exercises/...`.
+fn student_checkout(label: &str, solved: bool) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("netlab-runner-{label}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&root);
+    let exercises = root.join("exercises");
+    copy_tree(
+        &shipped_exercises().join("ip_to_binary"),
+        &exercises.join("ip_to_binary"),
+    );
+    copy_tree(
+        &shipped_exercises().join("solutions/ip_to_binary"),
+        &exercises.join("solutions/ip_to_binary"),
+    );
+    copy_tree(&shipped_exercises().join("sets"), &exercises.join("sets"));
+    if solved {
+        copy_tree(
+            &exercises.join("solutions/ip_to_binary"),
+            &exercises.join("ip_to_binary"),
+        );
+    }
+    exercises
+}
+
+fn runner(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--dir".to_string(), dir.display().to_string()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    run(workspace_bin("exercises"), &all, b"")
+}
+
+fn json_lines(output: &std::process::Output) -> Vec<Value> {
+    stdout_text(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn list_json_names_each_exercise_with_its_chapter() {
+    let output = run(workspace_bin("exercises"), &["list", "--json"], b"");
+    assert_eq!(output.status.code(), Some(0));
+    let lines = json_lines(&output);
+    let ip = lines
+        .iter()
+        .find(|line| line["name"] == "ip_to_binary")
+        .expect("ip_to_binary listed");
+    assert_eq!(ip["chapter"], 3);
+}
+
+#[test]
+fn grading_an_unsolved_checkout_reports_the_failed_tests() {
+    let dir = student_checkout("unsolved", false);
+    let output = runner(&dir, &["check", "--set", "week1", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_text(&output));
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["name"], "ip_to_binary");
+    assert_eq!(lines[0]["passed"], false);
+    assert_eq!(lines[0]["compiled"], true);
+    let failed = lines[0]["failed_tests"].as_array().unwrap();
+    assert!(failed.iter().any(|t| t == "the_tutorials_example"));
+    assert!(
+        lines[0]["details"]
+            .as_str()
+            .unwrap()
+            .contains("01100100.00000100.00000101.00000110")
+    );
+    fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn grading_a_solved_checkout_passes_and_list_then_says_done() {
+    let dir = student_checkout("solved", true);
+    let output = runner(&dir, &["check", "ip_to_binary", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout_text(&output));
+    assert_eq!(json_lines(&output)[0]["passed"], true);
+
+    let listed = runner(&dir, &["list", "--json"]);
+    assert_eq!(json_lines(&listed)[0]["passed"], true);
+
+    // An edit after the check means the result no longer counts.
+    let lib = dir.join("ip_to_binary/src/lib.rs");
+    let mut source = fs::read_to_string(&lib).unwrap();
+    source.push_str("\n// edited\n");
+    fs::write(&lib, source).unwrap();
+    let listed = runner(&dir, &["list", "--json"]);
+    assert_eq!(json_lines(&listed)[0]["passed"], Value::Null);
+    fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn verify_solutions_accepts_the_shipped_pair_and_rejects_a_solved_starter() {
+    let dir = student_checkout("verify", false);
+    let output = runner(&dir, &["verify-solutions"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout_text(&output));
+    fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+
+    // A starter that already passes proves nothing: verify-solutions must say so.
+    let dir = student_checkout("verify-solved", true);
+    let output = runner(&dir, &["verify-solutions"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout_text(&output).contains("already passes every test"));
+    fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn hints_come_one_at_a_time() {
+    let output = run(workspace_bin("exercises"), &["hint", "ip_to_binary"], b"");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout_text(&output).starts_with("Hint 1 of"));
+    assert!(stdout_text(&output).contains("hint ip_to_binary 2"));
+}
+
+#[test]
+fn unknown_names_are_usage_errors() {
+    for args in [
+        &["hint", "nope"][..],
+        &["hint", "ip_to_binary", "99"],
+        &["check", "--set", "week99"],
+        &["check", "nope"],
+    ] {
+        let output = run(workspace_bin("exercises"), args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr_text(&output).lines().count(),
+            1,
+            "{args:?}: one line"
+        );
+    }
+}
