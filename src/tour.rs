@@ -63,7 +63,7 @@ pub const CHAPTERS: &[Chapter] = &[
         english: "Sticky packets",
         crates: "framing",
         book_page: "docs/src/ch05-sticky-packets.md",
-        demos: None,
+        demos: Some(&[framing::demo]),
     },
     Chapter {
         number: 6,
@@ -79,7 +79,7 @@ pub const CHAPTERS: &[Chapter] = &[
         english: "Authenticating clients",
         crates: "auth",
         book_page: "docs/src/ch07-authentication.md",
-        demos: None,
+        demos: Some(&[auth::demo]),
     },
     Chapter {
         number: 8,
