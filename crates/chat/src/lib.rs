@@ -11,8 +11,14 @@
 //! Terminal 1: `cargo run -p chat -- threaded-echo`
 //! Terminal 2: `python3 tests/python/socketserver_client.py 127.0.0.1:9999`
 
+pub mod command;
 pub mod echo;
 pub mod listener;
+pub mod nick;
+pub mod policy;
+pub mod rate;
+pub mod room;
+pub mod session;
 pub mod socketserver;
 
 use netlab_common::{DemoResult, Narrator};
