@@ -1,9 +1,41 @@
-//! time-sync (skeleton; the chapter issue fills it in).
+//! # time-sync — chapter 4 (四.套接字初使用): the time server, and real NTP
+//!
+//! The tutorial's last UDP program is a time server (时间服务器): a client sends a
+//! strftime format such as `%Y-%m-%d %H:%M:%S`, the server replies with its local
+//! time in that format. This crate is that server and its client, hardened the way
+//! a UDP service must be (bad formats, invalid UTF-8, amplification), and then the
+//! real thing: clocks are synchronised with NTP, whose four timestamps give the
+//! offset between two clocks and the network delay. Our SNTP client and server
+//! talk to chrony, the NTP implementation most Linux distributions ship.
+//!
+//! | module | what it teaches |
+//! |---|---|
+//! | [`format`] | rendering a peer's strftime format without panicking, and without amplifying |
+//! | [`format_server`], [`format_client`] | the tutorial's UDP time server and client |
+//! | [`timestamp`] | NTP's 64-bit timestamps: 1900 epoch, 32-bit fraction, eras |
+//! | [`packet`] | the 48-byte NTP header, as named big-endian fields |
+//! | [`exchange`] | T1..T4, offset θ and delay δ |
+//! | [`sntp_client`], [`sntp_server`] | SNTP (RFC 4330) both ways |
+//! | [`explain`] | one exchange, drawn |
+//! | [`bench`] | requests per second and latency, many requests in flight |
+//!
+//! Terminal 1: `cargo run -p time-sync -- server`
+//! Terminal 2: `cargo run -p time-sync -- client --format '%Y-%m-%d %H:%M:%S'`
+//!
+//! Terminal 1: `cargo run -p time-sync -- sntp-server`
+//! Terminal 2: `cargo run -p time-sync -- sntp --addr 127.0.0.1:12300`
 
-use netlab_common::{DemoResult, Narrator};
+pub mod bench;
+pub mod demo;
+pub mod droplog;
+pub mod exchange;
+pub mod explain;
+pub mod format;
+pub mod format_client;
+pub mod format_server;
+pub mod packet;
+pub mod sntp_client;
+pub mod sntp_server;
+pub mod timestamp;
 
-/// The chapter's demo, run by the tour.
-pub fn demo(narrator: &Narrator) -> DemoResult {
-    narrator.say("time-sync: demo coming with its chapter issue");
-    Ok(())
-}
+pub use demo::demo;

@@ -1,11 +1,296 @@
-use clap::Parser;
+//! The `time-sync` binary: parses the command line and calls the library.
 
-/// time-sync — a netlab lesson.
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use netlab_common::{Failure, failure};
+use time_sync::packet::ReferenceId;
+use time_sync::{bench, explain, format, format_client, format_server, sntp_client, sntp_server};
+
+/// time-sync — chapter 4 (四.套接字初使用): the tutorial's UDP time server
+/// (时间服务器), and real clock synchronisation with SNTP/NTP (时间同步).
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
-    let _ = time_sync::demo(&netlab_common::Narrator::stdout());
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The tutorial's time server: each UDP datagram is a strftime format, the reply
+    /// is the local time in it (empty datagram: '%Y-%m-%d %X'; bad formats: 'error: …').
+    Server {
+        /// Address to listen on (the tutorial's 127.0.0.1:9000; port 0 = any free port).
+        #[arg(long, default_value = format_server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// Don't print each request (the teacher's server prints `===> b'...'`).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Asks the time server for the time in a format, once or every --interval
+    /// (the tutorial's "while True + time.sleep" way).
+    Client {
+        /// The time server's address.
+        #[arg(long, default_value = format_server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// A strftime format, e.g. '%Y-%m-%d %H:%M:%S' (empty: the server's default).
+        #[arg(long, default_value = "%Y-%m-%d %H:%M:%S")]
+        format: String,
+        /// How long to wait for each reply (e.g. 500ms, 2s).
+        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        timeout: Duration,
+        /// Ask again every INTERVAL (e.g. 1s), forever unless --count is given.
+        #[arg(long, value_parser = failure::parse_duration)]
+        interval: Option<Duration>,
+        /// How many requests to send.
+        #[arg(long)]
+        count: Option<u64>,
+    },
+    /// SNTP client (RFC 4330): prints T1..T4, offset θ and delay δ. Never sets the clock.
+    Sntp {
+        /// The NTP server, HOST:PORT (our sntp-server by default; chronyd works too).
+        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// How many exchanges; the one with the smallest delay is reported.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        count: u32,
+        /// How long to wait for each reply.
+        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        timeout: Duration,
+        /// How many times to resend a request that got no valid reply.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+        retries: u32,
+        /// Print one JSON document (offset, delay in seconds, stratum, t1..t4).
+        #[arg(long)]
+        json: bool,
+    },
+    /// SNTP server: answers NTP client requests (mode 3) with this machine's clock;
+    /// drops everything else. One socket per core (SO_REUSEPORT).
+    SntpServer {
+        /// Address to listen on (NTP's port 123 needs root: 12300 by default).
+        #[arg(long, default_value = sntp_server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// The stratum we announce (1 = a reference clock; 8 like chrony's `local stratum 8`).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=15))]
+        stratum: u8,
+        /// Reference id: an IPv4 address (stratum ≥ 2) or up to 4 ASCII letters (stratum 1).
+        #[arg(long, default_value = "127.127.1.1", value_parser = parse_reference_id)]
+        reference_id: ReferenceId,
+        /// Threads, one socket each (default: one per core).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+        threads: Option<u32>,
+    },
+    /// One SNTP exchange drawn as a diagram, with the offset and delay arithmetic.
+    Explain {
+        /// Ask this NTP server (default: our own, started inside this process).
+        #[arg(long, alias = "server")]
+        addr: Option<SocketAddr>,
+        /// Use fixed example timestamps (same output every time).
+        #[arg(long, conflicts_with = "addr")]
+        example: bool,
+        /// How long to wait for the reply.
+        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        timeout: Duration,
+    },
+    /// Requests per second and latency percentiles of any SNTP server, with many
+    /// requests in flight.
+    Bench {
+        /// The NTP server to measure (ours or another, e.g. chronyd).
+        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// Requests outstanding at any moment.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+        in_flight: u32,
+        /// Client threads, one socket each.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        threads: u32,
+        /// How long to measure (e.g. 5s).
+        #[arg(long, default_value = "5s", value_parser = failure::parse_duration)]
+        duration: Duration,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `127.127.1.1` or `GPS`/`LOCL` (at most four ASCII characters).
+fn parse_reference_id(text: &str) -> Result<ReferenceId, String> {
+    if let Ok(ip) = text.parse::<std::net::Ipv4Addr>() {
+        return Ok(ReferenceId(ip.octets()));
+    }
+    if !text.is_empty() && text.len() <= 4 && text.bytes().all(|b| b.is_ascii_graphic()) {
+        let mut bytes = [0u8; 4];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        return Ok(ReferenceId(bytes));
+    }
+    Err(format!(
+        "'{text}' is not a reference id (expected an IPv4 address or 1-4 ASCII letters, e.g. GPS)"
+    ))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::other(format!("cannot write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Server { addr, quiet } => {
+            let echo = if quiet {
+                format_server::Echo::Quiet
+            } else {
+                format_server::Echo::Print
+            };
+            format_server::run(addr, echo)
+        }
+        Command::Client {
+            addr,
+            format: fmt,
+            timeout,
+            interval,
+            count,
+        } => {
+            if fmt.len() > format::MAX_FORMAT_LEN {
+                return Err(Failure::usage(format!(
+                    "--format is {} bytes long, the server accepts at most {}",
+                    fmt.len(),
+                    format::MAX_FORMAT_LEN
+                )));
+            }
+            if interval.is_some_and(|i| i.is_zero()) {
+                return Err(Failure::usage(
+                    "--interval 0 would flood the server: use e.g. 1s",
+                ));
+            }
+            format_client::run(&format_client::ClientOptions {
+                addr,
+                format: fmt,
+                timeout,
+                interval,
+                count,
+            })
+        }
+        Command::Sntp {
+            addr,
+            count,
+            timeout,
+            retries,
+            json,
+        } => sntp(addr, count, timeout, retries, json),
+        Command::SntpServer {
+            addr,
+            stratum,
+            reference_id,
+            threads,
+        } => {
+            let config = sntp_server::ServerConfig {
+                stratum,
+                reference_id,
+                ..sntp_server::ServerConfig::default()
+            };
+            let threads = threads.map_or_else(sntp_server::default_threads, |t| t as usize);
+            sntp_server::run(addr, threads, config)
+        }
+        Command::Explain {
+            addr,
+            example,
+            timeout,
+        } => explain::run(addr, example, timeout),
+        Command::Bench {
+            addr,
+            in_flight,
+            threads,
+            duration,
+            json,
+        } => {
+            if duration.is_zero() {
+                return Err(Failure::usage("--duration 0 measures nothing: use e.g. 5s"));
+            }
+            let report = bench::run(bench::BenchOptions {
+                addr,
+                in_flight: in_flight as usize,
+                threads: threads as usize,
+                duration,
+                loss_timeout: Duration::from_millis(500),
+            })?;
+            if json {
+                print_json(&report)
+            } else {
+                bench::print_report(&report);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn sntp(
+    addr: SocketAddr,
+    count: u32,
+    timeout: Duration,
+    retries: u32,
+    json: bool,
+) -> Result<(), Failure> {
+    let socket = sntp_client::client_socket(addr).map_err(|e| Failure::connect(addr, e))?;
+    let mut outcomes = Vec::new();
+    for _ in 0..count {
+        let outcome = sntp_client::query(&socket, timeout, retries)
+            .map_err(|e| sntp_client::failure(addr, timeout, retries, e))?;
+        if !json && count > 1 {
+            let e = outcome.exchange;
+            println!(
+                "sample: offset {:+.9} s, delay {:.9} s",
+                e.offset(),
+                e.delay()
+            );
+        }
+        outcomes.push(outcome);
+    }
+    let best = sntp_client::best(&outcomes).ok_or_else(|| Failure::other("no exchange"))?;
+    if json {
+        let mut value = serde_json::to_value(best.report())
+            .map_err(|e| Failure::other(format!("cannot write JSON: {e}")))?;
+        if count > 1
+            && let Some(object) = value.as_object_mut()
+        {
+            let samples: Vec<_> = outcomes
+                .iter()
+                .map(|o| serde_json::json!({"offset": o.exchange.offset(), "delay": o.exchange.delay()}))
+                .collect();
+            object.insert("samples".into(), samples.into());
+        }
+        print_json(&value)
+    } else {
+        if count > 1 {
+            println!("best (smallest delay):");
+        }
+        sntp_client::print_outcome(best);
+        Ok(())
+    }
+}
+
+fn main() -> ExitCode {
+    failure::exit_with(run(Cli::parse()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn reference_ids_parse() {
+        assert_eq!(parse_reference_id("GPS"), Ok(ReferenceId(*b"GPS\0")));
+        assert_eq!(parse_reference_id("127.127.1.1"), Ok(ReferenceId::LOCAL));
+        assert!(parse_reference_id("TOOLONG").is_err());
+    }
 }

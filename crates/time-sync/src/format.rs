@@ -1,0 +1,337 @@
+//! Rendering the client's strftime format, safely.
+//!
+//! The tutorial's server does `time.strftime(msg.decode('utf-8'))`. Two things in
+//! that line can go wrong with input a peer controls, and a server must survive both:
+//!
+//! 1. The format may be nonsense. Python hands unknown specifiers such as `%Q` to the
+//!    C library, which copies them through. chrono refuses them instead, and its
+//!    convenient `format(fmt).to_string()` *panics* on a bad specifier — one evil
+//!    datagram would kill the server. So we parse the format into items first
+//!    ([`StrftimeItems`]) and reject it if any item is [`Item::Error`], naming the
+//!    culprit in an `error:` reply.
+//! 2. The format may be an amplifier. `%c` is 2 bytes and expands to 24; a 500-byte
+//!    datagram of `%c%c%c…` would make the server send 6 KB back to whatever address
+//!    the (forged) datagram claims to come from. We cap every reply at
+//!    [`reply_limit`] bytes and answer `error:` when the rendering would exceed it.
+
+use std::fmt::{self, Write as _};
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, TimeZone};
+
+/// The teacher's version of the server: an empty datagram means this format.
+/// (`%X` is the locale's time, `%H:%M:%S` in the C locale and in chrono.)
+pub const DEFAULT_FORMAT: &str = "%Y-%m-%d %X";
+
+/// The smallest reply size we always allow, whatever the request's size: enough
+/// for any sensible format, and still small enough that an attacker gains little.
+pub const MIN_REPLY_LIMIT: usize = 512;
+
+/// The longest format we accept. The tutorial's programs read with
+/// `recvfrom(1024)`, so longer datagrams would be cut by a Python peer anyway.
+pub const MAX_FORMAT_LEN: usize = 1024;
+
+/// Every reply that reports a problem starts with this.
+pub const ERROR_PREFIX: &str = "error:";
+
+/// The largest reply allowed for a request of `request_len` bytes: never more
+/// than max(512, request size), so the server never amplifies traffic.
+pub fn reply_limit(request_len: usize) -> usize {
+    MIN_REPLY_LIMIT.max(request_len)
+}
+
+/// Why a format could not be rendered. Its `Display` is the text after `error: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatError {
+    /// The datagram is not UTF-8; `offset` is where the first bad byte is.
+    NotUtf8 { offset: usize },
+    /// The datagram is longer than [`MAX_FORMAT_LEN`].
+    TooLong { len: usize },
+    /// A specifier chrono does not know, such as `%Q`, or a lone `%` at the end.
+    BadSpecifier { specifier: String },
+    /// The rendered text would exceed the reply limit (amplification guard).
+    ReplyTooLarge { limit: usize },
+    /// chrono refused to render an item for this time (rare; e.g. a value the
+    /// specifier cannot show).
+    Unrenderable,
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatError::NotUtf8 { offset } => {
+                write!(
+                    f,
+                    "the format is not valid UTF-8 (bad byte at offset {offset})"
+                )
+            }
+            FormatError::TooLong { len } => write!(
+                f,
+                "the format is {len} bytes long, the limit is {MAX_FORMAT_LEN}"
+            ),
+            FormatError::BadSpecifier { specifier } if specifier == "%" => {
+                write!(
+                    f,
+                    "a lone '%' at the end of the format (write '%%' for a percent sign)"
+                )
+            }
+            FormatError::BadSpecifier { specifier } => {
+                write!(f, "unknown format specifier '{specifier}'")
+            }
+            FormatError::ReplyTooLarge { limit } => write!(
+                f,
+                "the reply would be longer than {limit} bytes (a reply is never larger \
+                 than max(512 bytes, the request))"
+            ),
+            FormatError::Unrenderable => write!(f, "the format cannot be rendered for this time"),
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+// ANCHOR: validate
+/// Parses `format` into chrono's items, or names the first bad specifier.
+///
+/// ```
+/// use time_sync::format::{parse_format, FormatError};
+/// assert!(parse_format("%Y-%m-%d %H:%M:%S").is_ok());
+/// assert_eq!(
+///     parse_format("%Q").unwrap_err(),
+///     FormatError::BadSpecifier { specifier: "%Q".into() }
+/// );
+/// ```
+pub fn parse_format(format: &str) -> Result<Vec<Item<'_>>, FormatError> {
+    let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+    if items.iter().any(|item| matches!(item, Item::Error)) {
+        // chrono says "something is wrong" but not where: find the specifier.
+        return Err(FormatError::BadSpecifier {
+            specifier: first_bad_specifier(format),
+        });
+    }
+    Ok(items)
+}
+// ANCHOR_END: validate
+
+/// The longest specifier chrono knows, in characters: `%:::z`.
+const LONGEST_SPECIFIER: usize = 5;
+
+/// Walks the format one specifier at a time: a specifier is valid when some prefix
+/// of 2 to 5 characters starting at its `%` parses cleanly on its own.
+fn first_bad_specifier(format: &str) -> String {
+    let mut rest = format;
+    while let Some(percent) = rest.find('%') {
+        let spec = &rest[percent..];
+        // Byte offsets of the ends of the 2-, 3-, 4- and 5-character prefixes.
+        let ends = spec.char_indices().map(|(i, c)| i + c.len_utf8()).skip(1);
+        let valid_end = ends
+            .take(LONGEST_SPECIFIER - 1)
+            .find(|&end| StrftimeItems::new(&spec[..end]).all(|item| item != Item::Error));
+        match valid_end {
+            Some(end) => rest = &spec[end..],
+            None => return spec.chars().take(2).collect(),
+        }
+    }
+    // Not reached when chrono reported an error, but stay total.
+    String::from("%")
+}
+
+/// A `fmt::Write` that refuses to grow past `limit` bytes, so a hostile format
+/// cannot make us build a huge string before we notice.
+struct BoundedString {
+    text: String,
+    limit: usize,
+    overflowed: bool,
+}
+
+impl fmt::Write for BoundedString {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.text.len() + s.len() > self.limit {
+            self.overflowed = true;
+            return Err(fmt::Error);
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+// ANCHOR: render
+/// Renders `time` with `format`, never longer than `limit` bytes.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use time_sync::format::render;
+/// let time = Utc.with_ymd_and_hms(2026, 11, 25, 10, 57, 39).unwrap();
+/// assert_eq!(render(&time, "%Y-%m-%d %X", 512).unwrap(), "2026-11-25 10:57:39");
+/// assert!(render(&time, "%c%c%c", 30).is_err());
+/// ```
+pub fn render<Tz>(time: &DateTime<Tz>, format: &str, limit: usize) -> Result<String, FormatError>
+where
+    Tz: TimeZone,
+    Tz::Offset: fmt::Display,
+{
+    let items = parse_format(format)?;
+    let mut out = BoundedString {
+        text: String::new(),
+        limit,
+        overflowed: false,
+    };
+    // `write!` returns the fmt::Error that `to_string()` would have turned into a
+    // panic: here it becomes an `error:` reply instead.
+    match write!(out, "{}", time.format_with_items(items.iter())) {
+        Ok(()) => Ok(out.text),
+        Err(fmt::Error) if out.overflowed => Err(FormatError::ReplyTooLarge { limit }),
+        Err(fmt::Error) => Err(FormatError::Unrenderable),
+    }
+}
+// ANCHOR_END: render
+
+// ANCHOR: answer
+/// The whole server-side answer to one datagram: the reply bytes, which are either
+/// the formatted time or `error: …` (never longer than [`reply_limit`]).
+pub fn answer<Tz>(request: &[u8], now: &DateTime<Tz>) -> Result<String, FormatError>
+where
+    Tz: TimeZone,
+    Tz::Offset: fmt::Display,
+{
+    if request.len() > MAX_FORMAT_LEN {
+        return Err(FormatError::TooLong { len: request.len() });
+    }
+    // Python: time_format = msg.decode('utf-8')
+    let format = std::str::from_utf8(request).map_err(|e| FormatError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    // Python (teacher's version): if not msg: time_fmt = '%Y-%m-%d %X'
+    let format = if format.is_empty() {
+        DEFAULT_FORMAT
+    } else {
+        format
+    };
+    // Python: back_msg = strftime(time_fmt)
+    render(now, format, reply_limit(request.len()))
+}
+
+/// The reply bytes for one datagram, errors included.
+pub fn reply_bytes<Tz>(request: &[u8], now: &DateTime<Tz>) -> Vec<u8>
+where
+    Tz: TimeZone,
+    Tz::Offset: fmt::Display,
+{
+    match answer(request, now) {
+        Ok(text) => text.into_bytes(),
+        Err(error) => format!("{ERROR_PREFIX} {error}").into_bytes(),
+    }
+}
+// ANCHOR_END: answer
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn tutorial_time() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 10, 57, 39).unwrap()
+    }
+
+    fn reply(request: &[u8]) -> String {
+        String::from_utf8(reply_bytes(request, &tutorial_time())).unwrap()
+    }
+
+    #[test]
+    fn the_tutorial_format_renders_like_python() {
+        assert_eq!(reply(b"%Y-%m-%d %H:%M:%S"), "2026-11-25 10:57:39");
+    }
+
+    #[test]
+    fn an_empty_datagram_means_the_teachers_default() {
+        assert_eq!(reply(b""), "2026-11-25 10:57:39");
+    }
+
+    #[test]
+    fn python_style_specifiers_match() {
+        assert_eq!(reply(b"%a %b %d %j"), "Wed Nov 25 329");
+        assert_eq!(reply(b"%c"), "Wed Nov 25 10:57:39 2026");
+        assert_eq!(reply(b"100%%"), "100%");
+        assert_eq!(
+            reply("今天是%Y年%m月%d日".as_bytes()),
+            "今天是2026年11月25日"
+        );
+    }
+
+    #[test]
+    fn unknown_specifier_is_named_in_an_error_reply() {
+        assert_eq!(reply(b"%Y %Q"), "error: unknown format specifier '%Q'");
+    }
+
+    #[test]
+    fn lone_percent_at_the_end_is_an_error() {
+        assert!(reply(b"%Y %").starts_with("error: a lone '%'"));
+        assert!(reply(b"%").starts_with("error: a lone '%'"));
+    }
+
+    #[test]
+    fn multi_character_specifiers_are_not_mistaken_for_bad_ones() {
+        assert_eq!(
+            reply(b"%-d/%-m %:z %.3f %Q"),
+            "error: unknown format specifier '%Q'"
+        );
+    }
+
+    #[test]
+    fn bad_specifier_after_non_ascii_text() {
+        assert_eq!(
+            reply("时间%Q".as_bytes()),
+            "error: unknown format specifier '%Q'"
+        );
+        assert_eq!(
+            reply("%时".as_bytes()),
+            "error: unknown format specifier '%时'"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_gets_an_error_reply() {
+        assert_eq!(
+            reply(b"%Y\xff"),
+            "error: the format is not valid UTF-8 (bad byte at offset 2)"
+        );
+    }
+
+    #[test]
+    fn a_reply_is_never_larger_than_max_512_or_the_request() {
+        let request = "%c".repeat(100); // 200 bytes that would expand to 2400
+        let text = reply(request.as_bytes());
+        assert!(text.starts_with("error: the reply would be longer than 512 bytes"));
+        let fits = "%Y".repeat(150); // 300 bytes → 600 bytes: too large
+        assert!(reply(fits.as_bytes()).starts_with("error:"));
+        let same_size = "%%".repeat(400); // 800 bytes → 400: fine
+        assert_eq!(reply(same_size.as_bytes()).len(), 400);
+    }
+
+    #[test]
+    fn overlong_formats_are_refused() {
+        let text = reply(&vec![b'x'; MAX_FORMAT_LEN + 1]);
+        assert_eq!(
+            text,
+            "error: the format is 1025 bytes long, the limit is 1024"
+        );
+    }
+
+    #[test]
+    fn formats_full_of_percent_never_panic() {
+        for n in 0..200 {
+            let request = "%".repeat(n);
+            let text = reply(request.as_bytes());
+            assert!(text.len() <= reply_limit(n));
+        }
+    }
+
+    #[test]
+    fn every_two_byte_specifier_is_answered_without_panic() {
+        for byte in 0u8..=255 {
+            let request = [b'%', byte];
+            let bytes = reply_bytes(&request, &tutorial_time());
+            assert!(bytes.len() <= MIN_REPLY_LIMIT);
+        }
+    }
+}

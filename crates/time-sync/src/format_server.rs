@@ -1,0 +1,89 @@
+//! `time-sync server`: the tutorial's time server (时间服务器), over UDP.
+//!
+//! Terminal 1: `cargo run -p time-sync -- server` (listens on 127.0.0.1:9000)
+//! Terminal 2: `cargo run -p time-sync -- client --format '%Y-%m-%d %H:%M:%S'`
+//!
+//! Each datagram carries a strftime format; the reply is this machine's local
+//! time in that format. UDP has no connection: the server does not know or care
+//! whether the client is still there, it just answers each datagram to the
+//! address it came from. One loop serves everyone, and a bad datagram costs
+//! the sender an `error:` reply and nothing more.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, UdpSocket};
+
+use netlab_common::bytes::python_repr;
+use netlab_common::{Failure, listen};
+
+use crate::droplog::DropLog;
+use crate::format::{self, ERROR_PREFIX, MAX_FORMAT_LEN};
+use crate::sntp_server::is_peer_error;
+
+/// The tutorial's address: `sk.bind(('127.0.0.1',9000))`.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
+
+/// Our receive buffer: one byte more than the longest format we accept, so a
+/// longer datagram shows up as "too long" instead of being cut silently to a
+/// format we would then render. (Python's `recvfrom(1024)` would cut it.)
+pub const RECV_BUFFER_LEN: usize = MAX_FORMAT_LEN + 1;
+
+/// Whether the server prints each request (`===> b'...'`, like the teacher's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    Print,
+    Quiet,
+}
+
+// ANCHOR: serve
+/// Answers datagrams on `socket` forever (until an I/O error that is not some
+/// peer's fault).
+pub fn serve(socket: &UdpSocket, echo: Echo) -> io::Result<()> {
+    let mut buffer = [0u8; RECV_BUFFER_LEN];
+    let mut drops = DropLog::new("time server");
+    loop {
+        // Python: msg, addr = tcp_server.recvfrom(bufsize)
+        let (len, peer) = match socket.recv_from(&mut buffer) {
+            Ok(received) => received,
+            Err(e) if is_peer_error(&e) => continue,
+            Err(e) => return Err(e),
+        };
+        let request = buffer.get(..len).unwrap_or_default();
+        if echo == Echo::Print {
+            // Python: print('===>', msg)
+            let mut stdout = io::stdout().lock();
+            let _ = writeln!(stdout, "===> {}", python_repr(request));
+            let _ = stdout.flush();
+        }
+        // Python: back_msg = strftime(time_fmt) — validated, and bounded.
+        let reply = format::reply_bytes(request, &chrono::Local::now());
+        if reply.starts_with(ERROR_PREFIX.as_bytes()) {
+            drops.note(peer, &String::from_utf8_lossy(&reply));
+        }
+        // Python: tcp_server.sendto(back_msg.encode('utf-8'), addr)
+        if let Err(e) = socket.send_to(&reply, peer)
+            && !is_peer_error(&e)
+        {
+            return Err(e);
+        }
+    }
+}
+// ANCHOR_END: serve
+
+/// Binds, announces `listening on ADDR`, and serves.
+pub fn run(addr: SocketAddr, echo: Echo) -> Result<(), Failure> {
+    // Python: sk = socket.socket(type=socket.SOCK_DGRAM); sk.bind(('127.0.0.1',9000))
+    let socket = UdpSocket::bind(addr).map_err(|e| Failure::bind(addr, e))?;
+    let local = socket
+        .local_addr()
+        .map_err(|e| Failure::io("reading the bound address", e))?;
+    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    serve(&socket, echo).map_err(|e| Failure::io("serving time requests", e))
+}
+
+/// Starts the server in a background thread (for the demo and tests).
+pub fn spawn(addr: SocketAddr) -> io::Result<SocketAddr> {
+    let socket = UdpSocket::bind(addr)?;
+    let local = socket.local_addr()?;
+    std::thread::spawn(move || serve(&socket, Echo::Quiet));
+    Ok(local)
+}

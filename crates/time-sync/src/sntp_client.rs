@@ -1,0 +1,272 @@
+//! `time-sync sntp`: an SNTP client (RFC 4330, NTPv4 client mode 3).
+//!
+//! Terminal 1: `cargo run -p time-sync -- sntp-server`
+//! Terminal 2: `cargo run -p time-sync -- sntp --addr 127.0.0.1:12300`
+//!
+//! One exchange: write T1 into a 48-byte request and send it; the server returns
+//! T1 (as origin), T2 and T3; we read T4 the moment the reply arrives. Then the
+//! arithmetic in [`crate::exchange`] gives the offset and the delay. We only
+//! *print* the offset: this program never sets the clock (that takes root and a
+//! lot more care: see the book for what chrony does).
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use netlab_common::Failure;
+
+use crate::exchange::{Exchange, Report};
+use crate::packet::{self, Leap, Mode, Repr};
+use crate::timestamp::Timestamp;
+
+/// A reply longer than this is not an NTP reply we understand (header plus room
+/// for a MAC or extension fields); our buffer is one byte longer to notice.
+pub const MAX_REPLY_LEN: usize = 1024;
+
+/// Why an exchange failed.
+#[derive(Debug)]
+pub enum SntpError {
+    /// No valid reply within the timeout, after every retry.
+    Timeout,
+    /// The server sent a "kiss-o'-death" (stratum 0): e.g. `RATE` (slow down),
+    /// `DENY` (go away). A client must obey and not retry at once.
+    KissOfDeath(String),
+    /// The server says its own clock is not synchronised: don't use it.
+    Unsynchronized,
+    /// Sending or receiving failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for SntpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SntpError::Timeout => write!(f, "no valid reply"),
+            SntpError::KissOfDeath(code) => write!(f, "the server sent kiss-o'-death {code}"),
+            SntpError::Unsynchronized => write!(f, "the server's clock is not synchronised"),
+            SntpError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SntpError {}
+
+/// What one successful exchange returned.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    pub exchange: Exchange,
+    pub reply: Repr,
+}
+
+impl Outcome {
+    /// The report printed by `sntp` and `--json`.
+    pub fn report(&self) -> Report {
+        Report {
+            offset: self.exchange.offset(),
+            delay: self.exchange.delay(),
+            stratum: self.reply.stratum,
+            reference_id: self.reply.reference_id.describe(self.reply.stratum),
+            leap: self.reply.leap.to_string(),
+            t1: self.exchange.t1.to_utc_string(),
+            t2: self.exchange.t2.to_utc_string(),
+            t3: self.exchange.t3.to_utc_string(),
+            t4: self.exchange.t4.to_utc_string(),
+        }
+    }
+}
+
+/// Why a datagram is not the reply to our request (it is then ignored and we
+/// keep waiting: it may be a late reply to an earlier try, or a forgery).
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotOurReply {
+    Malformed(packet::Error),
+    TooLong(usize),
+    NotServerMode(Mode),
+    /// The origin timestamp is not our T1: stale or forged.
+    WrongOrigin,
+    /// Transmit timestamp zero: the server did not fill it in.
+    NoTransmitTimestamp,
+}
+
+// ANCHOR: check
+/// Checks that `bytes` is a server's answer to the request we sent at `t1`.
+pub fn check_reply(bytes: &[u8], t1: Timestamp) -> Result<Repr, NotOurReply> {
+    if bytes.len() > MAX_REPLY_LEN {
+        return Err(NotOurReply::TooLong(bytes.len()));
+    }
+    let reply = Repr::parse_bytes(bytes).map_err(NotOurReply::Malformed)?;
+    if reply.mode != Mode::Server {
+        return Err(NotOurReply::NotServerMode(reply.mode));
+    }
+    // Our T1 must come back: the one check that defeats blind spoofing and
+    // stale replies, since only someone who saw our request knows it.
+    if reply.origin_timestamp != t1 {
+        return Err(NotOurReply::WrongOrigin);
+    }
+    if reply.transmit_timestamp.is_zero() {
+        return Err(NotOurReply::NoTransmitTimestamp);
+    }
+    Ok(reply)
+}
+// ANCHOR_END: check
+
+/// A UDP socket for talking to `server`: bound to loopback when the server is
+/// on loopback, and connected, so the kernel drops datagrams from anyone else.
+pub fn client_socket(server: SocketAddr) -> io::Result<UdpSocket> {
+    let local: SocketAddr = match (server.is_ipv4(), server.ip().is_loopback()) {
+        (true, true) => "127.0.0.1:0",
+        (true, false) => "0.0.0.0:0",
+        (false, true) => "[::1]:0",
+        (false, false) => "[::]:0",
+    }
+    .parse()
+    .map_err(|_| io::Error::other("bad local address"))?;
+    let socket = UdpSocket::bind(local)?;
+    socket.connect(server)?;
+    Ok(socket)
+}
+
+// ANCHOR: query
+/// One exchange with up to `1 + retries` tries, each waiting `timeout`.
+pub fn query(socket: &UdpSocket, timeout: Duration, retries: u32) -> Result<Outcome, SntpError> {
+    let mut buffer = [0u8; MAX_REPLY_LEN + 1];
+    for _try in 0..=retries {
+        // T1: our clock, written into the request's transmit field.
+        // (chrony puts a random number there instead, so that the request does
+        // not reveal its clock; the origin check works just the same.)
+        let t1 = Timestamp::now();
+        socket
+            .send(&Repr::client_request(t1).to_bytes())
+            .map_err(SntpError::Io)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break; // this try timed out: retry with a fresh T1
+            }
+            socket.set_read_timeout(Some(left)).map_err(SntpError::Io)?;
+            let len = match socket.recv(&mut buffer) {
+                Ok(len) => len,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break;
+                }
+                Err(e) => return Err(SntpError::Io(e)),
+            };
+            // T4 the moment the reply is ours.
+            let t4 = Timestamp::now();
+            let Some(bytes) = buffer.get(..len) else {
+                continue;
+            };
+            let Ok(reply) = check_reply(bytes, t1) else {
+                continue; // not the reply to this request: keep waiting
+            };
+            if reply.stratum == 0 {
+                return Err(SntpError::KissOfDeath(reply.reference_id.describe(0)));
+            }
+            if reply.leap == Leap::Unsynchronized || reply.stratum >= packet::MAX_STRATUM {
+                return Err(SntpError::Unsynchronized);
+            }
+            let exchange = Exchange {
+                t1,
+                t2: reply.receive_timestamp,
+                t3: reply.transmit_timestamp,
+                t4,
+            };
+            return Ok(Outcome { exchange, reply });
+        }
+    }
+    Err(SntpError::Timeout)
+}
+// ANCHOR_END: query
+
+/// Turns an [`SntpError`] into the conventional failure for the CLI.
+pub fn failure(server: SocketAddr, timeout: Duration, retries: u32, error: SntpError) -> Failure {
+    match error {
+        SntpError::Timeout => Failure::timeout(server, timeout).explained(format!(
+            "no valid NTP reply after {} tries: is an NTP server running there (try \
+             `time-sync sntp-server`)? Replies whose origin is not our T1 are ignored",
+            retries + 1
+        )),
+        SntpError::Io(e) => Failure::connect(server, e),
+        other => Failure::other(format!("{server}: {other}")),
+    }
+}
+
+/// Prints one exchange for a student.
+pub fn print_outcome(outcome: &Outcome) {
+    let report = outcome.report();
+    println!("T1 (client sent)      {}", report.t1);
+    println!("T2 (server received)  {}", report.t2);
+    println!("T3 (server sent)      {}", report.t3);
+    println!("T4 (client received)  {}", report.t4);
+    println!("offset θ = ((T2−T1)+(T3−T4))/2 = {:+.9} s", report.offset);
+    println!("delay  δ = (T4−T1)−(T3−T2)     = {:.9} s", report.delay);
+    println!(
+        "stratum {}, reference id {}, leap indicator: {}",
+        report.stratum, report.reference_id, report.leap
+    );
+}
+
+/// The sample NTP prefers: the one with the smallest delay, whose offset the
+/// path's asymmetry can distort least.
+pub fn best(outcomes: &[Outcome]) -> Option<&Outcome> {
+    outcomes
+        .iter()
+        .min_by(|a, b| a.exchange.delay().total_cmp(&b.exchange.delay()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sntp_server::{self, ServerConfig};
+
+    #[test]
+    fn a_reply_with_another_origin_is_not_ours() {
+        let t1 = Timestamp::new(1, 2);
+        let mut reply = Repr::client_request(Timestamp::new(5, 6));
+        reply.mode = Mode::Server;
+        reply.origin_timestamp = Timestamp::new(1, 3);
+        assert_eq!(
+            check_reply(&reply.to_bytes(), t1),
+            Err(NotOurReply::WrongOrigin)
+        );
+        reply.origin_timestamp = t1;
+        assert!(check_reply(&reply.to_bytes(), t1).is_ok());
+        reply.mode = Mode::Client;
+        assert_eq!(
+            check_reply(&reply.to_bytes(), t1),
+            Err(NotOurReply::NotServerMode(Mode::Client))
+        );
+    }
+
+    #[test]
+    fn query_against_our_own_server_on_loopback() {
+        let addr =
+            sntp_server::spawn("127.0.0.1:0".parse().unwrap(), 1, ServerConfig::default()).unwrap();
+        let socket = client_socket(addr).unwrap();
+        let outcome = query(&socket, Duration::from_secs(5), 2).unwrap();
+        let e = outcome.exchange;
+        // One clock on both ends: |θ| ≤ δ/2, and the delay is positive.
+        assert!(e.delay() >= 0.0);
+        assert!(e.offset().abs() <= e.delay() / 2.0 + 1e-6);
+        assert_eq!(outcome.reply.stratum, 8);
+        assert_eq!(outcome.reply.leap, Leap::NoWarning);
+    }
+
+    #[test]
+    fn no_server_gives_timeout_or_refused() {
+        let silent = UdpSocket::bind("127.0.0.1:0").unwrap(); // never answers
+        let socket = client_socket(silent.local_addr().unwrap()).unwrap();
+        let error = query(&socket, Duration::from_millis(50), 1).unwrap_err();
+        assert!(matches!(error, SntpError::Timeout));
+    }
+
+    #[test]
+    fn header_len_is_48() {
+        assert_eq!(crate::packet::HEADER_LEN, 48);
+    }
+}
