@@ -1,11 +1,312 @@
-use clap::Parser;
+//! `tcp-demo`: the tutorial's TCP programs (chapters 2, 4 and 6). The lessons
+//! live in the library; this file parses arguments and prints.
 
-/// tcp-demo — a netlab lesson.
+use std::io::{self, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use netlab_common::bytes::python_repr;
+use netlab_common::failure::{exit_with, parse_duration};
+use netlab_common::{Failure, Narrator, listen};
+use tcp_demo::first::{self, Variant};
+use tcp_demo::{Tell, chat, http, reuse, sockinfo};
+
+/// tcp-demo: the TCP programs of the tutorial 网络编程, as Rust twins that speak
+/// the same bytes as the Python originals (chapters 2, 4 and 6).
 #[derive(Debug, Parser)]
-#[command(version)]
-struct Cli {}
+#[command(name = "tcp-demo", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
-    let _ = tcp_demo::demo(&netlab_common::Narrator::stdout());
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 四.套接字初使用: the first TCP server (127.0.0.1:8898). Accepts a client,
+    /// reads up to 1024 bytes, prints them like Python (b'hello!'), replies b'hi'.
+    Server(ServerArgs),
+    /// 四.套接字初使用: the first TCP client. Sends --message (b'hello!') and
+    /// prints the reply (b'hi').
+    Client(ClientArgs),
+    /// 四.套接字初使用: "Address already in use" — restarts a server while its old
+    /// connection sits in TIME_WAIT, without and with SO_REUSEADDR, and explains.
+    ReuseDemo,
+    /// 四.套接字初使用: the turn-taking TCP chat server (127.0.0.1:9000). Speaks
+    /// first; each line is sent UTF-8 encoded; q ends the conversation.
+    ChatServer(ChatServerArgs),
+    /// 四.套接字初使用: the TCP chat client. Reads the server's line, answers with
+    /// one of its own; q ends the conversation. Reads a pipe as well as a keyboard.
+    ChatClient(ChatClientArgs),
+    /// 六.socket的更多方法: the tutorial's socket method table, each method tried on
+    /// a real loopback connection, and send versus sendall.
+    Sockinfo {
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 二.客户端/服务端架构 (B/S): a tiny HTTP server (127.0.0.1:8080) for your
+    /// browser; prints the raw request each browser sends.
+    Http {
+        /// Address to listen on (port 0: any free port).
+        #[arg(long, default_value = http::DEFAULT_ADDR)]
+        addr: SocketAddr,
+    },
+    /// The tour's narrated demo of one chapter: 2 (B/S and HTTP), 4 (first
+    /// sockets) or 6 (socket methods), all on loopback inside this process.
+    Demo {
+        /// Which chapter's demo: 2, 4 or 6.
+        #[arg(long, default_value_t = 4, value_parser = parse_demo_chapter)]
+        chapter: u8,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServerArgs {
+    /// Address to listen on [default: 127.0.0.1:8898, or 127.0.0.1:8080 with
+    /// --greet-first]; port 0: any free port.
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// The classroom variant (上课例题): send b'hello' first, then read the answer.
+    #[arg(long)]
+    greet_first: bool,
+    /// Do not set SO_REUSEADDR before bind, to see "Address already in use" when
+    /// restarting right after a client was served.
+    #[arg(long)]
+    no_reuse_addr: bool,
+    /// Keep serving clients one after another (the tutorial serves one and exits).
+    #[arg(long)]
+    forever: bool,
+    /// How long to wait for a connected client before giving up on it.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct ClientArgs {
+    /// The server's address [default: 127.0.0.1:8898, or 127.0.0.1:8080 with
+    /// --greet-first].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// What to send [default: hello!, or byebye! with --greet-first].
+    #[arg(long)]
+    message: Option<String>,
+    /// The classroom variant: read the server's greeting first, then answer.
+    #[arg(long)]
+    greet_first: bool,
+    /// How long to wait for the connection and for the reply.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct ChatServerArgs {
+    /// Address to listen on; port 0: any free port.
+    #[arg(long, default_value = chat::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// How long to wait for the client's turn before ending that conversation.
+    #[arg(long, default_value = "300s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct ChatClientArgs {
+    /// The chat server's address.
+    #[arg(long, default_value = chat::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// How long to wait for the connection.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// How long to wait for the server's turn.
+    #[arg(long, default_value = "300s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+}
+
+fn parse_demo_chapter(text: &str) -> Result<u8, String> {
+    match text {
+        "2" => Ok(2),
+        "4" => Ok(4),
+        "6" => Ok(6),
+        _ => Err(format!(
+            "'{text}' is not a chapter with a tcp-demo demo (expected 2, 4 or 6)"
+        )),
+    }
+}
+
+/// An I/O error while talking to `addr`, explained the conventional way.
+fn talk_failure(addr: SocketAddr, timeout: Duration, error: io::Error) -> Failure {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::timeout(addr, timeout),
+        io::ErrorKind::ConnectionRefused
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::AddrNotAvailable
+        | io::ErrorKind::PermissionDenied => Failure::connect(addr, error),
+        _ => Failure::io(format!("talking to {addr}"), error),
+    }
+}
+
+fn print_line(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::io("writing to stdout", e))
+}
+
+fn server(args: ServerArgs) -> Result<(), Failure> {
+    let variant = if args.greet_first {
+        Variant::GreetFirst
+    } else {
+        Variant::ClientFirst
+    };
+    let addr = args.addr.unwrap_or_else(|| variant.default_addr());
+    let listener =
+        reuse::bind_listener(addr, !args.no_reuse_addr).map_err(|e| Failure::bind(addr, e))?;
+    let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
+    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    loop {
+        let (conn, peer) = match listener.accept() {
+            Ok(pair) => pair,
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
+        print_line(&format!("connection from {peer}"))?; // Python: print(addr)
+        match first::serve_connection(conn, variant, args.timeout, Tell::quiet()) {
+            Ok(received) => {
+                print_line(&python_repr(&received))?; // Python: print(ret)
+                if !args.forever {
+                    return Ok(());
+                }
+            }
+            // One misbehaving client is logged and does not end the server: the
+            // next client gets its turn.
+            Err(e) => eprintln!("{peer}: {}", chat::describe(&e)),
+        }
+    }
+}
+
+fn client(args: ClientArgs) -> Result<(), Failure> {
+    let variant = if args.greet_first {
+        Variant::GreetFirst
+    } else {
+        Variant::ClientFirst
+    };
+    let addr = args.addr.unwrap_or_else(|| variant.default_addr());
+    let message = match (&args.message, variant) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Variant::ClientFirst) => first::CLIENT_MESSAGE.to_vec(),
+        (None, Variant::GreetFirst) => first::CLASSROOM_ANSWER.to_vec(),
+    };
+    if message.len() > first::RECV_BUFFER {
+        return Err(Failure::usage(format!(
+            "--message is {} bytes; the server reads at most {} (chapter 5 explains why)",
+            message.len(),
+            first::RECV_BUFFER
+        )));
+    }
+    let received = first::run_client(addr, variant, &message, args.timeout, Tell::quiet())
+        .map_err(|e| talk_failure(addr, args.timeout, e))?;
+    print_line(&python_repr(&received)) // Python: print(ret)
+}
+
+fn chat_server(args: ChatServerArgs) -> Result<(), Failure> {
+    let addr = args.addr;
+    // Python: sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind.
+    let listener = reuse::bind_listener(addr, true).map_err(|e| Failure::bind(addr, e))?;
+    let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
+    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut output = io::stdout();
+    let mut console = chat::Console {
+        prompt: io::stdin().is_terminal(),
+        input: &mut input,
+        output: &mut output,
+        input_ended: false,
+    };
+    chat::run_server(&listener, &mut console, args.idle_timeout)
+        .map_err(|e| Failure::io("chat server", e))
+}
+
+fn chat_client(args: ChatClientArgs) -> Result<(), Failure> {
+    let addr = args.addr;
+    let mut conn =
+        chat::connect(addr, args.timeout).map_err(|e| talk_failure(addr, args.timeout, e))?;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut output = io::stdout();
+    let mut console = chat::Console {
+        prompt: io::stdin().is_terminal(),
+        input: &mut input,
+        output: &mut output,
+        input_ended: false,
+    };
+    match chat::client_conversation(&mut conn, &mut console, args.idle_timeout, Tell::quiet()) {
+        Ok(chat::Ending::TheyLeft) => {
+            eprintln!("(the server closed the connection)");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(talk_failure(addr, args.idle_timeout, e)),
+    }
+}
+
+fn sockinfo_command(json: bool) -> Result<(), Failure> {
+    let rows = sockinfo::table().map_err(|e| Failure::io("trying the socket methods", e))?;
+    let sendall = sockinfo::sendall_lesson().map_err(|e| Failure::io("the sendall lesson", e))?;
+    if json {
+        print_line(&sockinfo::to_json(&rows, &sendall).to_string())
+    } else {
+        print!("{}", sockinfo::render(&rows, &sendall));
+        Ok(())
+    }
+}
+
+fn http_command(addr: SocketAddr) -> Result<(), Failure> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| Failure::bind(addr, e))?;
+    let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
+    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    print_line(&format!(
+        "open http://{local}/ in a browser (Ctrl-C stops the server)"
+    ))?;
+    http::run(listener).map_err(|e| Failure::io("http server", e))
+}
+
+fn demo(chapter: u8) -> Result<(), Failure> {
+    let narrator = Narrator::stdout();
+    let result = match chapter {
+        2 => http::demo(&narrator),
+        6 => sockinfo::demo(&narrator),
+        _ => tcp_demo::demo(&narrator).and_then(|()| reuse::demo(&narrator)),
+    };
+    result.map_err(|e| Failure::other(format!("the demo failed: {e}")))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    exit_with(match cli.command {
+        Command::Server(args) => server(args),
+        Command::Client(args) => client(args),
+        Command::ReuseDemo => reuse::demo(&Narrator::stdout())
+            .map_err(|e| Failure::other(format!("the demo failed: {e}"))),
+        Command::ChatServer(args) => chat_server(args),
+        Command::ChatClient(args) => chat_client(args),
+        Command::Sockinfo { json } => sockinfo_command(json),
+        Command::Http { addr } => http_command(addr),
+        Command::Demo { chapter } => demo(chapter),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

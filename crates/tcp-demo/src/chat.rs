@@ -1,0 +1,448 @@
+//! 四.套接字初使用 — the tutorial's TCP chat tool (tcp 聊天小工具).
+//!
+//! Two people take turns. The server speaks first: each side reads a line from
+//! its keyboard, sends it UTF-8 encoded, then waits for the other side's line.
+//! `q` ends the conversation (it is sent, so the other side stops too), and the
+//! server then waits for the next client. The bytes on the wire are exactly the
+//! Python program's: the line's UTF-8 bytes, no newline, no length prefix.
+//!
+//! ```text
+//! terminal 1: tcp-demo chat-server        (or: python3 tests/python/chat_server.py)
+//! terminal 2: tcp-demo chat-client        (or: python3 tests/python/chat_client.py)
+//! ```
+//!
+//! Where we differ from the Python program, on purpose:
+//! - A Chinese character is three bytes in UTF-8. If a read ends in the middle of
+//!   one, Python's `msg.decode('utf-8')` raises `UnicodeDecodeError`; we read the
+//!   missing bytes of that one character before decoding ([`receive_turn`]).
+//! - Bytes that are not UTF-8 at all are shown with `�` instead of crashing.
+//! - An empty line is not sent: `send(b'')` sends nothing, so the other side would
+//!   wait forever for a message that never comes (try it with the Python pair).
+//! - A line longer than [`RECV_BUFFER`] bytes is refused: the other side reads at
+//!   most 1024 bytes per turn, and the rest would arrive as the *next* turn
+//!   (chapter 5, 黏包, explains why and how to fix it properly).
+//! - Waiting for the other side has a limit ([`IDLE_TIMEOUT`]), so a client that
+//!   connects and says nothing cannot block the server forever.
+//! - End of input (Ctrl-D, or the end of a pipe) counts as `q`.
+
+use std::io::{self, BufRead, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use crate::tell::Tell;
+
+/// The tutorial's chat port. It binds `('192.168.21.36',9000)`, a classroom
+/// machine's address; we stay on loopback unless the student names another.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
+
+/// One turn is read with one `recv(1024)`, as in the tutorial.
+pub const RECV_BUFFER: usize = 1024;
+
+/// The word that ends the conversation: `if inp == 'q'`.
+pub const QUIT: &str = "q";
+
+/// How long one side waits for the other's turn before giving up on the
+/// conversation. A person types slowly, so this is generous; its job is only to
+/// free the server from a client that connected and went silent.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The longest keyboard line we read. Only a bound against a runaway pipe: lines
+/// over [`RECV_BUFFER`] bytes are refused anyway.
+pub const MAX_INPUT_LINE: usize = 64 * 1024;
+
+/// The prompt Python's `input('>>>')` shows; only printed on a terminal, so that
+/// piped output holds just the conversation.
+pub const PROMPT: &str = ">>>";
+
+/// What one turn of the other side turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Turn {
+    /// A message, decoded. `lossy` is true when some bytes were not UTF-8 and
+    /// were replaced by `�`.
+    Message { text: String, lossy: bool },
+    /// The other side sent `q`.
+    Quit,
+    /// The other side closed the connection (read returned 0 bytes).
+    Closed,
+}
+
+/// How long a UTF-8 sequence is, judging by its first byte (0 for a byte that
+/// cannot start one).
+fn utf8_sequence_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => 0,
+    }
+}
+
+/// How many bytes are missing at the end of `data` to complete its last UTF-8
+/// character (0 when it ends on a character boundary or in garbage).
+///
+/// ```
+/// use tcp_demo::chat::missing_utf8_bytes;
+/// let ni = "你".as_bytes(); // e4 bd a0
+/// assert_eq!(missing_utf8_bytes(&ni[..1]), 2);
+/// assert_eq!(missing_utf8_bytes(&ni[..2]), 1);
+/// assert_eq!(missing_utf8_bytes(ni), 0);
+/// ```
+// ANCHOR: missing
+pub fn missing_utf8_bytes(data: &[u8]) -> usize {
+    // Walk back over at most three continuation bytes (0b10xx_xxxx) to the byte
+    // that starts the last character.
+    let tail_start = data.len().saturating_sub(4);
+    for (start, &byte) in data.iter().enumerate().skip(tail_start).rev() {
+        if byte & 0b1100_0000 != 0b1000_0000 {
+            let have = data.len() - start;
+            return utf8_sequence_len(byte).saturating_sub(have);
+        }
+    }
+    0
+}
+// ANCHOR_END: missing
+
+/// Reads the other side's turn: one read of up to 1024 bytes (`conn.recv(1024)`),
+/// plus, if that read ended inside a multi-byte character, the missing bytes of
+/// that character. Reading them is safe in a turn-taking protocol: the other side
+/// sent a whole line and now waits for us, so nothing else can follow.
+// ANCHOR: receive
+pub fn receive_turn(conn: &mut impl Read) -> io::Result<Turn> {
+    let mut buf = [0u8; RECV_BUFFER];
+    let n = conn.read(&mut buf)?; // Python: msg = conn.recv(1024)
+    if n == 0 {
+        return Ok(Turn::Closed);
+    }
+    let mut msg = buf[..n].to_vec();
+    let missing = missing_utf8_bytes(&msg);
+    if missing > 0 {
+        let mut rest = [0u8; 3];
+        let rest = &mut rest[..missing];
+        // EOF here means the peer vanished mid-character: an error, not a turn.
+        conn.read_exact(rest)?;
+        msg.extend_from_slice(rest);
+    }
+    if msg == QUIT.as_bytes() {
+        return Ok(Turn::Quit); // Python: if msg == b'q': break
+    }
+    Ok(match String::from_utf8(msg) {
+        Ok(text) => Turn::Message { text, lossy: false }, // Python: msg.decode('utf-8')
+        Err(e) => Turn::Message {
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            lossy: true,
+        },
+    })
+}
+// ANCHOR_END: receive
+
+/// Where a side's lines come from (the keyboard, a pipe, or a script in the
+/// tour) and where the conversation is shown.
+pub struct Console<'a> {
+    pub input: &'a mut dyn BufRead,
+    pub output: &'a mut dyn Write,
+    /// Show the `>>>` prompt (only on a terminal).
+    pub prompt: bool,
+    /// Set once the input has ended (then every further line is `q`).
+    pub input_ended: bool,
+}
+
+impl std::fmt::Debug for Console<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("prompt", &self.prompt)
+            .finish()
+    }
+}
+
+impl Console<'_> {
+    /// The next line to send: `input('>>>')`. Empty and over-long lines are
+    /// refused with a note and asked again; end of input counts as `q`.
+    fn next_line(&mut self) -> io::Result<String> {
+        loop {
+            if self.prompt {
+                write!(self.output, "{PROMPT}")?;
+                self.output.flush()?;
+            }
+            let mut raw = Vec::new();
+            let n = (&mut *self.input)
+                .take(MAX_INPUT_LINE as u64)
+                .read_until(b'\n', &mut raw)?;
+            if n == 0 {
+                self.input_ended = true;
+                return Ok(QUIT.to_string());
+            }
+            while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                raw.pop();
+            }
+            let line = String::from_utf8_lossy(&raw).into_owned();
+            if line.is_empty() {
+                eprintln!("(an empty line would send nothing; type a message, or q to quit)");
+            } else if line.len() > RECV_BUFFER {
+                eprintln!(
+                    "(that line is {} bytes; the other side reads at most {RECV_BUFFER} per turn, \
+                     see chapter 5: type a shorter one)",
+                    line.len()
+                );
+            } else {
+                return Ok(line);
+            }
+        }
+    }
+
+    fn show(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.output, "{text}")?;
+        self.output.flush()
+    }
+}
+
+/// How a conversation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// We typed `q` (or our input ended).
+    WeQuit,
+    /// The other side sent `q`.
+    TheyQuit,
+    /// The other side closed the connection without `q`.
+    TheyLeft,
+}
+
+/// Sends `line` as UTF-8, as `conn.send(inp.encode('utf-8'))` does.
+fn send_line(conn: &mut TcpStream, line: &str, me: &str, tell: Tell<'_>) -> io::Result<()> {
+    let peer = if me == "server" { "client" } else { "server" };
+    tell.send(me, peer, line.as_bytes());
+    conn.write_all(line.as_bytes()) // Python: conn.send(inp.encode('utf-8'))
+}
+
+/// The server's side of one conversation.
+// ANCHOR: server_turns
+pub fn serve_conversation(
+    conn: &mut TcpStream,
+    console: &mut Console<'_>,
+    idle_timeout: Duration,
+    tell: Tell<'_>,
+) -> io::Result<Ending> {
+    conn.set_read_timeout(Some(idle_timeout))?;
+    conn.set_write_timeout(Some(idle_timeout))?;
+    loop {
+        let inp = console.next_line()?; // Python: inp = input('>>>')
+        send_line(conn, &inp, "server", tell)?;
+        if inp == QUIT {
+            return Ok(Ending::WeQuit); // Python: if inp == 'q': conn.send(...); break
+        }
+        match receive_turn(conn)? {
+            Turn::Quit => {
+                tell.receive("server", "client", QUIT.as_bytes());
+                return Ok(Ending::TheyQuit); // Python: if msg == b'q':break
+            }
+            Turn::Closed => return Ok(Ending::TheyLeft),
+            Turn::Message { text, lossy } => {
+                tell.receive("server", "client", text.as_bytes());
+                if lossy {
+                    eprintln!("(the client sent bytes that are not UTF-8; shown as �)");
+                }
+                console.show(&text)?; // Python: print(msg.decode('utf-8'))
+            }
+        }
+    }
+}
+// ANCHOR_END: server_turns
+
+/// The client's side of one conversation.
+// ANCHOR: client_turns
+pub fn client_conversation(
+    conn: &mut TcpStream,
+    console: &mut Console<'_>,
+    idle_timeout: Duration,
+    tell: Tell<'_>,
+) -> io::Result<Ending> {
+    conn.set_read_timeout(Some(idle_timeout))?;
+    conn.set_write_timeout(Some(idle_timeout))?;
+    loop {
+        match receive_turn(conn)? {
+            // Python: print(msg.decode('utf-8')); if msg == b'q':break
+            Turn::Quit => {
+                tell.receive("client", "server", QUIT.as_bytes());
+                console.show(QUIT)?;
+                return Ok(Ending::TheyQuit);
+            }
+            Turn::Closed => return Ok(Ending::TheyLeft),
+            Turn::Message { text, lossy } => {
+                tell.receive("client", "server", text.as_bytes());
+                if lossy {
+                    eprintln!("(the server sent bytes that are not UTF-8; shown as �)");
+                }
+                console.show(&text)?;
+            }
+        }
+        let inp = console.next_line()?; // Python: inp = input('>>>')
+        send_line(conn, &inp, "client", tell)?;
+        if inp == QUIT {
+            return Ok(Ending::WeQuit);
+        }
+    }
+}
+// ANCHOR_END: client_turns
+
+/// The whole chat server: accept a client, talk until someone types `q`, then
+/// accept the next. Returns when our own input ends (no one left to type).
+pub fn run_server(
+    listener: &TcpListener,
+    console: &mut Console<'_>,
+    idle_timeout: Duration,
+) -> io::Result<()> {
+    loop {
+        let (mut conn, addr) = listener.accept()?; // Python: conn,addr = sk.accept()
+        eprintln!("(client {addr} connected)");
+        match serve_conversation(&mut conn, console, idle_timeout, Tell::quiet()) {
+            Ok(Ending::WeQuit) => eprintln!("(you ended the conversation with {addr})"),
+            Ok(Ending::TheyQuit) => eprintln!("(client {addr} ended the conversation)"),
+            Ok(Ending::TheyLeft) => eprintln!("(client {addr} left without q)"),
+            // One bad client ends its own conversation, never the server.
+            Err(e) => eprintln!("(conversation with {addr} ended: {})", describe(&e)),
+        }
+        // Python: conn.close() — dropping `conn` closes it.
+        drop(conn);
+        // End of our input was sent as `q`: nobody is left to type, so stop.
+        if console.input_ended {
+            return Ok(());
+        }
+    }
+}
+
+/// A short explanation of a conversation's I/O error.
+pub fn describe(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            "the other side said nothing for too long (idle timeout)".to_string()
+        }
+        io::ErrorKind::UnexpectedEof => {
+            "the other side vanished in the middle of a character".to_string()
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// Connects to a chat server.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+    TcpStream::connect_timeout(&addr, timeout) // Python: sk.connect(('127.0.0.1',9000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+    use std::thread;
+
+    #[test]
+    fn a_character_split_across_reads_is_completed_before_decoding() {
+        // "你好" is six bytes; deliver them as 4 + 2, cutting 好 in half.
+        struct Chunks(Vec<Vec<u8>>);
+        impl Read for Chunks {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Ok(0);
+                }
+                let chunk = self.0.remove(0);
+                buf[..chunk.len()].copy_from_slice(&chunk);
+                Ok(chunk.len())
+            }
+        }
+        let bytes = "你好".as_bytes();
+        let mut conn = Chunks(vec![bytes[..4].to_vec(), bytes[4..].to_vec()]);
+        assert_eq!(
+            receive_turn(&mut conn).unwrap(),
+            Turn::Message {
+                text: "你好".into(),
+                lossy: false
+            }
+        );
+    }
+
+    #[test]
+    fn peer_vanishing_mid_character_is_an_error() {
+        let mut conn = Cursor::new("你".as_bytes()[..2].to_vec());
+        let error = receive_turn(&mut conn).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn invalid_utf8_is_shown_lossily() {
+        let mut conn = Cursor::new(vec![b'a', 0xff, b'b']);
+        assert_eq!(
+            receive_turn(&mut conn).unwrap(),
+            Turn::Message {
+                text: "a\u{fffd}b".into(),
+                lossy: true
+            }
+        );
+    }
+
+    #[test]
+    fn q_and_eof_are_turns_too() {
+        assert_eq!(
+            receive_turn(&mut Cursor::new(b"q".to_vec())).unwrap(),
+            Turn::Quit
+        );
+        assert_eq!(
+            receive_turn(&mut Cursor::new(Vec::new())).unwrap(),
+            Turn::Closed
+        );
+    }
+
+    #[test]
+    fn missing_bytes_of_four_byte_characters() {
+        let crab = "🦀".as_bytes();
+        assert_eq!(missing_utf8_bytes(&crab[..1]), 3);
+        assert_eq!(missing_utf8_bytes(&crab[..3]), 1);
+        assert_eq!(missing_utf8_bytes(b"ab"), 0);
+        assert_eq!(missing_utf8_bytes(&[0x80, 0x80, 0x80, 0x80, 0x80]), 0);
+    }
+
+    #[test]
+    fn one_turn_each_way_then_q() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut input = Cursor::new("你好\nq\n".as_bytes().to_vec());
+            let mut output = Vec::new();
+            let mut console = Console {
+                input: &mut input,
+                output: &mut output,
+                prompt: false,
+                input_ended: false,
+            };
+            let ending = serve_conversation(
+                &mut conn,
+                &mut console,
+                Duration::from_secs(5),
+                Tell::quiet(),
+            )
+            .unwrap();
+            (ending, String::from_utf8(output).unwrap())
+        });
+        let mut conn = connect(addr, Duration::from_secs(5)).unwrap();
+        let mut input = Cursor::new("\n再见\n".as_bytes().to_vec());
+        let mut output = Vec::new();
+        let mut console = Console {
+            input: &mut input,
+            output: &mut output,
+            prompt: false,
+            input_ended: false,
+        };
+        let ending = client_conversation(
+            &mut conn,
+            &mut console,
+            Duration::from_secs(5),
+            Tell::quiet(),
+        )
+        .unwrap();
+        assert_eq!(ending, Ending::TheyQuit);
+        assert_eq!(String::from_utf8(output).unwrap(), "你好\nq\n");
+        assert_eq!(
+            server.join().unwrap(),
+            (Ending::WeQuit, "再见\n".to_string())
+        );
+    }
+}

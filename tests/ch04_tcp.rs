@@ -1,0 +1,227 @@
+//! Chapter 4 (四.套接字初使用), TCP: `tcp-demo server`/`client`, `reuse-demo` and
+//! `--no-reuse-addr`, end to end on loopback, and against the tutorial's Python
+//! programs in both directions (tests/python/tcp_*.py).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin,
+};
+
+fn tcp_demo() -> PathBuf {
+    workspace_bin("tcp-demo")
+}
+
+fn python_program(name: &str) -> String {
+    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts one of the tutorial's Python servers on 127.0.0.1:0.
+fn python_server(name: &str) -> ServerProcess {
+    ServerProcess::start("python3", &["-u", &python_program(name), "127.0.0.1:0"])
+}
+
+fn rust_server(extra: &[&str]) -> ServerProcess {
+    let mut args = vec!["server", "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    ServerProcess::start(tcp_demo(), &args)
+}
+
+#[test]
+fn rust_client_and_rust_server_exchange_hello_and_hi() {
+    let server = rust_server(&[]);
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "b'hi'\n");
+    server.expect_line("b'hello!'");
+    assert_eq!(server.wait_exit(), Some(0));
+}
+
+#[test]
+fn python_client_talks_to_rust_server() {
+    let server = rust_server(&[]);
+    let addr = server.addr.to_string();
+    let output = run("python3", &[&python_program("tcp_client.py"), &addr], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "b'hi'\n");
+    assert_eq!(server.expect_line("b'"), "b'hello!'");
+}
+
+#[test]
+fn rust_client_talks_to_python_server() {
+    let server = python_server("tcp_server.py");
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "b'hi'\n");
+    assert_eq!(server.expect_line("b'"), "b'hello!'");
+}
+
+#[test]
+fn classroom_variant_both_ways_with_python() {
+    // Our server greets first; the tutorial's classroom client answers.
+    let server = rust_server(&["--greet-first"]);
+    let addr = server.addr.to_string();
+    let output = run(
+        "python3",
+        &[&python_program("tcp_classroom_client.py"), &addr],
+        b"",
+    );
+    assert_eq!(
+        stdout_text(&output),
+        "b'hello'\n",
+        "{}",
+        stderr_text(&output)
+    );
+    assert_eq!(server.expect_line("b'"), "b'byebye!'");
+
+    // The tutorial's classroom server greets first; our client answers.
+    let server = python_server("tcp_classroom_server.py");
+    let addr = server.addr.to_string();
+    let output = run(
+        tcp_demo(),
+        &["client", "--greet-first", "--addr", &addr],
+        b"",
+    );
+    assert_eq!(
+        stdout_text(&output),
+        "b'hello'\n",
+        "{}",
+        stderr_text(&output)
+    );
+    assert_eq!(server.expect_line("b'byebye"), "b'byebye!'");
+}
+
+#[test]
+fn restart_without_reuse_addr_fails_with_the_explained_error() {
+    let server = rust_server(&[]);
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert!(output.status.success());
+    assert_eq!(server.wait_exit(), Some(0));
+    // The server closed first: its end of the connection is in TIME_WAIT.
+    let again = run(
+        tcp_demo(),
+        &["server", "--no-reuse-addr", "--addr", &addr],
+        b"",
+    );
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = stderr_text(&again);
+    assert!(stderr.contains("Address already in use"), "{stderr}");
+    assert!(stderr.contains("see chapter 4: SO_REUSEADDR"), "{stderr}");
+    // With SO_REUSEADDR (the default, as the tutorial recommends) it binds.
+    let restarted = ServerProcess::start(tcp_demo(), &["server", "--addr", &addr]);
+    assert_eq!(restarted.addr.to_string(), addr);
+}
+
+#[test]
+fn reuse_demo_shows_both_outcomes() {
+    let output = run(tcp_demo(), &["reuse-demo"], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    assert!(
+        text.contains("SO_REUSEADDR=0: Address already in use"),
+        "{text}"
+    );
+    assert!(text.contains("SO_REUSEADDR=1: bound fine"), "{text}");
+    assert_eq!(text, stdout_text(&run(tcp_demo(), &["reuse-demo"], b"")));
+}
+
+#[test]
+fn a_silent_client_does_not_block_the_next_one() {
+    let server = rust_server(&["--forever", "--timeout", "300ms"]);
+    let _silent = TcpStream::connect(server.addr).unwrap();
+    // The server gives up on the silent client after 300ms and serves us.
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert_eq!(stdout_text(&output), "b'hi'\n", "{}", stderr_text(&output));
+    assert_eq!(server.expect_line("b'"), "b'hello!'");
+}
+
+#[test]
+fn invalid_utf8_and_vanishing_clients_are_survived() {
+    let server = rust_server(&["--forever"]);
+    // Bytes that are not UTF-8 are printed the way Python prints them.
+    let mut raw = TcpStream::connect(server.addr).unwrap();
+    raw.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    raw.write_all(b"\xff\xfe").unwrap();
+    let mut reply = Vec::new();
+    raw.read_to_end(&mut reply).unwrap();
+    assert_eq!(reply, b"hi");
+    assert_eq!(server.expect_line("b'"), r"b'\xff\xfe'");
+    // A client that connects and closes at once: Python prints b'' too.
+    drop(TcpStream::connect(server.addr).unwrap());
+    assert_eq!(server.expect_line("b'"), "b''");
+    // And the server still serves the next one.
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert_eq!(stdout_text(&output), "b'hi'\n");
+}
+
+fn closed_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+#[test]
+fn client_explains_a_refused_connection() {
+    let addr = closed_port().to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_text(&output);
+    assert!(stderr.contains("nothing is listening"), "{stderr}");
+}
+
+#[test]
+fn client_times_out_when_the_server_says_nothing() {
+    // A listener that accepts (the kernel does) but never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let output = run(
+        tcp_demo(),
+        &["client", "--addr", &addr, "--timeout", "200ms"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_text(&output).contains("no reply from"),
+        "{}",
+        stderr_text(&output)
+    );
+}
+
+#[test]
+fn bad_command_line_values_exit_2_naming_the_value() {
+    for args in [
+        vec!["client", "--addr", "localhost"],
+        vec!["server", "--addr", "127.0.0.1:99999"],
+        vec!["client", "--timeout", "soon"],
+    ] {
+        let output = run(tcp_demo(), &args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = stderr_text(&output);
+        assert!(stderr.contains(args[2]), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_port_in_use_is_explained() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = run(tcp_demo(), &["server", "--addr", &addr], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_text(&output).contains("is in use"));
+}
+
+#[test]
+fn demo_subcommand_is_deterministic() {
+    let first = stdout_text(&run(tcp_demo(), &["demo"], b""));
+    assert!(
+        first.contains("[client] ← server: b'hi' (2 bytes)"),
+        "{first}"
+    );
+    assert_eq!(first, stdout_text(&run(tcp_demo(), &["demo"], b"")));
+}
