@@ -1,0 +1,436 @@
+//! Chapter 4 (四.套接字初使用): the time server and SNTP, end to end with the
+//! built `time-sync` binary, the tutorial's Python programs, and hostile input.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+};
+
+const PYTHON_SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_server.py");
+const PYTHON_CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_client.py");
+
+fn python_available() -> bool {
+    if on_path("python3") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
+        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
+    );
+    eprintln!("note: python3 not found, skipping the Python interop test");
+    false
+}
+
+fn time_sync(args: &[&str]) -> std::process::Output {
+    run(workspace_bin("time-sync"), args, b"")
+}
+
+fn format_server() -> ServerProcess {
+    ServerProcess::start(
+        workspace_bin("time-sync"),
+        &["server", "--addr", "127.0.0.1:0"],
+    )
+}
+
+fn sntp_server() -> ServerProcess {
+    ServerProcess::start(
+        workspace_bin("time-sync"),
+        &["sntp-server", "--addr", "127.0.0.1:0", "--threads", "2"],
+    )
+}
+
+/// `2026-11-25 10:57:39`: digits where digits belong.
+fn looks_like_date_time(text: &str) -> bool {
+    let shape: String = text
+        .trim_end()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect();
+    shape == "####-##-## ##:##:##"
+}
+
+/// One request on a fresh socket, answer under a timeout.
+fn ask(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    socket.send_to(request, addr).unwrap();
+    let mut buffer = vec![0u8; 65_536];
+    let (len, from) = socket.recv_from(&mut buffer).expect("a reply");
+    assert_eq!(from, addr);
+    buffer.truncate(len);
+    buffer
+}
+
+#[test]
+fn our_client_gets_the_time_from_our_server() {
+    let server = format_server();
+    let output = time_sync(&["client", "--addr", &server.addr.to_string()]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(looks_like_date_time(&stdout_text(&output)), "{output:?}");
+    // The teacher's server prints what it received, like Python's print('===>', msg).
+    assert_eq!(server.expect_line("===>"), "===> b'%Y-%m-%d %H:%M:%S'");
+}
+
+#[test]
+fn the_tutorial_python_client_talks_to_our_server() {
+    if !python_available() {
+        return;
+    }
+    let server = format_server();
+    let output = run("python3", &[PYTHON_CLIENT, &server.addr.to_string()], b"");
+    assert!(output.status.success(), "{output:?}");
+    assert!(looks_like_date_time(&stdout_text(&output)), "{output:?}");
+    let output = run(
+        "python3",
+        &[PYTHON_CLIENT, &server.addr.to_string(), "%Y年%m月"],
+        b"",
+    );
+    let year_month = stdout_text(&output);
+    assert!(
+        year_month.contains('年') && year_month.trim_end().ends_with('月'),
+        "{year_month}"
+    );
+}
+
+#[test]
+fn our_client_talks_to_the_tutorial_python_server() {
+    if !python_available() {
+        return;
+    }
+    let server = ServerProcess::start("python3", &[PYTHON_SERVER, "127.0.0.1:0"]);
+    let addr = server.addr.to_string();
+    let output = time_sync(&["client", "--addr", &addr, "--format", "%Y-%m-%d %H:%M:%S"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(looks_like_date_time(&stdout_text(&output)), "{output:?}");
+    // The teacher's empty datagram: '%Y-%m-%d %X' on both sides.
+    let output = time_sync(&["client", "--addr", &addr, "--format", ""]);
+    assert!(looks_like_date_time(&stdout_text(&output)), "{output:?}");
+    assert_eq!(server.expect_line("===>"), "===> b'%Y-%m-%d %H:%M:%S'");
+    assert_eq!(server.expect_line("===>"), "===> b''");
+}
+
+#[test]
+fn python_and_rust_render_the_same_specifiers_alike() {
+    if !python_available() {
+        return;
+    }
+    // Formats whose rendering does not change within a minute (unless the minute
+    // turns over between the two requests: then the test tries again).
+    let ours = format_server();
+    let theirs = ServerProcess::start("python3", &[PYTHON_SERVER, "127.0.0.1:0"]);
+    let format = b"%Y-%m-%d %H:%M %a %b %j %U %W %y %p %%";
+    for _attempt in 0..3 {
+        let a = ask(ours.addr, format);
+        let b = ask(theirs.addr, format);
+        if a == b {
+            return;
+        }
+    }
+    panic!("Rust and Python render {format:?} differently");
+}
+
+#[test]
+fn an_empty_datagram_means_the_teachers_default() {
+    let server = format_server();
+    let reply = String::from_utf8(ask(server.addr, b"")).unwrap();
+    assert!(looks_like_date_time(&reply), "{reply}");
+}
+
+#[test]
+fn bad_formats_get_error_replies_and_the_server_lives_on() {
+    let server = format_server();
+    assert_eq!(
+        ask(server.addr, b"%Q"),
+        b"error: unknown format specifier '%Q'"
+    );
+    assert!(ask(server.addr, b"%").starts_with(b"error: a lone '%'"));
+    assert!(ask(server.addr, b"\xff\xfe").starts_with(b"error: the format is not valid UTF-8"));
+    // Amplification: 100 × "%c" (200 bytes) would expand to 2400 bytes.
+    let amplifier = "%c".repeat(100);
+    let reply = ask(server.addr, amplifier.as_bytes());
+    assert!(reply.starts_with(b"error: the reply would be longer than 512 bytes"));
+    assert!(looks_like_date_time(
+        &String::from_utf8(ask(server.addr, b"")).unwrap()
+    ));
+}
+
+#[test]
+fn client_reports_error_replies_with_exit_code_1() {
+    let server = format_server();
+    let output = time_sync(&[
+        "client",
+        "--addr",
+        &server.addr.to_string(),
+        "--format",
+        "%Q",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(stdout_text(&output).starts_with("error: unknown format specifier '%Q'"));
+}
+
+#[test]
+fn client_with_interval_and_count_asks_several_times() {
+    let server = format_server();
+    let addr = server.addr.to_string();
+    let output = time_sync(&[
+        "client",
+        "--addr",
+        &addr,
+        "--interval",
+        "10ms",
+        "--count",
+        "3",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = stdout_text(&output);
+    assert_eq!(
+        stdout.lines().filter(|l| looks_like_date_time(l)).count(),
+        3,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn client_without_a_server_times_out_with_a_clear_message() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap(); // bound, never answers
+    let addr = silent.local_addr().unwrap().to_string();
+    let output = time_sync(&["client", "--addr", &addr, "--timeout", "200ms"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains(&format!("no reply from {addr} within 200ms")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_command_line_values_are_exit_code_2() {
+    for args in [
+        &["client", "--addr", "nowhere"][..],
+        &["client", "--timeout", "soon"],
+        &["sntp", "--count", "0"],
+        &["sntp-server", "--reference-id", "TOOLONG"],
+        &["bench", "--in-flight", "0"],
+    ] {
+        let output = time_sync(args);
+        let stderr = stderr_text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn sntp_client_against_our_sntp_server_prints_json() {
+    let server = sntp_server();
+    let output = time_sync(&["sntp", "--addr", &server.addr.to_string(), "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let offset = json["offset"].as_f64().unwrap();
+    let delay = json["delay"].as_f64().unwrap();
+    // The same clock on both ends: |θ| ≤ δ/2.
+    assert!(delay >= 0.0 && offset.abs() <= delay / 2.0 + 1e-6, "{json}");
+    assert_eq!(json["stratum"], 8);
+    for key in ["t1", "t2", "t3", "t4"] {
+        assert!(json[key].as_str().unwrap().ends_with(" UTC"), "{json}");
+    }
+}
+
+#[test]
+fn sntp_client_prints_the_four_timestamps() {
+    let server = sntp_server();
+    let output = time_sync(&["sntp", "--addr", &server.addr.to_string(), "--count", "3"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = stdout_text(&output);
+    for needle in [
+        "T1 (client sent)",
+        "T4 (client received)",
+        "offset θ",
+        "delay  δ",
+        "stratum 8",
+    ] {
+        assert!(stdout.contains(needle), "{stdout}");
+    }
+}
+
+#[test]
+fn sntp_client_without_a_server_times_out() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let output = time_sync(&[
+        "sntp",
+        "--addr",
+        &addr,
+        "--timeout",
+        "100ms",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        stderr_text(&output).contains("no valid NTP reply after 2 tries"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn explain_example_is_deterministic() {
+    let output = time_sync(&["explain", "--example"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = stdout_text(&output);
+    assert!(
+        stdout.contains("offset θ = ((T2 − T1) + (T3 − T4)) / 2"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("= +1.000000000 s"), "{stdout}");
+    assert_eq!(stdout, stdout_text(&time_sync(&["explain", "--example"])));
+}
+
+#[test]
+fn explain_runs_one_real_exchange() {
+    let output = time_sync(&["explain"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout_text(&output).contains("delay δ = (T4 − T1) − (T3 − T2)"));
+}
+
+#[test]
+fn bench_against_our_server_reports_figures_as_json() {
+    let server = sntp_server();
+    let output = time_sync(&[
+        "bench",
+        "--addr",
+        &server.addr.to_string(),
+        "--duration",
+        "300ms",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["answered"].as_u64().unwrap() > 0, "{json}");
+    assert!(
+        json["requests_per_second"].as_f64().unwrap() > 0.0,
+        "{json}"
+    );
+    assert_eq!(json["in_flight"], 64);
+    assert!(json["latency_us"]["p99"].as_f64().is_some(), "{json}");
+}
+
+/// A tiny deterministic generator (xorshift64*): reproducible junk, no dependency.
+struct Junk(u64);
+
+impl Junk {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// Thousands of hostile datagrams of every kind the issue lists.
+fn hostile_datagrams() -> Vec<Vec<u8>> {
+    let mut junk = Junk(0x5eed_1234_abcd_ef01);
+    let valid = {
+        let mut request = vec![0u8; 48];
+        request[0] = 0x23; // NTPv4, client
+        request[40..48].copy_from_slice(&0xed0c_2a1b_1f9a_dd37u64.to_be_bytes());
+        request
+    };
+    let mut datagrams = Vec::new();
+    for i in 0..3000usize {
+        let datagram = match i % 10 {
+            0 => {
+                let len = (junk.next() % 2000) as usize;
+                junk.bytes(len)
+            }
+            1 => valid[..(i / 10) % 48].to_vec(), // truncated NTP
+            2 => {
+                let mut v = valid.clone(); // oversized NTP
+                v.extend(junk.bytes(1000 + i % 4000));
+                v
+            }
+            3 => {
+                let mut v = valid.clone(); // wrong mode (anything but 3)
+                v[0] = (4 << 3) | [0u8, 1, 2, 4, 5, 6, 7][i % 7];
+                v
+            }
+            4 => {
+                let mut v = valid.clone(); // wrong version
+                v[0] = ([0u8, 5, 6, 7][i % 4] << 3) | 3;
+                v
+            }
+            5 if i % 100 == 5 => vec![0x41; 65_507], // the largest UDP datagram
+            6 => {
+                let mut v = b"%Y".to_vec(); // invalid UTF-8
+                v.extend(junk.bytes(8).into_iter().map(|b| b | 0x80));
+                v
+            }
+            7 => "%".repeat(1 + i % 1100).into_bytes(), // formats full of %
+            8 => "%c".repeat(1 + i % 600).into_bytes(), // amplifiers
+            _ => Vec::new(),                            // empty datagrams
+        };
+        datagrams.push(datagram);
+    }
+    datagrams
+}
+
+fn flood(addr: SocketAddr) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for datagram in hostile_datagrams() {
+        // A full buffer may refuse a datagram: UDP is allowed to lose it.
+        let _ = socket.send_to(&datagram, addr);
+    }
+}
+
+/// Like [`ask`], but resends every 200 ms: right after a flood the server's receive
+/// buffer may still be full, and the kernel then drops our request, as UDP may.
+fn ask_until_answered(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let deadline = std::time::Instant::now() + TEST_TIMEOUT;
+    let mut buffer = vec![0u8; 65_536];
+    while std::time::Instant::now() < deadline {
+        socket.send_to(request, addr).unwrap();
+        if let Ok((len, _)) = socket.recv_from(&mut buffer) {
+            buffer.truncate(len);
+            return buffer;
+        }
+    }
+    panic!("no reply from {addr} within {TEST_TIMEOUT:?}");
+}
+
+#[test]
+fn the_format_server_survives_thousands_of_hostile_datagrams() {
+    let server = format_server();
+    flood(server.addr);
+    let reply = String::from_utf8(ask_until_answered(server.addr, b"%Y-%m-%d %H:%M:%S")).unwrap();
+    assert!(looks_like_date_time(&reply), "{reply}");
+}
+
+#[test]
+fn the_sntp_server_survives_thousands_of_hostile_datagrams() {
+    let server = sntp_server();
+    flood(server.addr);
+    let output = time_sync(&["sntp", "--addr", &server.addr.to_string(), "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    // Junk gets no answer at all: a fresh socket that sends junk hears nothing.
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    for datagram in hostile_datagrams().iter().take(50) {
+        let _ = socket.send_to(datagram, server.addr);
+    }
+    let mut buffer = [0u8; 100];
+    assert!(
+        socket.recv_from(&mut buffer).is_err(),
+        "the SNTP server answered junk"
+    );
+}
