@@ -105,7 +105,7 @@ enum Command {
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
         in_flight: u32,
         /// Client threads, one socket each.
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
         threads: u32,
         /// How long to measure (e.g. 5s).
         #[arg(long, default_value = "5s", value_parser = failure::parse_duration)]
