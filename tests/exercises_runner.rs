@@ -12,19 +12,7 @@ fn shipped_exercises() -> PathBuf {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() == "target" {
-            continue;
-        }
-        let destination = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &destination);
-        } else {
-            fs::copy(entry.path(), destination).unwrap();
-        }
-    }
+    exercises::commands::copy_tree(from, to).unwrap();
 }
 
 /// A student's checkout with only the `ip_to_binary` exercise, in a fresh

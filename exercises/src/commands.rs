@@ -331,7 +331,7 @@ fn fresh_copy(from: &Path, to: &Path) -> Result<(), Failure> {
 }
 
 /// Copies the files of `from` into `to`, overwriting, skipping `target/`.
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     fs::create_dir_all(to)?;
     for entry in fs::read_dir(from)? {
         let entry = entry?;
