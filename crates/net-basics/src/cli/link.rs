@@ -1,0 +1,114 @@
+//! Printing `mac` and `arp` (the table).
+
+use std::fmt::Write;
+
+use netlab_common::Failure;
+use serde::Serialize;
+
+use super::{to_json, usage};
+use crate::arp;
+use crate::mac::{self, parse_mac};
+
+pub fn mac(address: &str, json: bool) -> Result<String, Failure> {
+    let mac = parse_mac(address).map_err(usage)?;
+    let vendor = mac::vendor(mac);
+    let info = mac::describe(mac, &vendor);
+    if json {
+        return to_json(&info);
+    }
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut out = String::new();
+    let _ = writeln!(out, "canonical    {}", info.canonical);
+    let _ = writeln!(out, "bits         {}  (48 bits)", info.bits);
+    let _ = writeln!(
+        out,
+        "OUI          {}  (first 24 bits: the vendor, assigned by the IEEE)",
+        info.oui
+    );
+    let _ = writeln!(
+        out,
+        "device       {}  (last 24 bits: the vendor's serial number)",
+        info.device
+    );
+    let _ = writeln!(
+        out,
+        "I/G bit      {}  ({})",
+        u8::from(info.multicast),
+        if info.multicast {
+            "group: multicast"
+        } else {
+            "individual: unicast, one card"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "U/L bit      {}  ({})",
+        u8::from(info.local),
+        if info.local {
+            "locally administered: set by software"
+        } else {
+            "universally administered: burned in by the vendor"
+        }
+    );
+    let _ = writeln!(out, "broadcast    {}", yes_no(info.broadcast));
+    let _ = writeln!(out, "vendor       {}", info.vendor_note);
+    Ok(out)
+}
+
+/// The JSON document of `arp`.
+#[derive(Debug, Serialize)]
+struct Table {
+    source: &'static str,
+    entries: Vec<arp::Entry>,
+}
+
+pub fn arp_table(json: bool) -> Result<String, Failure> {
+    let Some(entries) = arp::read_table() else {
+        return Err(
+            Failure::other(format!("cannot read {} (not Linux?)", arp::PROC_NET_ARP)).explained(
+                "on macOS and Windows run `arp -a`; `net-basics arp --packet IP` works everywhere",
+            ),
+        );
+    };
+    if json {
+        return to_json(&Table {
+            source: arp::PROC_NET_ARP,
+            entries,
+        });
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "ARP maps an IPv4 address on this LAN to the MAC address that frames must carry."
+    );
+    let _ = writeln!(
+        out,
+        "A host broadcasts \"who has IP? tell me\" to ff:ff:ff:ff:ff:ff; the owner replies with its MAC;"
+    );
+    let _ = writeln!(
+        out,
+        "the answer is cached here for a while. (from {})",
+        arp::PROC_NET_ARP
+    );
+    out.push('\n');
+    if entries.is_empty() {
+        let _ = writeln!(
+            out,
+            "(the table is empty: this machine has not talked to a neighbour recently)"
+        );
+        return Ok(out);
+    }
+    let _ = writeln!(
+        out,
+        "{:<16} {:<18} {:<10} {:<6} state",
+        "IP", "MAC", "interface", "flags"
+    );
+    for e in &entries {
+        let _ = writeln!(
+            out,
+            "{:<16} {:<18} {:<10} {:<6} {}",
+            e.ip, e.mac, e.interface, e.flags, e.state
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,120 @@
+//! Printing `ports` and `layers`.
+
+use std::fmt::Write;
+
+use netlab_common::Failure;
+
+use super::{to_json, usage};
+use crate::layers::{LAYERS, SOCKET_NOTE};
+use crate::ports::{self, PortEntry, Query};
+
+fn port_lines(entries: &[PortEntry]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<6} {:<4} {:<10} description", "port", "", "name");
+    for e in entries {
+        let description = e
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("(from {})", e.source));
+        let _ = writeln!(
+            out,
+            "{:<6} {:<4} {:<10} {description}",
+            e.port, e.transport, e.name
+        );
+    }
+    out
+}
+
+pub fn ports(query: Option<&str>, json: bool) -> Result<String, Failure> {
+    let Some(query) = query else {
+        let entries = ports::well_known();
+        if json {
+            return to_json(&entries);
+        }
+        let mut out = port_lines(&entries);
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "The IP address finds the machine, the port finds the program. Ports below 1024 are \
+             well-known: only root may listen on them on Unix. Look up more with `net-basics ports NAME|NUMBER`."
+        );
+        return Ok(out);
+    };
+    let query = ports::parse_query(query).map_err(usage)?;
+    let system = ports::system_services();
+    let found = ports::lookup(&query, system.as_deref().unwrap_or_default());
+    if json {
+        return to_json(&found);
+    }
+    let mut out = String::new();
+    if found.is_empty() {
+        let _ = writeln!(
+            out,
+            "no well-known service for {}",
+            match &query {
+                Query::Number(n) => n.to_string(),
+                Query::Name(name) => format!("'{name}'"),
+            }
+        );
+    } else {
+        out.push_str(&port_lines(&found));
+    }
+    if let Query::Number(port) = query {
+        let _ = writeln!(out, "\nport {port}: {}", ports::range_of(port));
+    }
+    if system.is_none() {
+        let _ = writeln!(
+            out,
+            "(no {} on this machine: only netlab's own table was searched)",
+            ports::ETC_SERVICES
+        );
+    }
+    Ok(out)
+}
+
+pub fn layers(json: bool) -> Result<String, Failure> {
+    if json {
+        return to_json(&LAYERS);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<2} {:<22} {:<12} {:<12} {:<40} protocols",
+        "", "OSI (7)", "TCP/IP (5)", "TCP/IP (4)", "devices"
+    );
+    let mut previous: Option<(&str, &str)> = None;
+    for layer in LAYERS {
+        // A layer that continues the one above is left blank in the merged columns,
+        // so the 5- and 4-layer models read as merged cells.
+        let five = if previous.is_some_and(|(p5, _)| p5 == layer.tcp_ip_5) {
+            ""
+        } else {
+            layer.tcp_ip_5
+        };
+        let four = if previous.is_some_and(|(_, p4)| p4 == layer.tcp_ip_4) {
+            ""
+        } else {
+            layer.tcp_ip_4
+        };
+        previous = Some((layer.tcp_ip_5, layer.tcp_ip_4));
+        let osi = format!("{} {}", layer.osi, layer.chinese);
+        // CJK characters take two columns on a terminal: pad by display width.
+        let pad = 22usize.saturating_sub(layer.osi.len() + 1 + 2 * layer.chinese.chars().count());
+        let _ = writeln!(
+            out,
+            "{:<2} {osi}{:pad$} {:<12} {:<12} {:<40} {}",
+            layer.osi_number, "", five, four, layer.devices, layer.protocols
+        );
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "Each layer adds its own header in front of the data from the layer above (see `net-basics encap`)."
+    );
+    let _ = writeln!(
+        out,
+        "Addresses: application = name/URL, transport = port, network = IP address, data link = MAC address."
+    );
+    let _ = writeln!(out, "{SOCKET_NOTE}.");
+    Ok(out)
+}
