@@ -1,11 +1,226 @@
-use clap::Parser;
+//! `udp-demo`: the tutorial's UDP programs (chapter 4). The lessons live in the
+//! library; this file parses arguments and prints.
 
-/// udp-demo — a netlab lesson.
+use std::io::{self, IsTerminal, Write};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use netlab_common::bytes::python_repr;
+use netlab_common::color::stdout_supports_color;
+use netlab_common::failure::{exit_with, parse_duration};
+use netlab_common::{Failure, Narrator, listen};
+use udp_demo::qq::{self, Contacts};
+use udp_demo::{Tell, boundaries, simple};
+
+/// udp-demo: the UDP programs of the tutorial 网络编程 (chapter 4, 四.套接字初使用),
+/// as Rust twins that speak the same bytes as the Python originals.
 #[derive(Debug, Parser)]
-#[command(version)]
-struct Cli {}
+#[command(name = "udp-demo", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
-    let _ = udp_demo::demo(&netlab_common::Narrator::stdout());
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 四.套接字初使用: the first UDP server (127.0.0.1:9000). Receives up to 1024
+    /// bytes, prints them (b'hello') with the sender's address, replies b'hi'.
+    Server {
+        /// Address to bind; port 0: any free port.
+        #[arg(long, default_value = simple::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// Keep answering datagrams (the tutorial answers one and exits).
+        #[arg(long)]
+        forever: bool,
+    },
+    /// 四.套接字初使用: the first UDP client. Sends --message (b'hello'), prints the
+    /// reply and the server's address, or says clearly that no reply came.
+    Client(ClientArgs),
+    /// 四.套接字初使用: the QQ chat server (127.0.0.1:8081). Shows
+    /// 来自[ip:port]的一条消息: and the message, answers with a line you type.
+    QqServer {
+        /// Address to bind; port 0: any free port.
+        #[arg(long, default_value = qq::DEFAULT_ADDR)]
+        addr: SocketAddr,
+    },
+    /// 四.套接字初使用: the QQ chat client. Choose a contact (金老板, 哪吒, egg, yuan),
+    /// send lines, q to choose another. Reads a pipe as well as a keyboard.
+    QqClient(QqClientArgs),
+    /// 四/五: UDP keeps message boundaries (three sends, three receives) and
+    /// truncates a datagram bigger than the buffer; we report it (MSG_TRUNC).
+    Boundaries,
+    /// The tour's narrated chapter 4 UDP demo, on loopback inside this process.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+struct ClientArgs {
+    /// The server's address.
+    #[arg(long, default_value = simple::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// What to send.
+    #[arg(long, default_value = "hello")]
+    message: String,
+    /// How long to wait for the reply.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct QqClientArgs {
+    /// The QQ server's address: where the tutorial's contacts (金老板, 哪吒, egg,
+    /// yuan) are.
+    #[arg(long, default_value = qq::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// A contact NAME=HOST:PORT (repeatable); replaces the tutorial's table.
+    #[arg(long = "contact", value_name = "NAME=HOST:PORT")]
+    contacts: Vec<String>,
+    /// A TOML file with a [contacts] table of "NAME" = "HOST:PORT" entries.
+    #[arg(long, value_name = "FILE", conflicts_with = "contacts")]
+    contacts_file: Option<PathBuf>,
+    /// How long to wait for each reply (the other side is a person typing).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+fn print_line(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::io("writing to stdout", e))
+}
+
+fn bind_and_announce(addr: SocketAddr) -> Result<UdpSocket, Failure> {
+    let socket = simple::bind(addr).map_err(|e| Failure::bind(addr, e))?;
+    let local = socket.local_addr().map_err(|e| Failure::bind(addr, e))?;
+    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    Ok(socket)
+}
+
+fn server(addr: SocketAddr, forever: bool) -> Result<(), Failure> {
+    let socket = bind_and_announce(addr)?;
+    loop {
+        match simple::serve_one(&socket, Tell::quiet()) {
+            Ok(datagram) => {
+                // Python: print(msg) — and, to teach UDP, who sent it.
+                print_line(&format!(
+                    "{} from {}",
+                    python_repr(&datagram.data),
+                    datagram.from
+                ))?;
+                if let Some(full) = datagram.truncated_from {
+                    eprintln!(
+                        "(the datagram had {full} bytes; only the first {} fitted the buffer)",
+                        datagram.data.len()
+                    );
+                }
+                if !forever {
+                    return Ok(());
+                }
+            }
+            // A failed reply concerns one client; the server carries on.
+            Err(e) => eprintln!("(receive or reply failed: {e})"),
+        }
+    }
+}
+
+fn client(args: ClientArgs) -> Result<(), Failure> {
+    let addr = args.addr;
+    let (reply, from) =
+        simple::run_client(addr, args.message.as_bytes(), args.timeout, Tell::quiet()).map_err(
+            |e| match e.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                    Failure::timeout(addr, args.timeout)
+                }
+                _ => Failure::connect(addr, e),
+            },
+        )?;
+    // Python: print(back_msg.decode('utf-8'), addr)
+    print_line(&format!(
+        "{} {}",
+        String::from_utf8_lossy(&reply),
+        simple::python_addr(from)
+    ))
+}
+
+fn qq_server(addr: SocketAddr) -> Result<(), Failure> {
+    let socket = bind_and_announce(addr)?;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut output = io::stdout();
+    let mut console = qq::Console {
+        prompt: io::stdin().is_terminal(),
+        color: stdout_supports_color(),
+        input: &mut input,
+        output: &mut output,
+    };
+    qq::run_server(&socket, &mut console).map_err(|e| Failure::io("qq server", e))
+}
+
+fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
+    let contacts = if let Some(path) = &args.contacts_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read --contacts-file {}: {e}",
+                path.display()
+            ))
+        })?;
+        Contacts::from_toml(&text)
+            .map_err(|e| Failure::usage(format!("--contacts-file {}: {e}", path.display())))?
+    } else if args.contacts.is_empty() {
+        Contacts::tutorial(args.addr)
+    } else {
+        Contacts::from_entries(&args.contacts).map_err(Failure::usage)?
+    };
+    let bind_to = contacts
+        .names()
+        .first()
+        .and_then(|name| contacts.get(name))
+        .map_or(
+            simple::client_bind_addr(args.addr),
+            simple::client_bind_addr,
+        );
+    // Python: udp_client_socket=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+    let socket = UdpSocket::bind(bind_to).map_err(|e| Failure::bind(bind_to, e))?;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut output = io::stdout();
+    let mut console = qq::Console {
+        prompt: io::stdin().is_terminal(),
+        color: stdout_supports_color(),
+        input: &mut input,
+        output: &mut output,
+    };
+    qq::run_client(&socket, &contacts, &mut console, args.timeout)
+        .map_err(|e| Failure::io("qq client", e))
+}
+
+fn narrated(demo: fn(&Narrator) -> netlab_common::DemoResult) -> Result<(), Failure> {
+    demo(&Narrator::stdout()).map_err(|e| Failure::other(format!("the demo failed: {e}")))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    exit_with(match cli.command {
+        Command::Server { addr, forever } => server(addr, forever),
+        Command::Client(args) => client(args),
+        Command::QqServer { addr } => qq_server(addr),
+        Command::QqClient(args) => qq_client(args),
+        Command::Boundaries => narrated(boundaries::demo),
+        Command::Demo => narrated(udp_demo::demo),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,0 +1,239 @@
+//! Chapter 4 (四.套接字初使用), UDP: `udp-demo server`/`client`, `qq-server`/
+//! `qq-client` and `boundaries`, end to end on loopback, and against the
+//! tutorial's Python programs in both directions (tests/python/udp_*.py, qq_*.py).
+
+use std::net::UdpSocket;
+use std::path::PathBuf;
+
+use netlab_common::testing::{ServerProcess, run, stderr_text, stdout_text, workspace_bin};
+
+fn udp_demo() -> PathBuf {
+    workspace_bin("udp-demo")
+}
+
+fn python_program(name: &str) -> String {
+    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python_server(name: &str) -> ServerProcess {
+    ServerProcess::start("python3", &["-u", &python_program(name), "127.0.0.1:0"])
+}
+
+#[test]
+fn rust_client_and_rust_server_exchange_hello_and_hi() {
+    let server = ServerProcess::start(udp_demo(), &["server", "--addr", "127.0.0.1:0"]);
+    let addr = server.addr.to_string();
+    let output = run(udp_demo(), &["client", "--addr", &addr], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    // Python: print(back_msg.decode('utf-8'), addr)
+    assert_eq!(
+        stdout_text(&output),
+        format!("hi ('127.0.0.1', {})\n", server.addr.port())
+    );
+    let line = server.expect_line("b'");
+    assert!(line.starts_with("b'hello' from 127.0.0.1:"), "{line}");
+    assert_eq!(server.wait_exit(), Some(0));
+}
+
+#[test]
+fn python_client_talks_to_rust_server() {
+    let server = ServerProcess::start(udp_demo(), &["server", "--addr", "127.0.0.1:0"]);
+    let addr = server.addr.to_string();
+    let output = run("python3", &[&python_program("udp_client.py"), &addr], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(
+        stdout_text(&output),
+        format!("hi ('127.0.0.1', {})\n", server.addr.port())
+    );
+    assert!(server.expect_line("b'").starts_with("b'hello' from "));
+}
+
+#[test]
+fn rust_client_talks_to_python_server() {
+    let server = python_server("udp_server.py");
+    let addr = server.addr.to_string();
+    let output = run(udp_demo(), &["client", "--addr", &addr], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(
+        stdout_text(&output),
+        format!("hi ('127.0.0.1', {})\n", server.addr.port())
+    );
+    assert_eq!(server.expect_line("b'"), "b'hello'");
+}
+
+#[test]
+fn client_says_clearly_when_no_reply_came() {
+    // A socket that receives but never answers, like a lost reply.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let output = run(
+        udp_demo(),
+        &["client", "--addr", &addr, "--timeout", "200ms"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains(&format!("no reply from {addr} within 200ms")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UDP datagrams can also be lost"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn server_reports_a_truncated_datagram_and_keeps_serving() {
+    let server = ServerProcess::start(
+        udp_demo(),
+        &["server", "--addr", "127.0.0.1:0", "--forever"],
+    );
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .unwrap();
+    socket.send_to(&[b'x'; 2000], server.addr).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi");
+    // 1024 bytes were printed; invalid UTF-8 is no problem for bytes either.
+    assert!(server.expect_line("b'xxx").len() > 1024);
+    socket.send_to(b"\xff", server.addr).unwrap();
+    assert!(server.expect_line("b'").starts_with(r"b'\xff' from"));
+}
+
+#[test]
+fn boundaries_shows_three_receives_and_the_truncation() {
+    let output = run(udp_demo(), &["boundaries"], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    assert_eq!(text.matches("[receiver] ← sender:").count(), 4, "{text}");
+    assert!(text.contains("MSG_TRUNC was set: the datagram had 2000 bytes, 976 were thrown away"));
+    assert_eq!(text, stdout_text(&run(udp_demo(), &["boundaries"], b"")));
+}
+
+#[test]
+fn bad_command_line_values_exit_2_naming_the_value() {
+    for (args, needle) in [
+        (vec!["client", "--addr", "nowhere"], "nowhere"),
+        (vec!["client", "--timeout", "soon"], "soon"),
+        (vec!["qq-client", "--contact", "egg"], "'egg'"),
+        (vec!["qq-client", "--contact", "egg=127.0.0.1"], "127.0.0.1"),
+    ] {
+        let output = run(udp_demo(), &args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr_text(&output).contains(needle),
+            "{args:?}: {}",
+            stderr_text(&output)
+        );
+    }
+}
+
+#[test]
+fn qq_rust_client_and_rust_server_chat() {
+    let mut server = ServerProcess::start(udp_demo(), &["qq-server", "--addr", "127.0.0.1:0"]);
+    server.type_text("你好呀\n");
+    let addr = server.addr.to_string();
+    // An unknown contact is skipped (until q), then 金老板 gets a message.
+    let output = run(
+        udp_demo(),
+        &["qq-client", "--addr", &addr],
+        "nobody\nhello?\nq\n金老板\n\n在吗\nq\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(
+        stdout_text(&output),
+        format!("来自[{addr}]的一条消息:你好呀\n")
+    );
+    assert!(stderr_text(&output).contains("no contact named 'nobody'"));
+    let line = server.expect_line("的一条消息:");
+    assert!(
+        line.starts_with("来自[127.0.0.1:") && line.ends_with("]的一条消息:在吗"),
+        "{line}"
+    );
+}
+
+#[test]
+fn qq_python_client_talks_to_rust_server() {
+    let mut server = ServerProcess::start(udp_demo(), &["qq-server", "--addr", "127.0.0.1:0"]);
+    server.type_text("收到\n");
+    let addr = server.addr.to_string();
+    let output = run(
+        "python3",
+        &[&python_program("qq_client.py"), &addr],
+        "哪吒\n在吗\nq\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert!(
+        stdout_text(&output).contains(&format!("来自[{addr}]的一条消息:\x1b[1;44m收到\x1b[0m")),
+        "{}",
+        stdout_text(&output)
+    );
+    assert!(
+        server
+            .expect_line("的一条消息:")
+            .ends_with("的一条消息:在吗")
+    );
+}
+
+#[test]
+fn qq_rust_client_talks_to_python_server() {
+    let mut server = python_server("qq_server.py");
+    server.type_text("收到\n");
+    let contact = format!("egg={}", server.addr);
+    let output = run(
+        udp_demo(),
+        &["qq-client", "--contact", &contact],
+        "egg\n在吗\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(
+        stdout_text(&output),
+        format!("来自[{}]的一条消息:收到\n", server.addr)
+    );
+    assert!(server.expect_line("的一条消息:").contains("在吗"));
+}
+
+#[test]
+fn qq_contacts_file() {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dir = std::env::temp_dir().join(format!("netlab-qq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("contacts.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[contacts]\n\"金老板\" = \"{}\"\n",
+            server.local_addr().unwrap()
+        ),
+    )
+    .unwrap();
+    let file_arg = file.to_string_lossy().into_owned();
+    // Nobody answers: the client says so and ends with its input.
+    let output = run(
+        udp_demo(),
+        &[
+            "qq-client",
+            "--contacts-file",
+            &file_arg,
+            "--timeout",
+            "100ms",
+        ],
+        "金老板\nhi\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert!(
+        stderr_text(&output).contains("no reply from"),
+        "{}",
+        stderr_text(&output)
+    );
+    let mut buf = [0u8; 16];
+    server
+        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .unwrap();
+    let (n, _) = server.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi");
+    let _ = std::fs::remove_dir_all(dir);
+}
