@@ -1,0 +1,90 @@
+//! Exercise: a time server that survives bad formats — reference solution.
+
+use std::fmt::{self, Write as _};
+use std::io;
+use std::net::UdpSocket;
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, FixedOffset, Local};
+
+/// The teacher's default: an empty datagram means this format.
+pub const DEFAULT_FORMAT: &str = "%Y-%m-%d %X";
+
+/// A reply is never larger than max(this, the request's size).
+pub const MIN_REPLY_LIMIT: usize = 512;
+
+/// The longest chrono specifier, in characters (`%:::z`).
+const LONGEST_SPECIFIER: usize = 5;
+
+/// A `fmt::Write` that refuses to grow past `limit` bytes.
+struct Bounded {
+    text: String,
+    limit: usize,
+    overflowed: bool,
+}
+
+impl fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.text.len() + s.len() > self.limit {
+            self.overflowed = true;
+            return Err(fmt::Error);
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+/// The first `%…` that chrono cannot parse.
+fn bad_specifier(format: &str) -> String {
+    let mut rest = format;
+    while let Some(at) = rest.find('%') {
+        let spec = &rest[at..];
+        let ends = spec.char_indices().map(|(i, c)| i + c.len_utf8()).skip(1);
+        let valid = ends
+            .take(LONGEST_SPECIFIER - 1)
+            .find(|&end| StrftimeItems::new(&spec[..end]).all(|item| item != Item::Error));
+        match valid {
+            Some(end) => rest = &spec[end..],
+            None => return spec.chars().take(2).collect(),
+        }
+    }
+    "%".to_string()
+}
+
+fn render(request: &[u8], now: &DateTime<FixedOffset>) -> Result<String, String> {
+    let format = std::str::from_utf8(request)
+        .map_err(|e| format!("not UTF-8 (bad byte at offset {})", e.valid_up_to()))?;
+    let format = if format.is_empty() { DEFAULT_FORMAT } else { format };
+    let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+    if items.contains(&Item::Error) {
+        return Err(format!("unknown format specifier '{}'", bad_specifier(format)));
+    }
+    let limit = MIN_REPLY_LIMIT.max(request.len());
+    let mut out = Bounded { text: String::new(), limit, overflowed: false };
+    match write!(out, "{}", now.format_with_items(items.iter())) {
+        Ok(()) => Ok(out.text),
+        Err(_) if out.overflowed => Err(format!("the reply would be longer than {limit} bytes")),
+        Err(_) => Err("the format cannot be rendered".to_string()),
+    }
+}
+
+/// The answer to one datagram: the time in its format, or `error: …`.
+pub fn reply(request: &[u8], now: &DateTime<FixedOffset>) -> Vec<u8> {
+    match render(request, now) {
+        Ok(text) => text.into_bytes(),
+        Err(why) => format!("error: {why}").into_bytes(),
+    }
+}
+
+/// The server loop (already written): answers every datagram with `reply`.
+pub fn serve(socket: &UdpSocket) -> io::Result<()> {
+    let mut buffer = [0u8; 1024];
+    loop {
+        // Python: msg, addr = sk.recvfrom(1024)
+        let (len, peer) = socket.recv_from(&mut buffer)?;
+        let now = Local::now().fixed_offset();
+        let answer = reply(&buffer[..len], &now);
+        // Python: sk.sendto(time_str.encode('utf-8'), addr)
+        socket.send_to(&answer, peer)?;
+    }
+}

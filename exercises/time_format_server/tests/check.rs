@@ -1,0 +1,88 @@
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use ex_time_format_server::{reply, serve};
+
+/// 2026-11-25 10:57:39 at UTC+8 (Beijing time).
+fn tutorial_time() -> DateTime<FixedOffset> {
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 25, 10, 57, 39)
+        .unwrap()
+}
+
+fn text(request: &[u8]) -> String {
+    String::from_utf8(reply(request, &tutorial_time())).expect("replies are UTF-8")
+}
+
+#[test]
+fn the_tutorials_format() {
+    assert_eq!(text(b"%Y-%m-%d %H:%M:%S"), "2026-11-25 10:57:39");
+}
+
+#[test]
+fn an_empty_datagram_means_the_teachers_default() {
+    assert_eq!(text(b""), "2026-11-25 10:57:39");
+}
+
+#[test]
+fn chinese_text_around_specifiers() {
+    assert_eq!(text("%Y年%m月%d日".as_bytes()), "2026年11月25日");
+}
+
+#[test]
+fn a_bad_specifier_is_an_error_naming_it() {
+    let answer = text(b"%Y %Q");
+    assert!(answer.starts_with("error:"), "{answer}");
+    assert!(answer.contains("%Q"), "{answer}");
+}
+
+#[test]
+fn a_lone_percent_is_an_error() {
+    assert!(text(b"%H:%").starts_with("error:"));
+}
+
+#[test]
+fn invalid_utf8_is_an_error() {
+    assert!(text(b"%Y\xff\xfe").starts_with("error:"));
+}
+
+#[test]
+fn no_amplification() {
+    // 200 bytes of "%c" would become 2400 bytes of dates.
+    let request = "%c".repeat(100);
+    let answer = reply(request.as_bytes(), &tutorial_time());
+    assert!(answer.len() <= 512, "{} bytes", answer.len());
+    assert!(answer.starts_with(b"error:"));
+    // A big request may get a reply as big as itself.
+    let request = "%%".repeat(300); // 600 bytes → 300 bytes
+    assert_eq!(reply(request.as_bytes(), &tutorial_time()).len(), 300);
+}
+
+#[test]
+fn never_panics_on_any_two_bytes() {
+    for a in 0..=255u8 {
+        for b in [b'%', b'Q', b'Y', 0xff, b'-', b':'] {
+            let answer = reply(&[b'%', a, b], &tutorial_time());
+            assert!(answer.len() <= 512);
+        }
+    }
+}
+
+#[test]
+fn the_server_keeps_serving_after_bad_datagrams() {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || serve(&server));
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buffer = [0u8; 2048];
+    for request in [&b"%Q"[..], b"\xff", b"%", b"%Y-%m-%d"] {
+        client.send_to(request, addr).unwrap();
+        let (len, _) = client
+            .recv_from(&mut buffer)
+            .expect("the server answered (a panic would have killed it)");
+        assert!(len > 0);
+    }
+}
