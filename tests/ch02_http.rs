@@ -1,0 +1,149 @@
+//! Chapter 2 (二.客户端/服务端架构, B/S): `tcp-demo http` answers a plain HTTP
+//! client and a real headless browser (Debian's chromium, installed by
+//! .ci/setup.d/20-chromium.sh), and prints the raw request each one sent.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, on_path, run, run_with_timeout, stderr_text, stdout_text,
+    workspace_bin,
+};
+
+/// The first line of the page (tcp_demo::http::PAGE_GREETING).
+const GREETING: &str = "你好, browser! You are the client of a netlab TCP server.";
+
+/// A browser's first start on a slow CI machine can take a while.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn tcp_demo() -> PathBuf {
+    workspace_bin("tcp-demo")
+}
+
+fn http_server() -> ServerProcess {
+    ServerProcess::start(tcp_demo(), &["http", "--addr", "127.0.0.1:0"])
+}
+
+/// Sends `request` and reads the whole response (the server closes after it).
+fn exchange(server: &ServerProcess, request: &[u8]) -> String {
+    let mut conn = TcpStream::connect(server.addr).unwrap();
+    conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    conn.write_all(request).unwrap();
+    let mut reply = Vec::new();
+    conn.read_to_end(&mut reply).unwrap();
+    String::from_utf8(reply).unwrap()
+}
+
+#[test]
+fn a_plain_http_client_gets_the_page_and_the_server_prints_its_request() {
+    let server = http_server();
+    let reply = exchange(
+        &server,
+        b"GET / HTTP/1.1\r\nHost: test\r\nUser-Agent: plain-test-client\r\n\r\n",
+    );
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.contains("Content-Type: text/html; charset=utf-8\r\n"));
+    assert!(reply.contains(GREETING));
+    assert!(reply.contains("User-Agent: plain-test-client"));
+    server.expect_line("── request from 127.0.0.1:");
+    assert_eq!(server.expect_line("GET /").trim(), "GET / HTTP/1.1");
+    assert_eq!(
+        server.expect_line("User-Agent").trim(),
+        "User-Agent: plain-test-client"
+    );
+}
+
+#[test]
+fn other_paths_are_404_and_garbage_is_400() {
+    let server = http_server();
+    let reply = exchange(&server, b"GET /favicon.ico HTTP/1.1\r\n\r\n");
+    assert!(reply.starts_with("HTTP/1.1 404 Not Found\r\n"), "{reply}");
+    let reply = exchange(&server, b"\r\n\r\n");
+    assert!(reply.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{reply}");
+}
+
+#[test]
+fn a_silent_connection_does_not_block_other_clients() {
+    let server = http_server();
+    let _silent = TcpStream::connect(server.addr).unwrap();
+    let reply = exchange(&server, b"GET / HTTP/1.1\r\n\r\n");
+    assert!(reply.starts_with("HTTP/1.1 200 OK"));
+}
+
+#[test]
+fn an_oversized_request_head_is_refused() {
+    let server = http_server();
+    // One byte over the 8 KiB limit, without an end of head.
+    let reply = exchange(&server, &vec![b'a'; 8 * 1024 + 1]);
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+    // And the server still serves.
+    assert!(exchange(&server, b"GET / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn escape_codes_in_a_request_are_not_printed_raw() {
+    let server = http_server();
+    exchange(&server, b"GET / HTTP/1.1\r\nX-Evil: \x1b[2J\r\n\r\n");
+    assert_eq!(server.expect_line("X-Evil").trim(), r"X-Evil: \x1b[2J");
+}
+
+/// A headless chromium, with a fresh profile in a temporary directory, prints
+/// the page it loaded (`--dump-dom`).
+#[test]
+fn a_real_browser_is_just_another_client() {
+    if !on_path("chromium") {
+        assert!(
+            std::env::var_os("NETLAB_REQUIRE_PEERS").is_none_or(|v| v != "1"),
+            "NETLAB_REQUIRE_PEERS=1 but chromium is not installed (.ci/setup.d/20-chromium.sh)"
+        );
+        eprintln!("note: chromium not found, browser test skipped (apt-get install chromium)");
+        return;
+    }
+    let server = http_server();
+    let profile = std::env::temp_dir().join(format!("netlab-chromium-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let url = format!("http://{}/", server.addr);
+    let user_data_dir = format!("--user-data-dir={}", profile.display());
+    let output = run_with_timeout(
+        "chromium",
+        &[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &user_data_dir,
+            "--dump-dom",
+            &url,
+        ],
+        b"",
+        BROWSER_TIMEOUT,
+    );
+    let _ = std::fs::remove_dir_all(&profile);
+    let page = stdout_text(&output);
+    assert!(
+        page.contains(GREETING),
+        "page: {page}\nstderr: {}",
+        stderr_text(&output)
+    );
+    // The page shows the request the browser sent, and so does the server.
+    assert!(page.contains("HeadlessChrome"), "{page}");
+    assert!(server.expect_line("User-Agent:").contains("HeadlessChrome"));
+}
+
+#[test]
+fn the_chapter_2_demo_is_deterministic() {
+    let first = stdout_text(&run(tcp_demo(), &["demo", "--chapter", "2"], b""));
+    assert!(first.contains("| GET / HTTP/1.1"), "{first}");
+    assert!(first.contains("| HTTP/1.1 200 OK"), "{first}");
+    assert_eq!(
+        first,
+        stdout_text(&run(tcp_demo(), &["demo", "--chapter", "2"], b""))
+    );
+}

@@ -1,0 +1,150 @@
+//! Chapter 4 (四.套接字初使用), the TCP chat tool: `tcp-demo chat-server` and
+//! `chat-client` with piped input, against the tutorial's Python chat programs in
+//! both directions (tests/python/chat_*.py), and against misbehaving clients.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin,
+};
+
+fn tcp_demo() -> PathBuf {
+    workspace_bin("tcp-demo")
+}
+
+fn python_program(name: &str) -> String {
+    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rust_chat_server(extra: &[&str]) -> ServerProcess {
+    let mut args = vec!["chat-server", "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    ServerProcess::start(tcp_demo(), &args)
+}
+
+/// Reads one turn of the server (one read, as the protocol has no framing).
+fn read_turn(conn: &mut TcpStream) -> Vec<u8> {
+    let mut buf = [0u8; 1024];
+    let n = conn.read(&mut buf).unwrap();
+    buf[..n].to_vec()
+}
+
+fn raw_client(server: &ServerProcess) -> TcpStream {
+    let conn = TcpStream::connect(server.addr).unwrap();
+    conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    conn
+}
+
+#[test]
+fn rust_client_and_rust_server_take_turns_until_q() {
+    let mut server = rust_chat_server(&[]);
+    server.type_text("你好\nq\n");
+    let addr = server.addr.to_string();
+    let output = run(
+        tcp_demo(),
+        &["chat-client", "--addr", &addr],
+        "再见\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    // The client shows the server's line, then the q that ended it.
+    assert_eq!(stdout_text(&output), "你好\nq\n");
+    assert_eq!(server.expect_line("再见"), "再见");
+}
+
+#[test]
+fn python_client_chats_with_rust_server() {
+    let mut server = rust_chat_server(&[]);
+    server.type_text("你好\nq\n");
+    let addr = server.addr.to_string();
+    let output = run(
+        "python3",
+        &[&python_program("chat_client.py"), &addr],
+        "再见\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    // Python's input('>>>') writes its prompt to stdout even from a pipe.
+    assert_eq!(text, "你好\n>>>q\n", "{text}");
+    assert_eq!(server.expect_line("再见"), "再见");
+}
+
+#[test]
+fn rust_client_chats_with_python_server() {
+    let mut server = ServerProcess::start(
+        "python3",
+        &["-u", &python_program("chat_server.py"), "127.0.0.1:0"],
+    );
+    server.type_text("你好\nq\n");
+    let addr = server.addr.to_string();
+    let output = run(
+        tcp_demo(),
+        &["chat-client", "--addr", &addr],
+        "再见\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "你好\nq\n");
+    assert!(server.expect_line("再见").ends_with("再见"));
+}
+
+#[test]
+fn client_q_ends_the_conversation_and_the_server_takes_the_next_client() {
+    let mut server = rust_chat_server(&[]);
+    server.type_text("first\nsecond\nq\n");
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["chat-client", "--addr", &addr], b"q\n");
+    assert_eq!(stdout_text(&output), "first\n");
+    let output = run(tcp_demo(), &["chat-client", "--addr", &addr], b"ok\n");
+    assert_eq!(stdout_text(&output), "second\nq\n");
+    assert_eq!(server.expect_line("ok"), "ok");
+}
+
+#[test]
+fn end_of_server_input_says_q_and_stops_the_server() {
+    let mut server = rust_chat_server(&[]);
+    server.type_text("bye\n");
+    server.close_stdin();
+    let mut conn = raw_client(&server);
+    assert_eq!(read_turn(&mut conn), "bye".as_bytes());
+    conn.write_all("好".as_bytes()).unwrap();
+    assert_eq!(read_turn(&mut conn), b"q");
+    assert_eq!(server.expect_line("好"), "好");
+    assert_eq!(server.wait_exit(), Some(0));
+}
+
+#[test]
+fn silent_vanishing_and_garbage_clients_never_stop_the_server() {
+    let mut server = rust_chat_server(&["--idle-timeout", "300ms"]);
+    server.type_text("one\ntwo\nthree\nq\n");
+
+    // A: connects, hears "one", says nothing: dropped after the idle timeout.
+    let mut silent = raw_client(&server);
+    assert_eq!(read_turn(&mut silent), b"one");
+
+    // B: hears "two", sends half of 你 and vanishes mid-character.
+    let mut vanishing = raw_client(&server);
+    assert_eq!(read_turn(&mut vanishing), b"two");
+    vanishing.write_all(&"你".as_bytes()[..2]).unwrap();
+    drop(vanishing);
+
+    // C: hears "three", sends bytes that are not UTF-8: shown as �, no crash.
+    let mut garbage = raw_client(&server);
+    assert_eq!(read_turn(&mut garbage), b"three");
+    garbage.write_all(b"\xff\xfe").unwrap();
+    assert_eq!(server.expect_line("\u{fffd}"), "\u{fffd}\u{fffd}");
+    assert_eq!(read_turn(&mut garbage), b"q");
+    drop(silent);
+}
+
+#[test]
+fn chat_client_explains_a_refused_connection() {
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let output = run(tcp_demo(), &["chat-client", "--addr", &addr], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_text(&output).contains("nothing is listening"));
+}
