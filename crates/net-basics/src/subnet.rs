@@ -30,6 +30,12 @@ pub enum SubnetError {
     Address(AddrParseError),
     /// `/33` for IPv4, `/129` for IPv6, or not a number.
     Prefix { input: String, max: u8 },
+    /// `ADDRESS/PREFIX` whose prefix is not a number up to the maximum.
+    CidrPrefix {
+        input: String,
+        prefix: String,
+        max: u8,
+    },
     /// Not a dotted-decimal (or IPv6) mask.
     Mask { input: String },
     /// A mask whose 1 bits are not all at the front, e.g. 255.0.255.0.
@@ -49,6 +55,11 @@ impl fmt::Display for SubnetError {
             SubnetError::Prefix { input, max } => write!(
                 f,
                 "'{input}' is not a prefix length (expected a number from 0 to {max}, e.g. /24)"
+            ),
+            SubnetError::CidrPrefix { input, prefix, max } => write!(
+                f,
+                "'{input}' has an invalid prefix length '{prefix}' (expected a number from 0 \
+                 to {max}, e.g. /24)"
             ),
             SubnetError::Mask { input } => write!(
                 f,
@@ -205,17 +216,17 @@ pub fn parse_network(text: &str, mask: Option<&str>) -> Result<IpNet, SubnetErro
         None => (text.trim(), None),
     };
     let addr = parse_addr(addr_text)?;
-    let own = match own_prefix {
-        Some(prefix) => {
-            Some(
-                parse_prefix(prefix, max_prefix(addr)).map_err(|_| SubnetError::Prefix {
-                    input: format!("/{prefix}"),
+    let own =
+        match own_prefix {
+            Some(prefix) => Some(parse_prefix(prefix, max_prefix(addr)).map_err(|_| {
+                SubnetError::CidrPrefix {
+                    input: text.to_string(),
+                    prefix: format!("/{prefix}"),
                     max: max_prefix(addr),
-                })?,
-            )
-        }
-        None => None,
-    };
+                }
+            })?),
+            None => None,
+        };
     let given = match mask {
         Some(mask) => Some(parse_mask(mask, addr)?),
         None => None,
