@@ -104,6 +104,10 @@ fn async_echo_serves_64_simultaneous_clients() {
 
 #[test]
 fn bad_address_is_a_usage_error() {
-    let output = run(workspace_bin("chat"), &["threaded-echo", "--addr", "nowhere"], b"");
+    let output = run(
+        workspace_bin("chat"),
+        &["threaded-echo", "--addr", "nowhere"],
+        b"",
+    );
     assert_eq!(output.status.code(), Some(2));
 }

@@ -11,20 +11,19 @@
 //! Terminal 1: `cargo run -p chat -- threaded-echo`
 //! Terminal 2: `python3 tests/python/socketserver_client.py 127.0.0.1:9999`
 
+pub mod bench;
+pub mod client;
 pub mod command;
+pub mod demo;
 pub mod echo;
+pub mod echo_bench;
 pub mod listener;
 pub mod nick;
 pub mod policy;
 pub mod rate;
 pub mod room;
+pub mod server;
 pub mod session;
 pub mod socketserver;
 
-use netlab_common::{DemoResult, Narrator};
-
-/// The chapter's demo, run by the tour.
-pub fn demo(narrator: &Narrator) -> DemoResult {
-    narrator.say("chat: demo coming with its chapter issue");
-    Ok(())
-}
+pub use demo::demo;

@@ -2,6 +2,10 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use auth::cli::SecretArgs;
+use chat::policy::{self, Policy};
 
 use clap::{Parser, Subcommand};
 use netlab_common::Failure;
@@ -31,6 +35,98 @@ enum Command {
         #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
         addr: SocketAddr,
     },
+    /// The chat room: clients (authenticated with chapter 7's HMAC when a secret
+    /// is set) pick a nickname and exchange UTF-8 lines in chapter 5's
+    /// length-prefixed frames. Ctrl-C shuts it down gracefully.
+    Server {
+        /// Address to listen on (port 0 = any free port).
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// Connections served at once; one more is told "server full".
+        #[arg(long, default_value_t = policy::MAX_CLIENTS)]
+        max_clients: usize,
+        /// Disconnect a client silent for this long (e.g. 10m, 30s).
+        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "10m")]
+        idle_timeout: Duration,
+        /// Messages per second one client may send (sustained).
+        #[arg(long, default_value_t = policy::RATE_PER_SEC)]
+        rate_limit: u32,
+        /// Messages one client may send in a burst.
+        #[arg(long, default_value_t = policy::RATE_BURST)]
+        rate_burst: u32,
+        /// Lines queued for one client before it counts as too slow and is dropped.
+        #[arg(long, default_value_t = policy::OUTBOX_CAPACITY)]
+        queue: usize,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Join the chat room: lines from the keyboard (or a pipe) are sent, arriving
+    /// messages are shown as NAME: text. At the end of input the client leaves
+    /// cleanly (/quit).
+    Client {
+        /// Address of the chat server.
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// Your nickname: letters, digits, '_' or '-', at most 16 characters.
+        #[arg(long)]
+        nick: String,
+        /// How long to wait for the server (connecting, the welcome, the goodbye).
+        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "5s")]
+        timeout: Duration,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// The chat benchmark: N clients join, senders send M messages each at R
+    /// messages per second in total; every client checks every delivery (lost,
+    /// duplicated, latency p50/p99/max).
+    Bench {
+        /// Address of the chat server.
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// How many clients join the room.
+        #[arg(long, default_value_t = 100)]
+        clients: usize,
+        /// How many of them send (default: all).
+        #[arg(long)]
+        senders: Option<usize>,
+        /// Messages each sender sends.
+        #[arg(long, default_value_t = 10)]
+        messages: usize,
+        /// Messages per second, all senders together.
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        /// How long one client waits for the server (connect, welcome, a send).
+        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
+        timeout: Duration,
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Echo benchmark for any upper-casing echo server (threaded-echo,
+    /// async-echo, the tutorial's Python socketserver): N clients connect at the
+    /// same moment and do M round trips of S bytes each.
+    EchoBench {
+        /// Address of the echo server.
+        #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
+        addr: SocketAddr,
+        /// Clients, all connecting at the same moment.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Round trips per client.
+        #[arg(long, default_value_t = 1000)]
+        messages: usize,
+        /// Bytes per message.
+        #[arg(long, default_value_t = 64)]
+        size: usize,
+        /// How long one connect or round trip may take.
+        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
+        timeout: Duration,
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -49,7 +145,115 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::io("serving", e))
         }),
+        Command::Server {
+            addr,
+            max_clients,
+            idle_timeout,
+            rate_limit,
+            rate_burst,
+            queue,
+            secret,
+        } => {
+            if max_clients == 0 || queue == 0 {
+                return Err(Failure::usage(
+                    "--max-clients and --queue must be at least 1",
+                ));
+            }
+            let policy = Policy {
+                max_clients,
+                idle_timeout,
+                rate_per_sec: rate_limit,
+                rate_burst,
+                outbox_capacity: queue,
+                ..Policy::default()
+            };
+            let secret = secret.load()?;
+            runtime()?.block_on(async {
+                let listener = chat::server::bind(addr).map_err(|e| Failure::bind(addr, e))?;
+                let local = listener
+                    .local_addr()
+                    .map_err(|e| Failure::io("local address", e))?;
+                netlab_common::listen::announce(local).map_err(|e| Failure::io("stdout", e))?;
+                let ctrl_c = async {
+                    // If the signal handler cannot be installed, never stop by signal.
+                    if tokio::signal::ctrl_c().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                    println!("shutting down: telling every client");
+                };
+                chat::server::run(listener, policy, secret, ctrl_c).await;
+                println!("bye");
+                Ok(())
+            })
+        }
+        Command::Client {
+            addr,
+            nick,
+            timeout,
+            secret,
+        } => {
+            let options = chat::client::Options {
+                addr,
+                nick,
+                secret: secret.load()?,
+                timeout,
+                color: netlab_common::color::stdout_supports_color(),
+            };
+            runtime()?.block_on(chat::client::run(options))
+        }
+        Command::Bench {
+            addr,
+            clients,
+            senders,
+            messages,
+            rate,
+            timeout,
+            json,
+            secret,
+        } => {
+            let options = chat::bench::Options {
+                addr,
+                clients,
+                senders,
+                messages,
+                rate,
+                secret: secret.load()?,
+                timeout,
+            };
+            let report = runtime()?.block_on(chat::bench::run(options))?;
+            print_report(json, &report, report.text())
+        }
+        Command::EchoBench {
+            addr,
+            clients,
+            messages,
+            size,
+            timeout,
+            json,
+        } => {
+            let options = chat::echo_bench::Options {
+                addr,
+                clients,
+                messages,
+                size,
+                timeout,
+            };
+            let report = runtime()?.block_on(chat::echo_bench::run(options))?;
+            print_report(json, &report, report.text())
+        }
     }
+}
+
+/// One JSON document with `--json`, the table otherwise.
+fn print_report(json: bool, report: &impl serde::Serialize, text: String) -> Result<(), Failure> {
+    if json {
+        let doc = serde_json::to_string_pretty(report)
+            .map_err(|e| Failure::other(format!("cannot encode the report: {e}")))?;
+        println!("{doc}");
+    } else {
+        println!("{text}");
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

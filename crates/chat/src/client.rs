@@ -1,0 +1,315 @@
+//! `chat client`: join the room, send lines from the keyboard or a pipe, and
+//! show what arrives while you type.
+//!
+//! Two things happen at once: lines come from stdin, and frames come from the
+//! server. A blocking thread reads stdin (the standard library has no async
+//! stdin that works for terminals and pipes alike) and passes lines over a
+//! channel; one task `select!`s between that channel and the socket.
+//!
+//! When stdin ends (Ctrl-D, or the end of a piped file) the client sends
+//! `/quit` and waits for the server to close the connection. The server handles
+//! a client's frames in order, so by then every line sent before `/quit` has been
+//! taken by the room: nothing is lost by leaving.
+//!
+//! Terminal 1: `chat server`
+//! Terminal 2: `chat client --nick alice`    Terminal 3: `chat client --nick bob`
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use auth::Secret;
+use framing::codec::FrameCodec;
+use futures_util::{SinkExt, StreamExt};
+use netlab_common::Failure;
+use netlab_common::color::Style;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tokio_util::codec::{FramedRead, FramedWrite};
+
+use crate::nick::Nick;
+use crate::policy::{MAX_MESSAGE_LEN, MAX_SERVER_FRAME_LEN, RATE_BURST, RATE_PER_SEC};
+use crate::rate::TokenBucket;
+
+/// Lines read from stdin but not sent yet. Small: stdin is read only as fast
+/// as the server accepts lines.
+const STDIN_QUEUE: usize = 16;
+
+// ANCHOR: connection
+/// A connection to the chat server that speaks frames: what the `client`, the
+/// demo and the benchmark use.
+#[derive(Debug)]
+pub struct Connection {
+    reader: Reader,
+    writer: Writer,
+}
+
+/// The receiving half of a [`Connection`].
+#[derive(Debug)]
+pub struct Reader {
+    frames: FramedRead<OwnedReadHalf, FrameCodec>,
+    timeout: Duration,
+}
+
+/// The sending half of a [`Connection`].
+#[derive(Debug)]
+pub struct Writer {
+    frames: FramedWrite<OwnedWriteHalf, FrameCodec>,
+    timeout: Duration,
+}
+
+impl Connection {
+    /// Connects, authenticates when `secret` is given (chapter 7), and sends
+    /// `nick`. Returns the connection and the server's welcome line, or the
+    /// server's error line (a taken nickname, a full server) as a failure.
+    pub async fn join(
+        addr: SocketAddr,
+        nick: &str,
+        secret: Option<&Secret>,
+        timeout: Duration,
+    ) -> Result<(Connection, String), Failure> {
+        let socket = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Err(_elapsed) => return Err(Failure::timeout(addr, timeout)),
+            Ok(Err(error)) => return Err(Failure::connect(addr, error)),
+            Ok(Ok(socket)) => socket,
+        };
+        let _ = socket.set_nodelay(true);
+        let mut socket = socket;
+        if let Some(secret) = secret {
+            auth::asynchronous::client_handshake(&mut socket, secret)
+                .await
+                .map_err(|error| match error {
+                    auth::AuthError::Refused => Failure::other(format!(
+                        "{addr} refused us: wrong secret"
+                    ))
+                    .explained("the server and the client must use the same key (chapter 7)"),
+                    other => Failure::other(format!("authentication with {addr} failed: {other}")),
+                })?;
+        }
+        let (reader, writer) = socket.into_split();
+        let mut connection = Connection {
+            reader: Reader {
+                frames: FramedRead::new(reader, FrameCodec::new(MAX_SERVER_FRAME_LEN)),
+                timeout,
+            },
+            writer: Writer {
+                frames: FramedWrite::new(writer, FrameCodec::new(MAX_MESSAGE_LEN)),
+                timeout,
+            },
+        };
+        connection.send(nick).await?;
+        let first = connection.recv().await?.ok_or_else(|| {
+            Failure::other(format!("{addr} closed the connection before welcoming us"))
+                .explained("does the server want a secret? try --secret-file")
+        })?;
+        if first.starts_with("= welcome") {
+            Ok((connection, first))
+        } else {
+            Err(Failure::other(format!("{addr} did not let us in: {first}")))
+        }
+    }
+
+    /// Sends one line as one frame.
+    pub async fn send(&mut self, line: &str) -> Result<(), Failure> {
+        self.writer.send(line).await
+    }
+
+    /// The next line from the server, `None` when it closed the connection
+    /// cleanly; waits at most the timeout.
+    pub async fn recv(&mut self) -> Result<Option<String>, Failure> {
+        self.reader.recv().await
+    }
+
+    /// The next line from the server, without a deadline (cancel-safe, for `select!`).
+    pub async fn next_line(&mut self) -> Result<Option<String>, Failure> {
+        self.reader.next_line().await
+    }
+
+    /// The two halves, to read and write from different tasks.
+    pub fn split(self) -> (Reader, Writer) {
+        (self.reader, self.writer)
+    }
+}
+
+impl Writer {
+    /// Sends one line as one frame.
+    pub async fn send(&mut self, line: &str) -> Result<(), Failure> {
+        match tokio::time::timeout(self.timeout, self.frames.send(line.as_bytes())).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(Failure::io("sending to the server", error.into())),
+            Err(_elapsed) => Err(Failure::other("the server does not take our messages")
+                .explained("it may be overloaded; try again later")),
+        }
+    }
+}
+
+impl Reader {
+    /// The next line from the server, `None` when it closed the connection
+    /// cleanly; waits at most the timeout.
+    pub async fn recv(&mut self) -> Result<Option<String>, Failure> {
+        match tokio::time::timeout(self.timeout, self.next_line()).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(Failure::other(format!(
+                "nothing from the server within {}",
+                netlab_common::failure::humanize_duration(self.timeout)
+            ))),
+        }
+    }
+
+    /// The next line from the server, without a deadline (cancel-safe, for `select!`).
+    pub async fn next_line(&mut self) -> Result<Option<String>, Failure> {
+        match self.frames.next().await {
+            None => Ok(None),
+            Some(Ok(frame)) => Ok(Some(String::from_utf8_lossy(&frame).into_owned())),
+            Some(Err(error)) => Err(Failure::io("reading from the server", error.into())),
+        }
+    }
+}
+// ANCHOR_END: connection
+
+/// What `chat client` was asked to do.
+#[derive(Debug)]
+pub struct Options {
+    pub addr: SocketAddr,
+    pub nick: String,
+    pub secret: Option<Secret>,
+    pub timeout: Duration,
+    pub color: bool,
+}
+
+// ANCHOR: client
+/// `chat client`: see the module documentation.
+pub async fn run(options: Options) -> Result<(), Failure> {
+    let (mut connection, welcome) = Connection::join(
+        options.addr,
+        &options.nick,
+        options.secret.as_ref(),
+        options.timeout,
+    )
+    .await?;
+    println!("{}", paint_line(&welcome, options.color));
+    let mut lines = spawn_stdin_reader();
+    // Stay under the server's rate limit instead of having lines refused.
+    let mut pace = TokenBucket::new(RATE_PER_SEC, RATE_BURST, Instant::now());
+    let mut quitting = false;
+    loop {
+        tokio::select! {
+            line = connection.next_line() => match line? {
+                Some(line) => println!("{}", paint_line(&line, options.color)),
+                None if quitting => return Ok(()),
+                None => {
+                    eprintln!("the server closed the connection");
+                    return Ok(());
+                }
+            },
+            typed = lines.recv(), if !quitting => match typed {
+                Some(line) => {
+                    if line.len() > MAX_MESSAGE_LEN {
+                        eprintln!("not sent: a line has at most {MAX_MESSAGE_LEN} bytes, this one has {}", line.len());
+                        continue;
+                    }
+                    tokio::time::sleep(pace.wait_time(Instant::now())).await;
+                    pace.try_take(Instant::now());
+                    connection.send(&line).await?;
+                }
+                // End of input: leave, then wait for the server's goodbye and close.
+                None => {
+                    connection.send("/quit").await?;
+                    quitting = true;
+                }
+            },
+        }
+    }
+}
+// ANCHOR_END: client
+
+/// Reads stdin line by line in a thread; the channel closes at end of input.
+fn spawn_stdin_reader() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel(STDIN_QUEUE);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            let line = line.trim_end_matches('\r').to_string();
+            if line.trim().is_empty() {
+                continue;
+            }
+            if tx.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The colours nicknames are painted in; a name always gets the same one.
+const NICK_COLORS: [Style; 5] = [
+    Style::GREEN,
+    Style::YELLOW,
+    Style::BLUE,
+    Style::MAGENTA,
+    Style::CYAN,
+];
+
+fn nick_style(nick: &str) -> Style {
+    let sum = nick
+        .bytes()
+        .fold(0usize, |sum, b| sum.wrapping_mul(31).wrapping_add(b.into()));
+    NICK_COLORS[sum % NICK_COLORS.len()]
+}
+
+// ANCHOR: paint
+/// A line from the server as the user sees it: `NAME: text` with the name in
+/// its colour, `[private]` marked, notices dimmed, errors red (all only when
+/// `color`, i.e. on a terminal).
+pub fn paint_line(line: &str, color: bool) -> String {
+    if !color {
+        return line.to_string();
+    }
+    if line.starts_with("! ") {
+        return Style::RED.paint(line, true);
+    }
+    if line.starts_with("* ") || line.starts_with("= ") {
+        return Style::DIM.paint(line, true);
+    }
+    let (marker, rest) = match line.strip_prefix('[').and_then(|l| l.split_once("] ")) {
+        Some((inside, rest)) if inside.starts_with("private") => (
+            format!("{} ", Style::BOLD.paint(&format!("[{inside}]"), true)),
+            rest,
+        ),
+        _ => (String::new(), line),
+    };
+    match rest.split_once(": ") {
+        Some((name, text)) if Nick::parse(name).is_ok() => {
+            format!("{marker}{}: {text}", nick_style(name).paint(name, true))
+        }
+        _ => line.to_string(),
+    }
+}
+// ANCHOR_END: paint
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_colour_lines_are_untouched() {
+        assert_eq!(paint_line("alice: hi", false), "alice: hi");
+    }
+
+    #[test]
+    fn the_nickname_is_coloured_and_the_text_is_not() {
+        let painted = paint_line("alice: hi: there", true);
+        assert!(painted.starts_with('\x1b'));
+        assert!(painted.ends_with("\x1b[0m: hi: there"));
+        let private = paint_line("[private] bob: psst", true);
+        assert!(
+            private.starts_with("\x1b[1m[private]\x1b[0m "),
+            "{private:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_keeps_its_colour() {
+        assert_eq!(nick_style("alice"), nick_style("alice"));
+    }
+}

@@ -1,0 +1,389 @@
+//! `chat server`: the chat room on tokio, wired to TCP.
+//!
+//! ```text
+//! accept loop ──(permit from the connection limit)──▶ one task per connection:
+//!     [auth handshake, chapter 7]  →  nickname  →  ┌ reader: frames → Session → Room
+//!                                                  └ writer: outbox → frames → socket
+//! Ctrl-C ──▶ cancel every connection ──▶ each says "shutting down", drains, closes
+//! ```
+//!
+//! Every message on the wire, both ways, is one chapter-5 frame: a 4-byte
+//! big-endian length and that many bytes of UTF-8 text (`framing::codec`).
+//!
+//! Compared with the threaded echo: a thread per client costs a stack and a
+//! kernel thread, so thousands of mostly idle chat clients are thousands of
+//! sleeping threads. A tokio task costs a few hundred bytes, and a handful of
+//! threads run all of them. For a few clients doing heavy blocking work per
+//! request, threads are simpler and just as fast; for many mostly idle
+//! connections (chat, notifications, games), tasks win.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use auth::Secret;
+use framing::FrameError;
+use framing::codec::FrameCodec;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::policy::{DRAIN_TIMEOUT, FAREWELL_TIMEOUT, MAX_SERVER_FRAME_LEN, Policy};
+use crate::room::{Kick, Leave, Line, Room};
+use crate::session::{self, Flow, Session};
+
+/// The chat server's default address (a loopback port of its own).
+pub const DEFAULT_ADDR: &str = "127.0.0.1:9090";
+
+/// TCP keepalive: after this long without traffic the kernel probes the peer,
+/// so a peer that vanished (power cut, cable pulled) is noticed even by a
+/// connection that is not otherwise written to.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+
+/// What every connection task shares.
+#[derive(Debug)]
+struct Shared {
+    room: Mutex<Room>,
+    policy: Policy,
+    secret: Option<Secret>,
+    next_id: AtomicU64,
+}
+
+type FramesIn = FramedRead<OwnedReadHalf, FrameCodec>;
+type FramesOut = FramedWrite<OwnedWriteHalf, FrameCodec>;
+
+/// Binds `addr` with the big listen backlog, ready for [`run`].
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let listener = crate::listener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
+}
+
+// ANCHOR: run
+/// Serves the room on `listener` until `shutdown` completes (Ctrl-C in the
+/// binary, a channel in tests and the demo); then tells every client, lets
+/// their queues drain and returns.
+pub async fn run(
+    listener: TcpListener,
+    policy: Policy,
+    secret: Option<Secret>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let limit = Arc::new(Semaphore::new(policy.max_clients));
+    let shared = Arc::new(Shared {
+        room: Mutex::new(Room::new(&policy)),
+        policy,
+        secret,
+        next_id: AtomicU64::new(1),
+    });
+    // Cancelling `stop` tells every connection task to finish; `tasks` lets us
+    // wait until they have.
+    let stop = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (socket, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of file descriptors (EMFILE), or a client that reset
+                    // before we accepted it: log, breathe, go on.
+                    eprintln!("accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        // The connection limit: a permit per connection, given back when the
+        // task ends (the permit is dropped with it).
+        match Arc::clone(&limit).try_acquire_owned() {
+            Ok(permit) => {
+                let (shared, stop) = (Arc::clone(&shared), stop.clone());
+                tasks.spawn(async move {
+                    serve(socket, peer, &shared, stop).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                let max = shared.policy.max_clients;
+                tasks.spawn(refuse_full(socket, max));
+            }
+        }
+    }
+    // Graceful shutdown: no more accepts (the listener is dropped here), no
+    // more leave notices, every connection told.
+    drop(listener);
+    session::lock(&shared.room).close();
+    stop.cancel();
+    tasks.close();
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT + FAREWELL_TIMEOUT, tasks.wait()).await;
+}
+// ANCHOR_END: run
+
+/// Tells a client the server is full, then closes. Polite, and quick: it gets
+/// [`FAREWELL_TIMEOUT`] for it.
+async fn refuse_full(socket: TcpStream, max: usize) {
+    let (_reader, writer) = socket.into_split();
+    let mut out = FramedWrite::new(writer, FrameCodec::new(MAX_SERVER_FRAME_LEN));
+    let line = format!("! server full ({max} clients); try again later");
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, out.send(line.as_bytes())).await;
+}
+
+/// Sets the socket options every chat connection gets.
+fn tune(socket: &TcpStream) {
+    // Chat lines are small and latency matters: send each at once instead of
+    // letting Nagle's algorithm (chapter 5) wait to merge them.
+    let _ = socket.set_nodelay(true);
+    let keepalive = socket2::TcpKeepalive::new().with_time(KEEPALIVE_IDLE);
+    let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&keepalive);
+}
+
+// ANCHOR: serve
+/// One connection, from accept to close.
+async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: &Shared, stop: CancellationToken) {
+    tune(&socket);
+    // Chapter 7: prove you know the secret before anything else.
+    if let Some(secret) = &shared.secret {
+        let handshake = auth::asynchronous::server_handshake(&mut socket, secret);
+        let result = tokio::select! {
+            result = handshake => result,
+            () = stop.cancelled() => return,
+        };
+        if let Err(error) = result {
+            eprintln!("{peer}: refused: {error}");
+            linger(&mut socket).await;
+            return;
+        }
+    }
+    let (reader, writer) = socket.into_split();
+    let mut frames_in = FramedRead::new(reader, FrameCodec::new(shared.policy.max_message_len));
+    let mut frames_out = FramedWrite::new(writer, FrameCodec::new(MAX_SERVER_FRAME_LEN));
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let Some((mut session, inbox, kicked)) =
+        register(&mut frames_in, &mut frames_out, peer, id, shared, &stop).await
+    else {
+        return;
+    };
+    let mut writer = tokio::spawn(write_loop(frames_out, inbox, kicked));
+    let (why, last_line) = read_loop(
+        &mut frames_in,
+        &mut session,
+        &mut writer,
+        peer,
+        shared,
+        &stop,
+    )
+    .await;
+    session.leave(&shared.room, last_line.as_deref(), why);
+    // The room no longer holds our outbox: the writer sends what is queued (the
+    // last line included), then ends. A client that does not read gets
+    // DRAIN_TIMEOUT, then is cut off.
+    if !writer.is_finished()
+        && tokio::time::timeout(DRAIN_TIMEOUT, &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
+    }
+    linger(&mut frames_in.into_inner()).await;
+}
+
+/// Reads and discards what the client still sends, until it closes too, for at
+/// most [`FAREWELL_TIMEOUT`]. Closing a socket that still has unread bytes makes
+/// the kernel send a reset (RST) instead of a FIN, and a reset can destroy the
+/// last lines we sent before the client read them (e.g. "frame too large").
+/// Web servers call this a "lingering close".
+async fn linger<R: tokio::io::AsyncRead + Unpin>(reader: &mut R) {
+    use tokio::io::AsyncReadExt;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+        while let Ok(n) = reader.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+// ANCHOR_END: serve
+
+/// Waits for a valid, free nickname; answers each bad one with an error line.
+async fn register(
+    frames_in: &mut FramesIn,
+    frames_out: &mut FramesOut,
+    peer: SocketAddr,
+    id: u64,
+    shared: &Shared,
+    stop: &CancellationToken,
+) -> Option<(Session, mpsc::Receiver<Line>, oneshot::Receiver<Kick>)> {
+    loop {
+        let next = tokio::select! {
+            () = stop.cancelled() => return None,
+            next = tokio::time::timeout(shared.policy.register_timeout, frames_in.next()) => next,
+        };
+        let frame = match next {
+            Err(_elapsed) => {
+                let line = "! no nickname received in time; goodbye";
+                let _ =
+                    tokio::time::timeout(FAREWELL_TIMEOUT, frames_out.send(line.as_bytes())).await;
+                return None;
+            }
+            Ok(None) => return None,
+            Ok(Some(Err(error))) => {
+                refuse_frame(frames_out, peer, &error).await;
+                return None;
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        match session::register(&shared.room, &frame, id, &shared.policy) {
+            Ok(joined) => return Some(joined),
+            Err(line) => {
+                let sent =
+                    tokio::time::timeout(FAREWELL_TIMEOUT, frames_out.send(line.as_bytes())).await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Tells a client why its frame ended the connection (when that is worth telling).
+async fn refuse_frame(frames_out: &mut FramesOut, peer: SocketAddr, error: &FrameError) {
+    if let FrameError::TooLarge { len, max } = error {
+        let line =
+            format!("! refused: a frame of {len} bytes is larger than the limit of {max}; closing");
+        let _ = tokio::time::timeout(FAREWELL_TIMEOUT, frames_out.send(line.as_bytes())).await;
+    }
+    eprintln!("{peer}: {error}");
+}
+
+// ANCHOR: read_loop
+/// Reads frames and hands them to the session until the client leaves, breaks a
+/// rule, goes idle, is dropped, or the server stops. Returns why, and the last
+/// line to send it.
+async fn read_loop(
+    frames_in: &mut FramesIn,
+    session: &mut Session,
+    writer: &mut JoinHandle<()>,
+    peer: SocketAddr,
+    shared: &Shared,
+    stop: &CancellationToken,
+) -> (Leave, Option<String>) {
+    let idle = shared.policy.idle_timeout;
+    loop {
+        let next = tokio::select! {
+            () = stop.cancelled() => {
+                return (Leave::Shutdown, Some("! server shutting down; goodbye".into()));
+            }
+            // The writer ended first: the client was too slow (kicked) or its
+            // socket broke. Either way the conversation is over.
+            _ = &mut *writer => return (Leave::Lost, None),
+            next = tokio::time::timeout(idle, frames_in.next()) => next,
+        };
+        match next {
+            Err(_elapsed) => {
+                let line = format!(
+                    "! idle for {}; disconnected",
+                    netlab_common::failure::humanize_duration(idle)
+                );
+                return (Leave::Idle, Some(line));
+            }
+            // EOF between frames: the client closed without /quit.
+            Ok(None) => return (Leave::Closed, None),
+            Ok(Some(Err(FrameError::TooLarge { len, max }))) => {
+                eprintln!("{peer}: frame of {len} bytes refused");
+                let line = format!(
+                    "! refused: a frame of {len} bytes is larger than the limit of {max}; closing"
+                );
+                return (Leave::Refused, Some(line));
+            }
+            // EOF in the middle of a frame, or a reset: the peer broke off.
+            Ok(Some(Err(error))) => {
+                eprintln!("{peer}: {error}");
+                return (Leave::Lost, None);
+            }
+            Ok(Some(Ok(frame))) => {
+                if session.handle(&shared.room, &frame, Instant::now()) == Flow::Quit {
+                    return (Leave::Quit, None);
+                }
+                // Give the writers we just woke a turn. Frames already in our
+                // read buffer are decoded without touching the socket, so
+                // without this a fast sender could keep this thread busy for
+                // hundreds of frames while the writers (queued behind us on
+                // the same worker thread) wait and their outboxes fill.
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+}
+// ANCHOR_END: read_loop
+
+// ANCHOR: write_loop
+/// Empties the outbox onto the socket until the room drops the outbox (all
+/// queued lines are sent first) or the member is kicked (nothing more is sent
+/// but the farewell).
+async fn write_loop(
+    mut frames_out: FramesOut,
+    mut inbox: mpsc::Receiver<Line>,
+    mut kicked: oneshot::Receiver<Kick>,
+) {
+    // `kicked` resolves with an error when the room drops the member normally;
+    // from then on only the outbox matters.
+    let mut kick_armed = true;
+    loop {
+        let line = tokio::select! {
+            biased;
+            kick = &mut kicked, if kick_armed => match kick {
+                Ok(kick) => return farewell(frames_out, kick).await,
+                Err(_) => { kick_armed = false; continue; }
+            },
+            line = inbox.recv() => line,
+        };
+        let Some(line) = line else { break };
+        // Write this line and everything else already queued, then flush once:
+        // under load one system call carries many frames.
+        let batch = async {
+            frames_out.feed(line.as_bytes()).await?;
+            while let Ok(more) = inbox.try_recv() {
+                frames_out.feed(more.as_bytes()).await?;
+            }
+            SinkExt::<&[u8]>::flush(&mut frames_out).await
+        };
+        let written = tokio::select! {
+            biased;
+            kick = &mut kicked, if kick_armed => match kick {
+                Ok(kick) => return farewell(frames_out, kick).await,
+                // The member left normally in the middle of the batch. Dropping
+                // the batch loses nothing: what was fed waits in `frames_out`'s
+                // buffer and goes out with the next flush (or the close).
+                Err(_) => { kick_armed = false; Ok(()) }
+            },
+            written = batch => written,
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+    // Outbox closed and empty: a FIN tells the client we are done.
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, SinkExt::<&[u8]>::close(&mut frames_out)).await;
+}
+// ANCHOR_END: write_loop
+
+/// The kicked member's last line, if it still reads at all.
+async fn farewell(mut frames_out: FramesOut, kick: Kick) {
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+        frames_out.send(kick.farewell().as_bytes()).await?;
+        SinkExt::<&[u8]>::close(&mut frames_out).await
+    })
+    .await;
+}

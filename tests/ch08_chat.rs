@@ -1,0 +1,440 @@
+//! Chapter 8 (八.socketserver模块): the chat room end to end — the built `chat
+//! server`, raw clients speaking length-prefixed frames byte by byte, and the
+//! `chat client` program fed from a pipe.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::mpsc;
+use std::thread;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin,
+};
+
+/// A chat client written against the wire format only: a 4-byte big-endian
+/// length, then that many bytes of UTF-8.
+struct Peer {
+    stream: TcpStream,
+}
+
+impl Peer {
+    fn connect(addr: SocketAddr) -> Peer {
+        let stream = TcpStream::connect_timeout(&addr, TEST_TIMEOUT).expect("connect");
+        stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        stream.set_write_timeout(Some(TEST_TIMEOUT)).unwrap();
+        Peer { stream }
+    }
+
+    /// Connects and joins as `nick`; returns after the welcome.
+    fn join(addr: SocketAddr, nick: &str) -> Peer {
+        let mut peer = Peer::connect(addr);
+        peer.send(nick);
+        let welcome = peer.recv().expect("a welcome");
+        assert!(
+            welcome.starts_with(&format!("= welcome, {nick}!")),
+            "{welcome}"
+        );
+        peer
+    }
+
+    fn send(&mut self, text: &str) {
+        self.send_bytes(text.as_bytes());
+    }
+
+    fn send_bytes(&mut self, payload: &[u8]) {
+        let mut frame = (payload.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(payload);
+        self.stream.write_all(&frame).expect("send a frame");
+    }
+
+    /// The next frame as text; `None` when the server closed the connection.
+    fn recv(&mut self) -> Option<String> {
+        let mut header = [0u8; 4];
+        match self.stream.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+            Err(e) => panic!("reading a frame header: {e}"),
+        }
+        let mut payload = vec![0u8; u32::from_be_bytes(header) as usize];
+        self.stream.read_exact(&mut payload).expect("frame payload");
+        Some(String::from_utf8(payload).expect("UTF-8 from the server"))
+    }
+
+    /// Reads until a line equal to `line` arrives; returns the lines before it.
+    fn expect(&mut self, line: &str) -> Vec<String> {
+        let mut before = Vec::new();
+        loop {
+            match self.recv() {
+                Some(got) if got == line => return before,
+                Some(got) => before.push(got),
+                None => panic!(
+                    "closed before {line:?}; got {} lines, the last {:?}",
+                    before.len(),
+                    before
+                        .last()
+                        .map(|l| l.chars().take(80).collect::<String>())
+                ),
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns everything that came.
+    fn until_closed(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(line) = self.recv() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+fn start(extra: &[&str]) -> ServerProcess {
+    let mut args = vec!["server", "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    ServerProcess::start(workspace_bin("chat"), &args)
+}
+
+#[test]
+fn clients_join_talk_whisper_clash_and_quit() {
+    let server = start(&[]);
+    let mut alice = Peer::join(server.addr, "alice");
+    let mut bob = Peer::join(server.addr, "bob");
+    alice.expect("* bob joined");
+    let mut carol = Peer::join(server.addr, "carol");
+    alice.expect("* carol joined");
+    bob.expect("* carol joined");
+
+    // Everyone, the sender included, gets each room message once, in order.
+    alice.send("hello room");
+    alice.expect("alice: hello room");
+    bob.send("hi alice");
+    assert_eq!(alice.recv().unwrap(), "bob: hi alice");
+    for peer in [&mut bob, &mut carol] {
+        assert_eq!(peer.recv().unwrap(), "alice: hello room");
+        assert_eq!(peer.recv().unwrap(), "bob: hi alice");
+    }
+
+    // A private message reaches only its target (and comes back to the sender).
+    bob.send("/msg carol psst");
+    assert_eq!(carol.recv().unwrap(), "[private] bob: psst");
+    assert_eq!(bob.recv().unwrap(), "[private to carol] bob: psst");
+
+    // A nickname clash is refused, and the newcomer may try another.
+    let mut late = Peer::connect(server.addr);
+    late.send("alice");
+    assert_eq!(
+        late.recv().unwrap(),
+        "! the nickname alice is taken; choose another"
+    );
+    late.send("/nick dave");
+    assert!(late.recv().unwrap().starts_with("= welcome, dave!"));
+
+    // /quit: a goodbye, the connection closes, the others are told.
+    bob.send("/quit");
+    assert_eq!(bob.until_closed(), ["* dave joined", "= goodbye, bob"]);
+    // Alice never saw carol's private message: the next lines are the join and
+    // the leave.
+    assert_eq!(alice.expect("* bob left"), ["* dave joined"]);
+    carol.send("/list");
+    assert_eq!(
+        carol.expect("= 3 in the room: alice, carol, dave"),
+        ["* dave joined", "* bob left"]
+    );
+}
+
+#[test]
+fn the_chat_client_sends_a_pipe_and_leaves_after_the_server_took_it() {
+    let server = start(&[]);
+    let mut watcher = Peer::join(server.addr, "watcher");
+    let addr = server.addr.to_string();
+    let output = run(
+        workspace_bin("chat"),
+        &["client", "--addr", &addr, "--nick", "piper"],
+        "first line\n/me waves\nlast line\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stdout = stdout_text(&output);
+    assert!(stdout.starts_with("= welcome, piper!"), "{stdout}");
+    assert!(
+        stdout.contains("piper: first line\n* piper waves\npiper: last line\n= goodbye, piper\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        watcher.expect("* piper left"),
+        [
+            "* piper joined",
+            "piper: first line",
+            "* piper waves",
+            "piper: last line"
+        ]
+    );
+}
+
+#[test]
+fn the_chat_client_explains_a_taken_nickname() {
+    let server = start(&[]);
+    let _alice = Peer::join(server.addr, "alice");
+    let addr = server.addr.to_string();
+    let output = run(
+        workspace_bin("chat"),
+        &["client", "--addr", &addr, "--nick", "alice"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_text(&output).contains("taken"),
+        "{}",
+        stderr_text(&output)
+    );
+}
+
+/// Reads `peer` in a thread and passes every line on, until the server closes.
+fn forward_lines(mut peer: Peer) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        while let Some(line) = peer.recv() {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for a line starting with `prefix`; returns whether `notice` came before.
+fn wait_for(lines: &mpsc::Receiver<String>, prefix: &str, notice: &str) -> bool {
+    let mut saw_notice = false;
+    loop {
+        let line = lines
+            .recv_timeout(TEST_TIMEOUT)
+            .unwrap_or_else(|e| panic!("no line starting with {prefix:?}: {e}"));
+        saw_notice |= line == notice;
+        if line.starts_with(prefix) {
+            return saw_notice;
+        }
+    }
+}
+
+#[test]
+fn a_slow_consumer_is_dropped_while_the_others_keep_receiving() {
+    // A short queue and no rate limit, so that the test fills it quickly.
+    let server = start(&[
+        "--queue",
+        "64",
+        "--rate-limit",
+        "1000000",
+        "--rate-burst",
+        "1000000",
+    ]);
+    let mut slow = Peer::join(server.addr, "slow");
+    let mut watcher = Peer::join(server.addr, "watcher");
+    let mut talker = Peer::join(server.addr, "talker");
+    slow.expect("* talker joined");
+    watcher.expect("* talker joined");
+    let talker_lines = forward_lines(Peer {
+        stream: talker.stream.try_clone().unwrap(),
+    });
+    let watcher_lines = forward_lines(watcher);
+
+    // Big messages fill the slow client's socket buffers, then its queue. The
+    // talker sends in batches and waits until the batch came back to it and to
+    // the watcher: the clients that read keep up, only `slow` falls behind.
+    const DROPPED: &str = "* slow was dropped (too slow to keep up)";
+    let padding = "x".repeat(3000);
+    let mut dropped = false;
+    let mut sent = 0;
+    while !dropped {
+        assert!(sent < 20_000, "the slow client was never dropped");
+        for _ in 0..16 {
+            talker.send(&format!("{sent} {padding}"));
+            sent += 1;
+        }
+        let last = format!("talker: {} ", sent - 1);
+        wait_for(&talker_lines, &last, DROPPED);
+        dropped = wait_for(&watcher_lines, &last, DROPPED);
+    }
+    // The others go on receiving after the drop.
+    talker.send("the end");
+    wait_for(&talker_lines, "talker: the end", DROPPED);
+    wait_for(&watcher_lines, "talker: the end", DROPPED);
+    // The slow client's connection was closed by the server: reading what is
+    // left of it ends.
+    let mut rest = Vec::new();
+    let _ = slow.stream.read_to_end(&mut rest);
+}
+
+#[test]
+fn an_abrupt_disconnect_mid_frame_is_cleaned_up() {
+    let server = start(&[]);
+    let mut watcher = Peer::join(server.addr, "watcher");
+    let mut broken = Peer::join(server.addr, "broken");
+    watcher.expect("* broken joined");
+    // A header announcing 100 bytes, 10 of them, then the connection closes.
+    let mut partial = 100u32.to_be_bytes().to_vec();
+    partial.extend_from_slice(b"0123456789");
+    broken.stream.write_all(&partial).unwrap();
+    drop(broken);
+    watcher.expect("* broken left (connection lost)");
+    // The room goes on.
+    let _after = Peer::join(server.addr, "broken");
+    watcher.expect("* broken joined");
+}
+
+#[test]
+fn an_oversized_frame_is_refused_with_a_message() {
+    let server = start(&[]);
+    let mut watcher = Peer::join(server.addr, "watcher");
+    let mut big = Peer::join(server.addr, "big");
+    watcher.expect("* big joined");
+    big.send(&"y".repeat(5000));
+    assert_eq!(
+        big.until_closed(),
+        ["! refused: a frame of 5000 bytes is larger than the limit of 4096; closing"]
+    );
+    watcher.expect("* big left (broke a limit)");
+}
+
+#[test]
+fn invalid_utf8_is_refused_and_the_client_stays() {
+    let server = start(&[]);
+    let mut alice = Peer::join(server.addr, "alice");
+    alice.send_bytes(b"caf\xe9");
+    alice.send("café");
+    assert_eq!(
+        alice.recv().unwrap(),
+        "! refused: messages must be UTF-8 text; that frame was not"
+    );
+    assert_eq!(alice.recv().unwrap(), "alice: café");
+}
+
+#[test]
+fn a_flood_is_refused_and_the_flooder_stays_connected() {
+    let server = start(&["--rate-limit", "5", "--rate-burst", "10"]);
+    let mut flooder = Peer::join(server.addr, "flooder");
+    let mut other = Peer::join(server.addr, "other");
+    flooder.expect("* other joined");
+    for i in 0..100 {
+        flooder.send(&format!("spam {i}"));
+    }
+    // The burst passes, then one warning; the rest are dropped.
+    let passed =
+        flooder.expect("! slow down: at most 5 messages per second; messages are being dropped");
+    assert!(passed.len() >= 10 && passed.len() < 100, "{passed:?}");
+    // Still connected: the room's messages still reach the flooder.
+    other.send("are you still there?");
+    flooder.expect("other: are you still there?");
+}
+
+#[test]
+fn the_connection_limit_refuses_politely() {
+    let server = start(&["--max-clients", "2"]);
+    let _one = Peer::join(server.addr, "one");
+    let _two = Peer::join(server.addr, "two");
+    let mut three = Peer::connect(server.addr);
+    assert_eq!(
+        three.until_closed(),
+        ["! server full (2 clients); try again later"]
+    );
+}
+
+#[test]
+fn an_idle_client_is_disconnected_with_a_notice() {
+    let server = start(&["--idle-timeout", "300ms"]);
+    let mut sleepy = Peer::join(server.addr, "sleepy");
+    assert_eq!(sleepy.until_closed(), ["! idle for 300ms; disconnected"]);
+}
+
+/// A file holding `key`, removed when dropped.
+struct SecretFile(PathBuf);
+
+impl SecretFile {
+    fn new(name: &str, key: &str) -> SecretFile {
+        let path = std::env::temp_dir().join(format!("ch08-{name}-{}.key", std::process::id()));
+        std::fs::write(&path, key).unwrap();
+        SecretFile(path)
+    }
+
+    fn arg(&self) -> String {
+        self.0.display().to_string()
+    }
+}
+
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn with_a_secret_only_clients_that_know_it_get_in() {
+    let right = SecretFile::new("right", "alex-sb\n");
+    let wrong = SecretFile::new("wrong", "guess\n");
+    let server = start(&["--secret-file", &right.arg()]);
+    let addr = server.addr.to_string();
+
+    let welcomed = run(
+        workspace_bin("chat"),
+        &[
+            "client",
+            "--addr",
+            &addr,
+            "--nick",
+            "insider",
+            "--secret-file",
+            &right.arg(),
+        ],
+        b"hello\n",
+    );
+    assert!(welcomed.status.success(), "{}", stderr_text(&welcomed));
+    assert!(stdout_text(&welcomed).contains("insider: hello"));
+
+    let refused = run(
+        workspace_bin("chat"),
+        &[
+            "client",
+            "--addr",
+            &addr,
+            "--nick",
+            "outsider",
+            "--secret-file",
+            &wrong.arg(),
+        ],
+        b"hello\n",
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr_text(&refused).contains("refused"),
+        "{}",
+        stderr_text(&refused)
+    );
+
+    // A client that skips the handshake and sends its nickname frame: those
+    // bytes are taken as a (wrong) answer to the 32-byte challenge.
+    let mut raw = Peer::connect(server.addr);
+    raw.send("/nick someone-who-skipped-auth-entirely");
+    let mut everything = Vec::new();
+    raw.stream.read_to_end(&mut everything).unwrap();
+    assert_eq!(everything.len(), 32 + b"refused\n".len());
+    assert!(everything.ends_with(b"refused\n"));
+}
+
+#[test]
+fn ctrl_c_tells_every_client_and_exits_0() {
+    let server = start(&[]);
+    let mut alice = Peer::join(server.addr, "alice");
+    let mut bob = Peer::join(server.addr, "bob");
+    alice.expect("* bob joined");
+    let status = Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for peer in [&mut alice, &mut bob] {
+        assert_eq!(peer.until_closed(), ["! server shutting down; goodbye"]);
+    }
+    server.expect_line("shutting down");
+    assert_eq!(server.wait_exit(), Some(0));
+}
