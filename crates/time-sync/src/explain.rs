@@ -47,10 +47,7 @@ pub fn explanation(e: &Exchange) -> String {
     let (a, b) = (e.t2.diff(e.t1), e.t3.diff(e.t4));
     let (round_trip, inside) = (e.t4.diff(e.t1), e.t3.diff(e.t2));
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  client clock                                 server clock"
-    );
+    let _ = writeln!(out, "  {:<48}server clock", "client clock");
     let _ = writeln!(
         out,
         "  T1 {}  ──── request (T1) ────▶  T2 {}",
@@ -59,7 +56,7 @@ pub fn explanation(e: &Exchange) -> String {
     );
     let _ = writeln!(
         out,
-        "  T4 {}  ◀── reply (T1 T2 T3) ───  T3 {}",
+        "  T4 {}  ◀── reply (T1 T2 T3) ──  T3 {}",
         clock(e.t4),
         clock(e.t3)
     );

@@ -26,6 +26,7 @@ use std::net::Ipv4Addr;
 
 use crate::timestamp::Timestamp;
 
+// ANCHOR: fields
 /// The fields of the header as byte ranges: no magic offsets below.
 mod field {
     pub type Field = std::ops::Range<usize>;
@@ -46,6 +47,7 @@ mod field {
 
 /// The length of the fixed header, derived from its last field: 48 bytes.
 pub const HEADER_LEN: usize = field::TRANSMIT_TIMESTAMP.end;
+// ANCHOR_END: fields
 
 /// The NTP version we speak.
 pub const VERSION: u8 = 4;
@@ -219,11 +221,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
         u32::from_be_bytes(bytes)
     }
 
+    // ANCHOR: accessor
     fn timestamp_at(&self, field: field::Field) -> Timestamp {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&self.buffer.as_ref()[field]);
         Timestamp::from_bits(u64::from_be_bytes(bytes))
     }
+    // ANCHOR_END: accessor
 
     pub fn leap(&self) -> Leap {
         Leap::from_bits(self.byte(field::LI_VN_MODE) >> 6)

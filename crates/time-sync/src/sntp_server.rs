@@ -156,8 +156,9 @@ pub fn serve(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()> {
         let (len, peer) = match socket.recv_from(&mut request) {
             Ok(received) => received,
             // An ICMP "port unreachable" for an earlier reply (the client went
-            // away) surfaces on Linux as ECONNREFUSED on the next call: the
-            // peer's problem, not ours. Keep serving.
+            // away) can surface as an error on the next call (on Windows as
+            // WSAECONNRESET; on Linux only with IP_RECVERR or a connected
+            // socket): the peer's problem, not ours. Keep serving.
             Err(e) if is_peer_error(&e) => continue,
             Err(e) => return Err(e),
         };

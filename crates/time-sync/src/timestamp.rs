@@ -96,6 +96,7 @@ impl Timestamp {
         Timestamp::from_unix(unix_seconds, nanos)
     }
 
+    // ANCHOR: from_unix
     /// From seconds and nanoseconds since the Unix epoch (`nanos` < 10⁹).
     pub fn from_unix(unix_seconds: i64, nanos: u32) -> Timestamp {
         let ntp_seconds = unix_seconds.wrapping_add(UNIX_EPOCH_IN_NTP_SECONDS as i64);
@@ -108,6 +109,7 @@ impl Timestamp {
         let fraction = fraction.min(u64::from(u32::MAX)) as u32;
         Timestamp { seconds, fraction }
     }
+    // ANCHOR_END: from_unix
 
     /// The fraction as nanoseconds (rounded to nearest).
     pub fn subsec_nanos(self) -> u32 {
