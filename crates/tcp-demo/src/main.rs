@@ -280,7 +280,7 @@ fn demo(chapter: u8) -> Result<(), Failure> {
     let result = match chapter {
         2 => http::demo(&narrator),
         6 => sockinfo::demo(&narrator),
-        _ => tcp_demo::demo(&narrator).and_then(|()| reuse::demo(&narrator)),
+        _ => tcp_demo::demo(&narrator),
     };
     result.map_err(|e| Failure::other(format!("the demo failed: {e}")))
 }
