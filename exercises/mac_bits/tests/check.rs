@@ -1,0 +1,65 @@
+use ex_mac_bits::{canonical, is_local, is_multicast, oui, parse_mac};
+
+const EXAMPLE: [u8; 6] = [0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e];
+
+#[test]
+fn all_four_spellings() {
+    for text in [
+        "00:1a:2b:3c:4d:5e",
+        "00-1A-2B-3C-4D-5E",
+        "001a.2b3c.4d5e",
+        "001A2B3C4D5E",
+    ] {
+        assert_eq!(parse_mac(text), Ok(EXAMPLE), "{text}");
+    }
+}
+
+#[test]
+fn canonical_form_and_vendor_part() {
+    assert_eq!(canonical(EXAMPLE), "00:1a:2b:3c:4d:5e");
+    assert_eq!(oui(EXAMPLE), "00:1a:2b");
+    assert_eq!(
+        canonical(parse_mac("AA-BB-CC-DD-EE-FF").unwrap()),
+        "aa:bb:cc:dd:ee:ff"
+    );
+}
+
+#[test]
+fn a_vendors_unicast_address() {
+    assert!(!is_multicast(EXAMPLE));
+    assert!(!is_local(EXAMPLE));
+}
+
+#[test]
+fn multicast_and_broadcast() {
+    let mdns = parse_mac("01:00:5e:00:00:fb").unwrap();
+    assert!(is_multicast(mdns));
+    assert!(!is_local(mdns));
+    let broadcast = parse_mac("ff:ff:ff:ff:ff:ff").unwrap();
+    assert!(is_multicast(broadcast) && is_local(broadcast));
+}
+
+#[test]
+fn a_docker_containers_address_is_local() {
+    let docker = parse_mac("02:42:ac:11:00:02").unwrap();
+    assert!(is_local(docker));
+    assert!(!is_multicast(docker));
+}
+
+#[test]
+fn malformed_macs_are_errors() {
+    for bad in [
+        "aa:bb:cc:dd:ee",
+        "aa:bb:cc:dd:ee:ff:00",
+        "gg:bb:cc:dd:ee:ff",
+        "aabb.ccdd.eef",
+        "aabbccddeef",
+        "aabbccddeeff0",
+        "",
+        "aa::cc:dd:ee:ff",
+        "ääbbccddeeff",
+    ] {
+        let error = parse_mac(bad).expect_err(bad);
+        assert_eq!(error.input, bad);
+    }
+}
