@@ -14,7 +14,7 @@ use std::time::Duration;
 use netlab_common::Failure;
 use netlab_common::listen::announce;
 
-use crate::{AuthError, HANDSHAKE_TIMEOUT, SECRET_ENV, Secret, client_handshake, server_handshake};
+use crate::{AuthError, SECRET_ENV, Secret, client_handshake, server_handshake};
 
 /// The tutorial's `recv(1024)`: how much the echo service reads at once.
 pub const BUFSIZE: usize = 1024;
@@ -110,7 +110,11 @@ impl Drop for SlotGuard {
 /// `auth server`: accept clients, authenticate each one, and serve the welcomed
 /// ones the tutorial's upper-case echo. One thread per client, at most
 /// [`MAX_CLIENTS`] at once.
-pub fn run_server(addr: SocketAddr, secret: Secret) -> Result<(), Failure> {
+pub fn run_server(
+    addr: SocketAddr,
+    secret: Secret,
+    handshake_timeout: Duration,
+) -> Result<(), Failure> {
     let listener = TcpListener::bind(addr).map_err(|e| Failure::bind(addr, e))?;
     let local = listener
         .local_addr()
@@ -138,7 +142,7 @@ pub fn run_server(addr: SocketAddr, secret: Secret) -> Result<(), Failure> {
         let secret = Arc::clone(&secret);
         std::thread::spawn(move || {
             let _slot = slot;
-            match serve_client(conn, &secret) {
+            match serve_client(conn, &secret, handshake_timeout) {
                 Ok(()) => println!("{peer}: closed"),
                 Err(error) => eprintln!("{peer}: {error}"),
             }
@@ -148,11 +152,15 @@ pub fn run_server(addr: SocketAddr, secret: Secret) -> Result<(), Failure> {
 }
 
 /// Authenticates one client, then echoes its data in upper case until it closes.
-fn serve_client(mut conn: TcpStream, secret: &Secret) -> Result<(), AuthError> {
+fn serve_client(
+    mut conn: TcpStream,
+    secret: &Secret,
+    handshake_timeout: Duration,
+) -> Result<(), AuthError> {
     // Without a read timeout, a client that connects and says nothing would hold
     // this thread forever.
-    conn.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
-    conn.set_write_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    conn.set_read_timeout(Some(handshake_timeout))?;
+    conn.set_write_timeout(Some(handshake_timeout))?;
     if let Err(error) = server_handshake(&mut conn, secret) {
         // Python: print('该链接不合法,关闭'); conn.close()
         let _ = conn.shutdown(Shutdown::Both);

@@ -31,6 +31,10 @@ enum Command {
         /// Address to listen on (the tutorial's is 127.0.0.1:9999; port 0 = any).
         #[arg(long, default_value = "127.0.0.1:9999")]
         addr: SocketAddr,
+        /// A client that has not answered the challenge within this time is
+        /// dropped (the library's HANDSHAKE_TIMEOUT is 10s).
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        handshake_timeout: Duration,
         #[command(flatten)]
         secret: SecretArgs,
     },
@@ -50,7 +54,11 @@ enum Command {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Server { addr, secret } => run_server(addr, secret.require()?),
+        Command::Server {
+            addr,
+            handshake_timeout,
+            secret,
+        } => run_server(addr, secret.require()?, handshake_timeout),
         Command::Client {
             addr,
             timeout,
