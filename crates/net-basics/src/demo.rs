@@ -29,10 +29,17 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
         }
     }
     let answer = same_subnet(a, b, 24)?;
-    narrator.say(&format!(
-        "mask {}: both AND to {} and {}, so same subnet = {}",
-        answer.mask, answer.network_a, answer.network_b, answer.same
-    ));
+    narrator.say(&if answer.same {
+        format!(
+            "mask {}: both AND to {}, so they are in the same subnet",
+            answer.mask, answer.network_a
+        )
+    } else {
+        format!(
+            "mask {}: {} and {} differ, so different subnets",
+            answer.mask, answer.network_a, answer.network_b
+        )
+    });
 
     narrator.section("A /24's facts (net-basics subnet 172.16.10.1/24)");
     let f = facts(parse_network("172.16.10.1/24", None)?);
@@ -81,7 +88,10 @@ mod tests {
             text.contains("AND          172.16.10.0     10101100.00010000.00001010.00000000"),
             "{text}"
         );
-        assert!(text.contains("same subnet = true"), "{text}");
+        assert!(
+            text.contains("both AND to 172.16.10.0, so they are in the same subnet"),
+            "{text}"
+        );
         assert!(text.contains("254 usable"), "{text}");
         assert!(
             text.contains("[client] → server: SYN seq=1000   (client SYN_SENT, server SYN_RCVD)"),
