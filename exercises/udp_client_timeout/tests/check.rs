@@ -1,0 +1,110 @@
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ex_udp_client_timeout::{AskError, ask};
+
+/// No test waits longer than this for `ask` to return.
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// Runs `ask` in a thread and fails the test if it has not returned within LIMIT
+/// (instead of hanging the test run).
+fn ask_within_limit(
+    socket: UdpSocket,
+    server: SocketAddr,
+    message: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, AskError> {
+    let (tx, rx) = mpsc::channel();
+    let message = message.to_vec();
+    thread::spawn(move || {
+        let _ = tx.send(ask(&socket, server, &message, timeout));
+    });
+    rx.recv_timeout(LIMIT)
+        .expect("ask() must return within its timeout, not hang")
+}
+
+/// A UDP server answering b'hi' to every datagram (the tutorial's server, looped).
+fn hi_server() -> SocketAddr {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok((_, peer)) = server.recv_from(&mut buf) {
+            let _ = server.send_to(b"hi", peer);
+        }
+    });
+    addr
+}
+
+fn client() -> UdpSocket {
+    UdpSocket::bind("127.0.0.1:0").unwrap()
+}
+
+#[test]
+fn hello_gets_hi() {
+    let server = hi_server();
+    let reply = ask_within_limit(client(), server, b"hello", LIMIT).unwrap();
+    assert_eq!(reply, b"hi");
+}
+
+#[test]
+fn no_server_is_a_timeout_not_a_hang() {
+    // Bound but silent: like a lost datagram.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = silent.local_addr().unwrap();
+    let started = Instant::now();
+    let error =
+        ask_within_limit(client(), server, b"hello", Duration::from_millis(200)).unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    match error {
+        AskError::NoReply { server: s, timeout } => {
+            assert_eq!(s, server);
+            assert_eq!(timeout, Duration::from_millis(200));
+        }
+        AskError::Io(e) => panic!("expected NoReply, got Io({e})"),
+    }
+}
+
+#[test]
+fn the_timeout_message_names_the_server_and_the_time() {
+    let server: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+    let error = AskError::NoReply {
+        server,
+        timeout: Duration::from_millis(200),
+    };
+    assert_eq!(
+        error.to_string(),
+        "no reply from 127.0.0.1:9000 within 200ms"
+    );
+}
+
+#[test]
+fn a_datagram_from_someone_else_is_not_the_reply() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = silent.local_addr().unwrap();
+    let socket = client();
+    // A stranger sends to our client before the server could answer.
+    let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+    stranger
+        .send_to(b"not the reply", socket.local_addr().unwrap())
+        .unwrap();
+    let result = ask_within_limit(socket, server, b"hello", Duration::from_millis(300));
+    assert!(
+        matches!(result, Err(AskError::NoReply { .. })),
+        "the stranger's datagram was taken as the reply: {result:?}"
+    );
+}
+
+#[test]
+fn the_real_reply_after_a_stranger_is_taken() {
+    let server = hi_server();
+    let socket = client();
+    let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+    stranger
+        .send_to(b"not the reply", socket.local_addr().unwrap())
+        .unwrap();
+    let reply = ask_within_limit(socket, server, b"hello", LIMIT).unwrap();
+    assert_eq!(reply, b"hi");
+}
