@@ -153,17 +153,22 @@ pub enum Command {
         /// The application data (UTF-8 text), at most 1472 bytes
         #[arg(long)]
         payload: String,
+        /// The sender's MAC (a locally administered one by default)
         #[arg(long, default_value = "02:00:00:00:00:01")]
         src_mac: String,
+        /// The receiver's MAC: the next hop on this LAN, found by ARP
         #[arg(long, default_value = "02:00:00:00:00:02")]
         dst_mac: String,
+        /// The sender's IPv4 address
         #[arg(long, default_value = "172.16.10.1")]
         src_ip: String,
+        /// The receiver's IPv4 address
         #[arg(long, default_value = "172.16.10.2")]
         dst_ip: String,
+        /// The sender's port (clients usually get an ephemeral one from the OS)
         #[arg(long, default_value = "50000")]
         src_port: String,
-        /// 9000: the tutorial's UDP server
+        /// The receiver's port (9000: the tutorial's UDP server)
         #[arg(long, default_value = "9000")]
         dst_port: String,
         /// Hops left before a router drops the packet
