@@ -226,16 +226,22 @@ pub fn run(listener: TcpListener) -> io::Result<()> {
             let _ = conn.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             continue;
         }
-        let active = Arc::clone(&active);
-        thread::spawn(move || {
+        let counter = Arc::clone(&active);
+        let spawned = thread::Builder::new().spawn(move || {
             match serve_connection(&mut conn) {
                 Ok(head) => print_request(peer, &head),
                 // Spare connections a browser never used are normal: no noise.
                 Err(HeadError::Incomplete(bytes)) if bytes.is_empty() => {}
                 Err(e) => eprintln!("{peer}: {e}"),
             }
-            active.fetch_sub(1, Ordering::SeqCst);
+            counter.fetch_sub(1, Ordering::SeqCst);
         });
+        // The OS may refuse a new thread (memory, limits): drop this connection
+        // and keep serving, rather than panic as `thread::spawn` would.
+        if let Err(e) = spawned {
+            active.fetch_sub(1, Ordering::SeqCst);
+            eprintln!("{peer}: cannot start a thread for it: {e}");
+        }
     }
 }
 

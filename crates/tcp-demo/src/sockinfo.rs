@@ -301,7 +301,7 @@ pub fn render(rows: &[Row], sendall: &SendallOutcome) -> String {
     let mut out = String::new();
     for row in rows {
         out.push_str(&format!(
-            "{:<40} {:<42} {}\n",
+            "{:<42} {:<42} {}\n",
             row.python, row.rust, row.result
         ));
     }
@@ -323,7 +323,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
         } else {
             row.result
         };
-        narrator.line(&format!("   {:<40} {:<42} {result}", row.python, row.rust));
+        narrator.line(&format!("   {:<42} {:<42} {result}", row.python, row.rust));
     }
     narrator.section("send versus sendall (write versus write_all)");
     let outcome = sendall_lesson()?;

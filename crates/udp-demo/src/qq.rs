@@ -211,7 +211,21 @@ impl Console<'_> {
 pub fn run_server(socket: &UdpSocket, console: &mut Console<'_>) -> io::Result<()> {
     loop {
         // Python: qq_msg,addr=udp_server_sock.recvfrom(1024)
-        let datagram = recv_from_reporting(socket, BUFSIZE)?;
+        let datagram = match recv_from_reporting(socket, BUFSIZE) {
+            Ok(datagram) => datagram,
+            // Some systems report an earlier reply's "port unreachable" here: it
+            // concerns a client that has gone, not the server.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                eprintln!("(an earlier reply was not delivered: {e})");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(full) = datagram.truncated_from {
             eprintln!(
                 "(a {full}-byte datagram from {} was cut to {BUFSIZE} bytes)",

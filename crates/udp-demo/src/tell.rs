@@ -1,5 +1,3 @@
-//! (The same helper as tcp-demo's; each lesson crate stands alone.)
-//!
 //! Optional narration: the same lesson code runs quietly in the binary and
 //! narrated in the tour.
 //!
@@ -7,7 +5,7 @@
 //! student can compare the two side by side. The tour wants a transcript of who sent
 //! what instead. Rather than write every exchange twice, the lesson functions take a
 //! `Tell`, which forwards to a [`Narrator`] when there is one and does nothing
-//! otherwise.
+//! otherwise. (The same helper as tcp-demo's: each lesson crate stands alone.)
 
 use netlab_common::Narrator;
 
