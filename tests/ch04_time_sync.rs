@@ -416,7 +416,18 @@ fn the_format_server_survives_thousands_of_hostile_datagrams() {
 
 #[test]
 fn the_sntp_server_survives_thousands_of_hostile_datagrams() {
-    let server = sntp_server();
+    sntp_server_survives(sntp_server());
+}
+
+#[test]
+fn the_plain_sntp_server_survives_thousands_of_hostile_datagrams() {
+    sntp_server_survives(ServerProcess::start(
+        workspace_bin("time-sync"),
+        &["sntp-server", "--addr", "127.0.0.1:0", "--plain"],
+    ));
+}
+
+fn sntp_server_survives(server: ServerProcess) {
     flood(server.addr);
     let output = time_sync(&["sntp", "--addr", &server.addr.to_string(), "--json"]);
     assert!(output.status.success(), "{output:?}");

@@ -25,6 +25,8 @@
 //! Terminal 1: `cargo run -p time-sync -- sntp-server`
 //! Terminal 2: `cargo run -p time-sync -- sntp --addr 127.0.0.1:12300`
 
+#[cfg(target_os = "linux")]
+pub mod batch;
 pub mod bench;
 pub mod demo;
 pub mod droplog;

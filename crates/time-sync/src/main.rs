@@ -82,6 +82,10 @@ enum Command {
         /// Threads, one socket each (default: one per core).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
         threads: Option<u32>,
+        /// One recvfrom + sendto per request instead of batches of up to 64
+        /// (recvmmsg/sendmmsg), to compare the two.
+        #[arg(long)]
+        plain: bool,
     },
     /// One SNTP exchange drawn as a diagram, with the offset and delay arithmetic.
     Explain {
@@ -187,6 +191,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             stratum,
             reference_id,
             threads,
+            plain,
         } => {
             let config = sntp_server::ServerConfig {
                 stratum,
@@ -194,7 +199,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..sntp_server::ServerConfig::default()
             };
             let threads = threads.map_or_else(sntp_server::default_threads, |t| t as usize);
-            sntp_server::run(addr, threads, config)
+            let kind = if plain {
+                sntp_server::Loop::Plain
+            } else {
+                sntp_server::Loop::Batched
+            };
+            sntp_server::run(addr, threads, config, kind)
         }
         Command::Explain {
             addr,

@@ -12,7 +12,9 @@
 //!
 //! Speed: one socket per core, all bound to the same port with `SO_REUSEPORT`, and
 //! one thread each. The kernel spreads the incoming flows over the sockets, so
-//! the threads never contend for a lock. See the book for the figures.
+//! the threads never contend for a lock. On Linux each thread also moves up to 64
+//! datagrams per system call ([`crate::batch`]). `--plain` keeps the simple
+//! one-datagram loop, for comparison. See the book for the figures.
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
@@ -213,6 +215,27 @@ pub fn bind_sockets(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>
 }
 // ANCHOR_END: reuseport
 
+/// Which receive/send loop a server thread runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loop {
+    /// [`serve`]: one `recv_from` and one `send_to` per request. Easy to read.
+    Plain,
+    /// `recvmmsg`/`sendmmsg`: up to 64 datagrams per system call (Linux; the
+    /// plain loop elsewhere). See [`crate::batch`].
+    Batched,
+}
+
+/// Runs the chosen loop on `socket`.
+pub fn serve_with(socket: &UdpSocket, config: &ServerConfig, kind: Loop) -> io::Result<()> {
+    match kind {
+        Loop::Plain => serve(socket, config),
+        #[cfg(target_os = "linux")]
+        Loop::Batched => crate::batch::serve_batched(socket, config),
+        #[cfg(not(target_os = "linux"))]
+        Loop::Batched => serve(socket, config),
+    }
+}
+
 /// How many threads to use by default: one per core.
 pub fn default_threads() -> usize {
     thread::available_parallelism()
@@ -222,7 +245,12 @@ pub fn default_threads() -> usize {
 }
 
 /// Binds, announces `listening on ADDR`, and serves with `threads` threads.
-pub fn run(addr: SocketAddr, threads: usize, config: ServerConfig) -> Result<(), Failure> {
+pub fn run(
+    addr: SocketAddr,
+    threads: usize,
+    config: ServerConfig,
+    kind: Loop,
+) -> Result<(), Failure> {
     let sockets =
         bind_sockets(addr, threads.clamp(1, MAX_THREADS)).map_err(|e| Failure::bind(addr, e))?;
     let local = sockets
@@ -237,7 +265,7 @@ pub fn run(addr: SocketAddr, threads: usize, config: ServerConfig) -> Result<(),
         .into_iter()
         .map(|socket| {
             let config = Arc::clone(&config);
-            thread::spawn(move || serve(&socket, &config))
+            thread::spawn(move || serve_with(&socket, &config, kind))
         })
         .collect();
     for handle in handles {
@@ -260,7 +288,7 @@ pub fn spawn(addr: SocketAddr, threads: usize, config: ServerConfig) -> io::Resu
         .transpose()?
         .unwrap_or(addr);
     for socket in sockets {
-        thread::spawn(move || serve(&socket, &config));
+        thread::spawn(move || serve_with(&socket, &config, Loop::Batched));
     }
     Ok(local)
 }
@@ -336,6 +364,19 @@ mod tests {
             answer(&[0x23; 2000], now, &c, &mut reply),
             Err(Dropped::TooLong(2000))
         );
+    }
+
+    #[test]
+    fn both_loops_answer_a_real_request() {
+        for kind in [Loop::Plain, Loop::Batched] {
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let addr = socket.local_addr().unwrap();
+            thread::spawn(move || serve_with(&socket, &config(), kind));
+            let client = crate::sntp_client::client_socket(addr).unwrap();
+            let outcome =
+                crate::sntp_client::query(&client, std::time::Duration::from_secs(5), 2).unwrap();
+            assert_eq!(outcome.reply.stratum, 8, "{kind:?}");
+        }
     }
 
     #[test]
