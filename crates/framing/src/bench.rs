@@ -259,22 +259,49 @@ fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure, Failure> 
     ))
 }
 
+/// Each copy runs this many times by default and the fastest run counts: on a
+/// shared machine, other programs can only make a run slower, never faster.
+pub const DEFAULT_RUNS: u32 = 3;
+
+/// The fastest of `runs` runs of `copy` (`None` if the copy is unavailable).
+fn best_of<E>(
+    runs: u32,
+    mut copy: impl FnMut() -> Result<Option<Figure>, E>,
+) -> Result<Option<Figure>, E> {
+    let mut best: Option<Figure> = None;
+    for _ in 0..runs.max(1) {
+        let Some(figure) = copy()? else {
+            return Ok(None);
+        };
+        if best.as_ref().is_none_or(|b| figure.seconds < b.seconds) {
+            best = Some(figure);
+        }
+    }
+    Ok(best)
+}
+
 /// Runs the three copies of a `size`-byte file kept in `dir` (the system's
-/// temporary directory by default) and returns the figures.
-pub fn run(size: u64, dir: Option<&Path>) -> Result<Vec<Figure>, Failure> {
+/// temporary directory by default), each `runs` times, and returns the best
+/// figure of each.
+pub fn run(size: u64, dir: Option<&Path>, runs: u32) -> Result<Vec<Figure>, Failure> {
     let base = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
     let work = WorkDir(base.join(format!("netlab-bench-{}", std::process::id())));
     fs::create_dir_all(&work.0)
         .map_err(|e| Failure::io(format!("creating {}", work.0.display()), e))?;
     let payload = work.0.join("payload.bin");
     make_file(&payload, size).map_err(|e| Failure::io("writing the test file", e))?;
-    let mut figures = vec![raw_copy(&payload, size).map_err(|e| Failure::io("raw copy", e))?];
-    if let Some(figure) =
-        socat_copy(&payload, &work.0, size).map_err(|e| Failure::io("socat copy", e))?
-    {
-        figures.push(figure);
-    }
-    figures.push(framing_copy(&payload, &work.0, size)?);
+    let mut figures = Vec::new();
+    figures.extend(
+        best_of(runs, || raw_copy(&payload, size).map(Some))
+            .map_err(|e| Failure::io("raw copy", e))?,
+    );
+    figures.extend(
+        best_of(runs, || socat_copy(&payload, &work.0, size))
+            .map_err(|e| Failure::io("socat copy", e))?,
+    );
+    figures.extend(best_of(runs, || {
+        framing_copy(&payload, &work.0, size).map(Some)
+    })?);
     Ok(figures)
 }
 
@@ -314,7 +341,7 @@ mod tests {
 
     #[test]
     fn a_small_bench_runs_every_copy() {
-        let figures = run(3 << 20, None).unwrap();
+        let figures = run(3 << 20, None, 1).unwrap();
         assert!(figures.len() >= 2);
         assert!(figures.iter().all(|f| f.bytes == 3 << 20));
         assert!(table(&figures).contains("framing send"));

@@ -111,6 +111,9 @@ enum Command {
         /// Where to put the temporary files (default: the system's temp dir).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Run each copy this many times and keep the fastest.
+        #[arg(long, default_value_t = bench::DEFAULT_RUNS)]
+        runs: u32,
         /// Print one JSON document with the figures.
         #[arg(long)]
         json: bool,
@@ -188,13 +191,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Bench { size, dir, json } => {
-            let figures = bench::run(size, dir.as_deref())?;
+        Command::Bench {
+            size,
+            dir,
+            runs,
+            json,
+        } => {
+            let figures = bench::run(size, dir.as_deref(), runs)?;
             if json {
                 let doc = serde_json::json!({ "bytes": size, "figures": figures });
                 println!("{doc}");
             } else {
-                println!("copying {size} bytes over 127.0.0.1:");
+                println!("copying {size} bytes over 127.0.0.1, best of {runs} runs:");
                 print!("{}", bench::table(&figures));
             }
             Ok(())

@@ -62,6 +62,11 @@ pub const CHUNK: usize = 1 << 20;
 /// the same time, on two cores.
 pub const PIPELINE_DEPTH: usize = 4;
 
+/// After a refusal, at most this many bytes (and for at most this long) are
+/// read and dropped so that the connection closes cleanly (see `linger`).
+const LINGER_LIMIT: u64 = 4 << 20;
+const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// At most this many uploads run at once (one thread each, plus a hashing one).
 pub const MAX_UPLOADS: usize = 8;
 // ANCHOR_END: constants
@@ -127,6 +132,19 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of `data` in lower-case hex, as Python's
+/// `hashlib.sha256(data).hexdigest()` writes it.
+///
+/// ```
+/// assert_eq!(
+///     framing::transfer::sha256_hex(b""),
+///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/// );
+/// ```
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
 }
 
 fn is_sha256_hex(text: &str) -> bool {
@@ -234,7 +252,21 @@ pub fn receive_one(conn: &mut TcpStream, dir: &Path, max_size: u64) -> Result<Sa
     if let Ok(json) = serde_json::to_vec(&reply) {
         let _ = write_frame(conn, &json);
     }
+    if result.is_err() {
+        linger(conn);
+    }
     result
+}
+
+/// After refusing an upload, the sender's bytes may still be arriving. Closing a
+/// socket with unread bytes makes the kernel send a reset (RST) instead of a
+/// normal FIN, and the reset can destroy our verdict before the sender reads it.
+/// So: send FIN after the verdict, then read and throw away what still comes,
+/// up to a bound, for a short while.
+fn linger(conn: &mut TcpStream) {
+    let _ = conn.shutdown(std::net::Shutdown::Write);
+    let _ = conn.set_read_timeout(Some(LINGER_TIMEOUT));
+    let _ = io::copy(&mut conn.take(LINGER_LIMIT), &mut io::sink());
 }
 
 fn receive_file<R: Read>(conn: &mut R, dir: &Path, max_size: u64) -> Result<Saved, UploadError> {

@@ -1,0 +1,339 @@
+//! Chapter 5's advanced lesson: `framing send` / `framing receive` (JSON header,
+//! sha256, temporary file then rename), with the Python twins in both directions,
+//! hostile uploads, and the benchmark.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+};
+
+fn python(name: &str) -> String {
+    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python_available() -> bool {
+    if on_path("python3") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
+        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
+    );
+    eprintln!("note: python3 not found, skipping the Python interop test");
+    false
+}
+
+/// A fresh directory in the temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("netlab-ch05-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Bytes that do not repeat, so that a misplaced chunk cannot go unnoticed.
+fn content(len: usize) -> Vec<u8> {
+    let mut state: u32 = 12345;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (state >> 16) as u8
+        })
+        .collect()
+}
+
+fn receiver(dir: &TempDir) -> ServerProcess {
+    ServerProcess::start(
+        workspace_bin("framing"),
+        &[
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            &dir.path().display().to_string(),
+            "--timeout",
+            "5s",
+        ],
+    )
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, TEST_TIMEOUT).unwrap();
+    stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    stream
+}
+
+fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut wire = (payload.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(payload);
+    wire
+}
+
+/// Sends `wire`, closes our sending half, and returns the receiver's verdict.
+fn upload_raw(addr: SocketAddr, wire: &[u8]) -> serde_json::Value {
+    let mut conn = connect(addr);
+    conn.write_all(wire).unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    // Exactly one frame: the length, then the JSON.
+    let mut header = [0u8; 4];
+    conn.read_exact(&mut header).unwrap();
+    let mut reply = vec![0u8; u32::from_be_bytes(header) as usize];
+    conn.read_exact(&mut reply).unwrap();
+    serde_json::from_slice(&reply).unwrap()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    framing::transfer::sha256_hex(data)
+}
+
+fn header(name: &str, size: usize, sha: &str) -> Vec<u8> {
+    serde_json::json!({"filename": name, "filesize": size, "sha256": sha})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn send_and_receive_a_file_of_several_chunks() {
+    let inbox = TempDir::new("inbox");
+    let outbox = TempDir::new("outbox");
+    let data = content(3 * 1024 * 1024 + 17);
+    let source = outbox.path().join("data.bin");
+    fs::write(&source, &data).unwrap();
+    let server = receiver(&inbox);
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "send",
+            "--addr",
+            &server.addr.to_string(),
+            "--json",
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["filesize"], data.len());
+    assert_eq!(report["sha256"], sha256_hex(&data));
+    assert_eq!(fs::read(inbox.path().join("data.bin")).unwrap(), data);
+    assert_eq!(inbox.entries(), ["data.bin"], "no temporary file left");
+    server.expect_line("saved");
+}
+
+#[test]
+fn python_sender_uploads_to_the_rust_receiver() {
+    if !python_available() {
+        return;
+    }
+    let inbox = TempDir::new("py-inbox");
+    let outbox = TempDir::new("py-outbox");
+    let data = content(2 * 1024 * 1024 + 3);
+    let source = outbox.path().join("报告.pdf");
+    fs::write(&source, &data).unwrap();
+    let server = receiver(&inbox);
+    let output = run(
+        "python3",
+        &[
+            &python("file_send.py"),
+            &server.addr.to_string(),
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output).trim(), r#"{"ok": true}"#);
+    assert_eq!(fs::read(inbox.path().join("报告.pdf")).unwrap(), data);
+}
+
+#[test]
+fn rust_sender_uploads_to_the_python_receiver() {
+    if !python_available() {
+        return;
+    }
+    let inbox = TempDir::new("pyrecv-inbox");
+    let outbox = TempDir::new("pyrecv-outbox");
+    let data = content(1024 * 1024 + 99);
+    let source = outbox.path().join("photo.jpg");
+    fs::write(&source, &data).unwrap();
+    let server = ServerProcess::start(
+        "python3",
+        &[
+            &python("file_receive.py"),
+            "127.0.0.1:0",
+            &inbox.path().display().to_string(),
+        ],
+    );
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "send",
+            "--addr",
+            &server.addr.to_string(),
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(fs::read(inbox.path().join("photo.jpg")).unwrap(), data);
+}
+
+#[test]
+fn path_traversal_names_are_refused_and_nothing_escapes() {
+    let parent = TempDir::new("traversal");
+    let inbox = parent.path().join("inbox");
+    fs::create_dir(&inbox).unwrap();
+    let server = ServerProcess::start(
+        workspace_bin("framing"),
+        &[
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            &inbox.display().to_string(),
+        ],
+    );
+    let body = b"owned";
+    let sha = sha256_hex(body);
+    for name in [
+        "../escape.txt",
+        "/tmp/escape.txt",
+        "..",
+        "a/../../b",
+        "",
+        "nul\u{0}byte",
+    ] {
+        let mut wire = frame(&header(name, body.len(), &sha));
+        wire.extend_from_slice(body);
+        let verdict = upload_raw(server.addr, &wire);
+        assert_eq!(verdict["ok"], false, "{name:?}");
+        assert!(
+            verdict["error"].as_str().unwrap().contains("refused"),
+            "{verdict}"
+        );
+    }
+    assert_eq!(fs::read_dir(&inbox).unwrap().count(), 0);
+    let left: Vec<_> = fs::read_dir(parent.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the inbox: {left:?}");
+}
+
+#[test]
+fn truncated_bad_hash_and_garbage_uploads_leave_no_file() {
+    let inbox = TempDir::new("hostile");
+    let server = receiver(&inbox);
+    let data = content(300_000);
+
+    // Truncated: the header promises 300000 bytes, 1000 come.
+    let mut wire = frame(&header("cut.bin", data.len(), &sha256_hex(&data)));
+    wire.extend_from_slice(&data[..1000]);
+    let verdict = upload_raw(server.addr, &wire);
+    assert_eq!(verdict["ok"], false);
+    assert!(
+        verdict["error"]
+            .as_str()
+            .unwrap()
+            .contains("stopped after 1000")
+    );
+
+    // Wrong hash.
+    let mut wire = frame(&header("bad.bin", data.len(), &sha256_hex(b"other")));
+    wire.extend_from_slice(&data);
+    let verdict = upload_raw(server.addr, &wire);
+    assert_eq!(verdict["ok"], false);
+    assert!(
+        verdict["error"]
+            .as_str()
+            .unwrap()
+            .contains("sha256 mismatch")
+    );
+
+    // Garbage JSON, a header of 4 GiB, a size above the maximum.
+    let verdict = upload_raw(server.addr, &frame(b"{not json"));
+    assert!(verdict["error"].as_str().unwrap().contains("bad header"));
+    let verdict = upload_raw(server.addr, &[0xff, 0xff, 0xff, 0xff]);
+    assert!(verdict["error"].as_str().unwrap().contains("maximum"));
+    let verdict = upload_raw(
+        server.addr,
+        &frame(&header("huge", usize::MAX, &sha256_hex(b""))),
+    );
+    assert!(verdict["error"].as_str().unwrap().contains("more than"));
+
+    assert!(inbox.entries().is_empty(), "{:?}", inbox.entries());
+
+    // And the receiver still serves an honest sender.
+    let mut wire = frame(&header("fine.bin", data.len(), &sha256_hex(&data)));
+    wire.extend_from_slice(&data);
+    assert_eq!(upload_raw(server.addr, &wire)["ok"], true);
+    assert_eq!(inbox.entries(), ["fine.bin"]);
+}
+
+#[test]
+fn missing_directory_is_a_usage_error() {
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            "/nonexistent/netlab",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_text(&output).contains("/nonexistent/netlab"));
+}
+
+#[test]
+fn bench_prints_figures_next_to_the_loopback_limit_and_socat() {
+    let socat = on_path("socat");
+    if !socat {
+        assert!(
+            std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
+            "socat is required (NETLAB_REQUIRE_PEERS is set; see .ci/setup.d/40-socat.sh)"
+        );
+        eprintln!("note: socat not found, the bench runs without it");
+    }
+    let output = run(
+        workspace_bin("framing"),
+        &["bench", "--size", "4MiB", "--runs", "1", "--json"],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = doc["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(names.iter().any(|n| n.starts_with("raw copy")));
+    assert!(names.iter().any(|n| n.starts_with("framing")));
+    assert_eq!(names.iter().any(|n| n.starts_with("socat")), socat);
+}

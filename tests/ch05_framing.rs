@@ -1,0 +1,296 @@
+//! Chapter 5 (五.黏包): the remote-command server and client with the raw
+//! protocol (the sticky effects) and the two fixes, the Python twins of the
+//! prefix protocol, and hostile input.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::sync::mpsc;
+
+use netlab_common::testing::{
+    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+};
+
+fn python(name: &str) -> String {
+    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python_available() -> bool {
+    if on_path("python3") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
+        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
+    );
+    eprintln!("note: python3 not found, skipping the Python interop test");
+    false
+}
+
+fn cmd_server(protocol: &str) -> ServerProcess {
+    ServerProcess::start(
+        workspace_bin("framing"),
+        &[
+            "cmd-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--protocol",
+            protocol,
+        ],
+    )
+}
+
+/// Runs `framing cmd-client --json` with `commands` on stdin and returns the
+/// replies it took for each command.
+fn cmd_client(addr: SocketAddr, protocol: &str, commands: &str) -> Vec<String> {
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "cmd-client",
+            "--addr",
+            &addr.to_string(),
+            "--protocol",
+            protocol,
+            "--json",
+        ],
+        commands.as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reply"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, TEST_TIMEOUT).unwrap();
+    stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    stream.set_nodelay(true).unwrap();
+    stream
+}
+
+fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut wire = (payload.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(payload);
+    wire
+}
+
+fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).unwrap();
+    let mut payload = vec![0u8; u32::from_be_bytes(header) as usize];
+    stream.read_exact(&mut payload).unwrap();
+    payload
+}
+
+/// `seq 1 2000` prints 8893 bytes: far more than one recv(1024).
+const LONG: &str = "seq 1 2000";
+const LONG_LEN: usize = 8893;
+
+#[test]
+fn raw_protocol_long_answer_leaks_into_the_next_one() {
+    let server = cmd_server("raw");
+    let replies = cmd_client(server.addr, "raw", &format!("{LONG}\necho hi\n"));
+    assert!(replies[0].len() <= 1024, "one recv(1024) at most");
+    assert!(replies[0].starts_with("1\n2\n3\n"));
+    // The second reply starts where the first stopped, inside seq's output.
+    assert_ne!(replies[1], "hi\n");
+    assert!(
+        replies[1].starts_with(|c: char| c.is_ascii_digit() || c == '\n'),
+        "{:?}",
+        replies[1]
+    );
+}
+
+#[test]
+fn raw_protocol_two_quick_commands_merge_into_one() {
+    // The server is kept busy by a first command that waits on a named pipe;
+    // meanwhile two small commands are sent. Only then is the pipe released, so
+    // the server's next recv(1024) finds both commands in its buffer. (Sending
+    // all three at once would not do: they could merge into the first recv.)
+    let dir = std::env::temp_dir().join(format!("netlab-ch05-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("gate");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let server = cmd_server("raw");
+    let mut conn = connect(server.addr);
+    conn.write_all(format!("cat {}", fifo.display()).as_bytes())
+        .unwrap();
+    // Opening a FIFO for writing waits for its reader: once the open returns,
+    // the server is running `cat` and not reading its socket. The open runs in a
+    // thread, under the test timeout.
+    let (opened_tx, opened) = mpsc::channel();
+    let gate = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = opened_tx.send(std::fs::OpenOptions::new().write(true).open(&gate));
+    });
+    let mut gate = opened.recv_timeout(TEST_TIMEOUT).unwrap().unwrap();
+    conn.write_all(b"echo a").unwrap();
+    conn.write_all(b"echo b").unwrap();
+    gate.write_all(b"go\n").unwrap();
+    drop(gate);
+    let mut first = [0u8; 3];
+    conn.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"go\n");
+    let mut second = [0u8; 1024];
+    let n = conn.read(&mut second).unwrap();
+    // Two sends became one command: `echo aecho b`.
+    assert_eq!(&second[..n], b"aecho b\n");
+    server.expect_line("ran b'echo aecho b'");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn ack_and_prefix_protocols_give_whole_answers() {
+    for protocol in ["ack", "prefix"] {
+        let server = cmd_server(protocol);
+        let replies = cmd_client(server.addr, protocol, &format!("{LONG}\necho hi\n"));
+        assert_eq!(replies[0].len(), LONG_LEN, "{protocol}");
+        assert_eq!(replies[1], "hi\n", "{protocol}");
+    }
+}
+
+#[test]
+fn output_that_is_not_utf8_is_shown_with_replacement_characters() {
+    let server = cmd_server("prefix");
+    let replies = cmd_client(server.addr, "prefix", "printf '\\377abc'\n");
+    assert_eq!(replies[0], "\u{fffd}abc");
+}
+
+#[test]
+fn stderr_comes_before_stdout_in_one_answer() {
+    let server = cmd_server("prefix");
+    let replies = cmd_client(server.addr, "prefix", "echo out; echo err >&2\n");
+    assert_eq!(replies[0], "err\nout\n");
+}
+
+#[test]
+fn a_non_loopback_address_without_a_secret_is_refused() {
+    let output = run(
+        workspace_bin("framing"),
+        &["cmd-server", "--addr", "0.0.0.0:0"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("0.0.0.0:0") && stderr.contains("secret"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it must not even listen");
+}
+
+#[test]
+fn with_a_secret_only_authenticated_clients_run_commands() {
+    let key = std::env::temp_dir().join(format!("netlab-ch05-{}.key", std::process::id()));
+    std::fs::write(&key, "alex-sb\n").unwrap();
+    let key_arg = key.display().to_string();
+    let server = ServerProcess::start(
+        workspace_bin("framing"),
+        &[
+            "cmd-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--protocol",
+            "prefix",
+            "--secret-file",
+            &key_arg,
+        ],
+    );
+    let addr = server.addr.to_string();
+    let good = run(
+        workspace_bin("framing"),
+        &[
+            "cmd-client",
+            "--addr",
+            &addr,
+            "--protocol",
+            "prefix",
+            "--secret-file",
+            &key_arg,
+        ],
+        b"echo trusted\n",
+    );
+    assert!(
+        stdout_text(&good).contains("trusted"),
+        "{}",
+        stderr_text(&good)
+    );
+    // A client that skips the handshake gets a challenge, not a shell.
+    let mut intruder = connect(server.addr);
+    intruder.write_all(&frame(b"echo pwned")).unwrap();
+    intruder.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut everything = Vec::new();
+    let _ = intruder.read_to_end(&mut everything);
+    assert!(!String::from_utf8_lossy(&everything).contains("pwned"));
+    assert!(everything.ends_with(b"refused\n"));
+    std::fs::remove_file(key).unwrap();
+}
+
+#[test]
+fn hostile_frames_cost_nothing_and_the_server_keeps_serving() {
+    let server = cmd_server("prefix");
+    // A 4 GiB length: refused at once, connection closed.
+    let mut huge = connect(server.addr);
+    huge.write_all(&[0xff, 0xff, 0xff, 0xff]).unwrap();
+    let mut rest = Vec::new();
+    let _ = huge.read_to_end(&mut rest);
+    assert!(rest.is_empty());
+    // A frame cut off mid-way, then the client leaves.
+    let mut cut = connect(server.addr);
+    cut.write_all(&[0, 0, 0, 100, b'e', b'c']).unwrap();
+    drop(cut);
+    // Half a header.
+    let mut half = connect(server.addr);
+    half.write_all(&[0, 0]).unwrap();
+    drop(half);
+    // Meanwhile a normal client is served.
+    let mut good = connect(server.addr);
+    good.write_all(&frame(b"echo fine")).unwrap();
+    assert_eq!(read_frame(&mut good), b"fine\n");
+}
+
+#[test]
+fn python_prefix_client_talks_to_the_rust_server() {
+    if !python_available() {
+        return;
+    }
+    let server = cmd_server("prefix");
+    let output = run(
+        "python3",
+        &[&python("prefix_cmd_client.py"), &server.addr.to_string()],
+        format!("{LONG}\necho hi\n").as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stdout = stdout_text(&output);
+    assert!(
+        stdout.starts_with(&format!("[{LONG_LEN} bytes]\n1\n2\n")),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("2000\n[3 bytes]\nhi\n"), "{stdout}");
+}
+
+#[test]
+fn rust_prefix_client_talks_to_the_python_server() {
+    if !python_available() {
+        return;
+    }
+    let server = ServerProcess::start("python3", &[&python("prefix_cmd_server.py"), "127.0.0.1:0"]);
+    let replies = cmd_client(server.addr, "prefix", &format!("{LONG}\necho hi\n"));
+    assert_eq!(replies[0].len(), LONG_LEN);
+    assert_eq!(replies[1], "hi\n");
+}
+
+#[test]
+fn sticky_demo_is_deterministic() {
+    let first = run(workspace_bin("framing"), &["sticky-demo"], b"");
+    let second = run(workspace_bin("framing"), &["sticky-demo"], b"");
+    assert!(first.status.success(), "{}", stderr_text(&first));
+    assert_eq!(first.stdout, second.stdout);
+    let text = stdout_text(&first);
+    assert!(text.contains("b'helloworld' (10 bytes)"), "{text}");
+}
