@@ -247,3 +247,26 @@ pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
+
+/// Whether a test may use the peer program `program` (python3, chronyd, chromium,
+/// socat...). When it is missing, the test prints a note and the caller returns —
+/// except under `NETLAB_REQUIRE_PEERS=1` (set by .ci/run, which installs them), where
+/// a missing peer fails the test instead of silently skipping it.
+pub fn peer_available(program: &str) -> bool {
+    if on_path(program) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
+        "{program} is required (NETLAB_REQUIRE_PEERS is set) but is not on the PATH"
+    );
+    eprintln!("note: {program} not found, skipping this interop test");
+    false
+}
+
+/// The path of one of the tutorial's Python programs in `tests/python/`.
+pub fn tutorial_python(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/python")
+        .join(name)
+}
