@@ -172,6 +172,11 @@ impl Console<'_> {
                 self.input_ended = true;
                 return Ok(QUIT.to_string());
             }
+            if raw.last() != Some(&b'\n') && raw.len() == MAX_INPUT_LINE {
+                // Longer than we are willing to hold: skip the rest of this line,
+                // so that its tail is not taken for the next message.
+                skip_rest_of_line(&mut *self.input)?;
+            }
             while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                 raw.pop();
             }
@@ -193,6 +198,20 @@ impl Console<'_> {
     fn show(&mut self, text: &str) -> io::Result<()> {
         writeln!(self.output, "{text}")?;
         self.output.flush()
+    }
+}
+
+/// Reads and drops everything up to and including the next newline, a bounded
+/// piece at a time.
+fn skip_rest_of_line(input: &mut dyn BufRead) -> io::Result<()> {
+    loop {
+        let mut scrap = Vec::new();
+        let n = input
+            .take(MAX_INPUT_LINE as u64)
+            .read_until(b'\n', &mut scrap)?;
+        if n == 0 || scrap.last() == Some(&b'\n') {
+            return Ok(());
+        }
     }
 }
 
@@ -388,6 +407,21 @@ mod tests {
             receive_turn(&mut Cursor::new(Vec::new())).unwrap(),
             Turn::Closed
         );
+    }
+
+    #[test]
+    fn an_overlong_input_line_is_refused_whole() {
+        let mut text = "x".repeat(MAX_INPUT_LINE + 10);
+        text.push_str("\nok\n");
+        let mut input = Cursor::new(text.into_bytes());
+        let mut output = Vec::new();
+        let mut console = Console {
+            input: &mut input,
+            output: &mut output,
+            prompt: false,
+            input_ended: false,
+        };
+        assert_eq!(console.next_line().unwrap(), "ok");
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// The end of an HTTP head: an empty line.
 const HEAD_END: &[u8] = b"\r\n\r\n";
 
+/// The same with bare newlines, as a student typing into `nc` sends them. HTTP
+/// asks for `\r\n`, but servers accept `\n` to be kind to such clients.
+const HEAD_END_BARE: &[u8] = b"\n\n";
+
 /// Why a request head could not be read.
 #[derive(Debug)]
 pub enum HeadError {
@@ -98,9 +102,12 @@ pub fn read_request_head(conn: &mut TcpStream) -> Result<Vec<u8>, HeadError> {
             return Err(HeadError::Incomplete(head));
         }
         head.extend_from_slice(&buf[..n]);
-        if let Some(end) = find(&head, HEAD_END) {
+        let end = find(&head, HEAD_END)
+            .map(|at| at + HEAD_END.len())
+            .or_else(|| find(&head, HEAD_END_BARE).map(|at| at + HEAD_END_BARE.len()));
+        if let Some(end) = end {
             // A GET has no body; anything after the empty line is ignored.
-            head.truncate(end + HEAD_END.len());
+            head.truncate(end);
             return Ok(head);
         }
         if head.len() > MAX_REQUEST_HEAD {
@@ -119,7 +126,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// the student's terminal.
 pub fn printable_lines(head: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(head)
-        .split("\r\n")
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
         .filter(|line| !line.is_empty())
         .map(|line| {
             line.chars()
@@ -145,7 +153,8 @@ fn html_escape(text: &str) -> String {
 
 /// The path of the request line `GET /path HTTP/1.1`, if it is one.
 fn request_path(head: &[u8]) -> Option<&str> {
-    let line = head.split(|b| *b == b'\r').next()?;
+    let line = head.split(|b| *b == b'\n').next()?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = std::str::from_utf8(line).ok()?;
     let mut words = line.split(' ');
     let _method = words.next()?;
@@ -351,6 +360,25 @@ mod tests {
     fn other_paths_are_not_found_and_garbage_is_bad() {
         assert!(response(b"GET /favicon.ico HTTP/1.1\r\n\r\n").starts_with(b"HTTP/1.1 404"));
         assert!(response(b"\r\n\r\n").starts_with(b"HTTP/1.1 400"));
+    }
+
+    #[test]
+    fn bare_newlines_from_nc_are_accepted() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = thread::spawn(move || {
+            let mut c = TcpStream::connect(addr).unwrap();
+            c.write_all(b"GET / HTTP/1.0\nHost: x\n\n").unwrap();
+            let mut reply = Vec::new();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            c.read_to_end(&mut reply).unwrap();
+            reply
+        });
+        let (mut conn, _) = listener.accept().unwrap();
+        let head = serve_connection(&mut conn).unwrap();
+        assert_eq!(printable_lines(&head), vec!["GET / HTTP/1.0", "Host: x"]);
+        drop(conn);
+        assert!(client.join().unwrap().starts_with(b"HTTP/1.1 200 OK"));
     }
 
     #[test]

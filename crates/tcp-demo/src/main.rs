@@ -309,4 +309,29 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
+
+    /// The defaults written in the clap attributes are the library's constants.
+    #[test]
+    fn default_timeouts_are_the_named_constants() {
+        let Command::Server(server) = Cli::parse_from(["tcp-demo", "server"]).command else {
+            panic!("server");
+        };
+        assert_eq!(server.timeout, first::SERVER_PEER_TIMEOUT);
+        let Command::Client(client) = Cli::parse_from(["tcp-demo", "client"]).command else {
+            panic!("client");
+        };
+        assert_eq!(client.timeout, first::DEFAULT_CLIENT_TIMEOUT);
+        let Command::ChatServer(chat_server) = Cli::parse_from(["tcp-demo", "chat-server"]).command
+        else {
+            panic!("chat-server");
+        };
+        assert_eq!(chat_server.idle_timeout, chat::IDLE_TIMEOUT);
+        assert_eq!(chat_server.addr.to_string(), chat::DEFAULT_ADDR);
+        let Command::ChatClient(chat_client) = Cli::parse_from(["tcp-demo", "chat-client"]).command
+        else {
+            panic!("chat-client");
+        };
+        assert_eq!(chat_client.idle_timeout, chat::IDLE_TIMEOUT);
+        assert_eq!(chat_client.timeout, first::DEFAULT_CLIENT_TIMEOUT);
+    }
 }

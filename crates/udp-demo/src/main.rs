@@ -223,4 +223,20 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
+
+    /// The defaults written in the clap attributes are the library's constants.
+    #[test]
+    fn default_timeouts_are_the_named_constants() {
+        let Command::Client(client) = Cli::parse_from(["udp-demo", "client"]).command else {
+            panic!("client");
+        };
+        assert_eq!(client.timeout, simple::DEFAULT_CLIENT_TIMEOUT);
+        assert_eq!(client.message.as_bytes(), simple::CLIENT_MESSAGE);
+        let Command::QqClient(qq_client) = Cli::parse_from(["udp-demo", "qq-client"]).command
+        else {
+            panic!("qq-client");
+        };
+        assert_eq!(qq_client.timeout, qq::DEFAULT_REPLY_TIMEOUT);
+        assert_eq!(qq_client.addr.to_string(), qq::DEFAULT_ADDR);
+    }
 }

@@ -167,7 +167,35 @@ pub fn read_stripped_line(
     if n == 0 {
         return Ok(None);
     }
+    if raw.last() != Some(&b'\n') && raw.len() == MAX_INPUT_LINE {
+        // Longer than we hold: drop the rest of the line too, so its tail is not
+        // taken for the next line.
+        loop {
+            let mut scrap = Vec::new();
+            let n = input
+                .take(MAX_INPUT_LINE as u64)
+                .read_until(b'\n', &mut scrap)?;
+            if n == 0 || scrap.last() == Some(&b'\n') {
+                break;
+            }
+        }
+    }
     Ok(Some(String::from_utf8_lossy(&raw).trim().to_string()))
+}
+
+/// Whether `text` fits in one read of the other side (`recvfrom(1024)`); says why
+/// not on stderr. A longer datagram would be cut, and a character cut in half
+/// would make Python's `decode('utf-8')` fail.
+fn fits(text: &str) -> bool {
+    if text.len() <= BUFSIZE {
+        return true;
+    }
+    eprintln!(
+        "(that is {} bytes; the other side reads at most {BUFSIZE} per datagram and would \
+         lose the rest: type a shorter message)",
+        text.len()
+    );
+    false
 }
 
 /// A side's keyboard and screen.
@@ -234,7 +262,14 @@ pub fn run_server(socket: &UdpSocket, console: &mut Console<'_>) -> io::Result<(
         }
         console.show(datagram.from, &datagram.data)?; // Python: print('来自[%s:%s]...')
         // Python: back_msg=input('回复消息: ').strip()
-        let Some(back_msg) = console.line(REPLY_PROMPT)? else {
+        let mut back_msg = None;
+        while let Some(line) = console.line(REPLY_PROMPT)? {
+            if fits(&line) {
+                back_msg = Some(line);
+                break;
+            }
+        }
+        let Some(back_msg) = back_msg else {
             return Ok(());
         };
         // Python: udp_server_sock.sendto(back_msg.encode('utf-8'),addr)
@@ -271,7 +306,7 @@ pub fn run_client(
                 break; // Python: if msg == 'q':break
             }
             // Python: if not msg or not qq_name or qq_name not in qq_name_dic:continue
-            if msg.is_empty() || qq_name.is_empty() {
+            if msg.is_empty() || qq_name.is_empty() || !fits(&msg) {
                 continue;
             }
             let Some(addr) = contacts.get(&qq_name) else {
@@ -322,6 +357,22 @@ mod tests {
             message_line(from, "hi", true),
             "来自[127.0.0.1:8081]的一条消息:\x1b[1;44mhi\x1b[0m"
         );
+    }
+
+    #[test]
+    fn overlong_lines_are_dropped_whole() {
+        let mut text = "x".repeat(MAX_INPUT_LINE + 5);
+        text.push_str("\n  ok  \n");
+        let mut input = Cursor::new(text.into_bytes());
+        let mut output = Vec::new();
+        let first = read_stripped_line(&mut input, &mut output, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.len(), MAX_INPUT_LINE);
+        assert!(!fits(&first));
+        let second = read_stripped_line(&mut input, &mut output, None).unwrap();
+        assert_eq!(second.as_deref(), Some("ok"));
+        assert!(fits("ok"));
     }
 
     #[test]
