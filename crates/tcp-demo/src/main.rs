@@ -260,8 +260,7 @@ fn sockinfo_command(json: bool) -> Result<(), Failure> {
     if json {
         print_line(&sockinfo::to_json(&rows, &sendall).to_string())
     } else {
-        print!("{}", sockinfo::render(&rows, &sendall));
-        Ok(())
+        print_line(sockinfo::render(&rows, &sendall).trim_end())
     }
 }
 
