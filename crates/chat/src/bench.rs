@@ -116,6 +116,14 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
             options.rate
         )));
     }
+    let per_sender = options.rate / senders.max(1) as f64;
+    if per_sender > f64::from(crate::policy::RATE_PER_SEC) {
+        eprintln!(
+            "note: each sender sends {per_sender:.0} messages/s, above the server's default \
+             rate limit of {}/s: expect refusals (use more --senders, or chat server --rate-limit)",
+            crate::policy::RATE_PER_SEC
+        );
+    }
     let started = Instant::now();
 
     // 1. Connect everyone, CONNECT_CONCURRENCY at a time.
@@ -151,6 +159,9 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
     let deadline = send_end + DRAIN_WAIT;
     let mut readers = Vec::with_capacity(clients);
     let mut writers = Vec::with_capacity(senders);
+    // Clients that only listen keep their sending half here: dropping it would
+    // close their side of the connection, and the server would see them leave.
+    let mut listeners_writers = Vec::with_capacity(clients - senders);
     for (i, connection) in connections.into_iter().enumerate() {
         let (reader, mut writer) = connection.split();
         readers.push(tokio::spawn(receive(
@@ -160,7 +171,9 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
             started,
             deadline,
         )));
-        if i < senders {
+        if i >= senders {
+            listeners_writers.push(writer);
+        } else {
             let (messages, rate) = (options.messages, options.rate);
             writers.push(tokio::spawn(async move {
                 let mut sent = 0u64;
@@ -199,7 +212,7 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
             last_receipt = last_receipt.max(last);
         }
     }
-    drop(keep_open);
+    drop((keep_open, listeners_writers));
     // ANCHOR_END: run
 
     let expected = sent * clients as u64;

@@ -3,8 +3,8 @@
 //! socketserver — so the three can be compared.
 //!
 //! N clients connect at the same moment (a crowd, as in the 64-client test),
-//! then each does M round trips: send S lowercase bytes, read until S bytes came
-//! back, check they are the upper-cased copy. The connect time shows the listen
+//! then, once all are connected, each does M round trips: send S lowercase
+//! bytes, read until S bytes came back, check they are the upper-cased copy. The connect time shows the listen
 //! backlog at work (Python's backlog of 5 makes late SYNs wait for a 1 s
 //! retransmission); the round trips per second show the cost of serving.
 //!
@@ -39,6 +39,7 @@ pub struct Report {
     pub clients: usize,
     pub round_trips: u64,
     pub bytes_each_way: u64,
+    /// Time of the round-trip phase (after every client connected).
     pub seconds: f64,
     pub round_trips_per_sec: f64,
     pub connect_max_ms: f64,
@@ -50,14 +51,21 @@ pub struct Report {
 }
 
 /// One client: connect when the barrier opens, then `messages` round trips.
-async fn one_client(options: Arc<Options>, start: Arc<Barrier>) -> Result<(f64, Vec<u32>), String> {
+async fn one_client(
+    options: Arc<Options>,
+    start: Arc<Barrier>,
+    connected: Arc<Barrier>,
+) -> Result<(f64, Vec<u32>), String> {
     start.wait().await;
     let began = Instant::now();
-    let mut stream = tokio::time::timeout(options.timeout, TcpStream::connect(options.addr))
-        .await
+    let stream = tokio::time::timeout(options.timeout, TcpStream::connect(options.addr)).await;
+    let connect_ms = began.elapsed().as_secs_f64() * 1000.0;
+    // Every client passes this barrier, connected or not, so that the round
+    // trips of all clients start together and a failed one blocks nobody.
+    connected.wait().await;
+    let mut stream = stream
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| e.to_string())?;
-    let connect_ms = began.elapsed().as_secs_f64() * 1000.0;
     let _ = stream.set_nodelay(true);
     let payload: Vec<u8> = (0..options.size).map(|i| b'a' + (i % 26) as u8).collect();
     let expected = python_upper(&payload);
@@ -91,11 +99,22 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
     crate::bench::raise_nofile_limit();
     let clients = options.clients;
     let options = Arc::new(options);
-    let start = Arc::new(Barrier::new(clients));
-    let began = Instant::now();
+    let start = Arc::new(Barrier::new(clients + 1));
+    let connected = Arc::new(Barrier::new(clients + 1));
     let tasks: Vec<_> = (0..clients)
-        .map(|_| tokio::spawn(one_client(Arc::clone(&options), Arc::clone(&start))))
+        .map(|_| {
+            let (options, start, connected) = (
+                Arc::clone(&options),
+                Arc::clone(&start),
+                Arc::clone(&connected),
+            );
+            tokio::spawn(one_client(options, start, connected))
+        })
         .collect();
+    start.wait().await;
+    connected.wait().await;
+    // The clock for throughput starts when every client has connected.
+    let began = Instant::now();
     let mut latencies = Vec::new();
     let mut connect_max_ms = 0.0f64;
     let mut failed_clients = 0;
