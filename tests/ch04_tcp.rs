@@ -187,7 +187,7 @@ fn client_times_out_when_the_server_says_nothing() {
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr_text(&output).contains("no reply from"),
+        stderr_text(&output).contains("no answer from"),
         "{}",
         stderr_text(&output)
     );

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use netlab_common::bytes::python_repr;
-use netlab_common::failure::{exit_with, parse_duration};
+use netlab_common::failure::{exit_with, humanize_duration, parse_duration};
 use netlab_common::{Failure, Narrator, listen};
 use tcp_demo::first::{self, Variant};
 use tcp_demo::{Tell, chat, http, reuse, sockinfo};
@@ -137,7 +137,16 @@ fn parse_demo_chapter(text: &str) -> Result<u8, String> {
 /// An I/O error while talking to `addr`, explained the conventional way.
 fn talk_failure(addr: SocketAddr, timeout: Duration, error: io::Error) -> Failure {
     match error.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::timeout(addr, timeout),
+        // (Failure::timeout's hint is about lost UDP datagrams; TCP retransmits, so
+        // here the peer is silent, slow, or unreachable.)
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::other(format!(
+            "no answer from {addr} within {}",
+            humanize_duration(timeout)
+        ))
+        .explained(
+            "the server did not accept the connection or did not answer in time: is it \
+             running, and is that address reachable from this machine? (--timeout waits longer)",
+        ),
         io::ErrorKind::ConnectionRefused
         | io::ErrorKind::HostUnreachable
         | io::ErrorKind::NetworkUnreachable
