@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, run, run_with_timeout, stderr_text, stdout_text,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, run_with_timeout, stderr_text, stdout_text,
     workspace_bin,
 };
 
@@ -93,12 +93,8 @@ fn escape_codes_in_a_request_are_not_printed_raw() {
 /// the page it loaded (`--dump-dom`).
 #[test]
 fn a_real_browser_is_just_another_client() {
-    if !on_path("chromium") {
-        assert!(
-            std::env::var_os("NETLAB_REQUIRE_PEERS").is_none_or(|v| v != "1"),
-            "NETLAB_REQUIRE_PEERS=1 but chromium is not installed (.ci/setup.d/20-chromium.sh)"
-        );
-        eprintln!("note: chromium not found, browser test skipped (apt-get install chromium)");
+    // Debian's chromium, installed by .ci/setup.d/20-chromium.sh.
+    if !peer_available("chromium") {
         return;
     }
     let server = http_server();

@@ -7,15 +7,17 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, tutorial_python,
+    workspace_bin,
 };
 
 fn tcp_demo() -> PathBuf {
     workspace_bin("tcp-demo")
 }
 
+/// One of the tutorial's Python programs (tests/python/), as an argument.
 fn python_program(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+    tutorial_python(name).to_string_lossy().into_owned()
 }
 
 /// Starts one of the tutorial's Python servers on 127.0.0.1:0.
@@ -42,6 +44,9 @@ fn rust_client_and_rust_server_exchange_hello_and_hi() {
 
 #[test]
 fn python_client_talks_to_rust_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let server = rust_server(&[]);
     let addr = server.addr.to_string();
     let output = run("python3", &[&python_program("tcp_client.py"), &addr], b"");
@@ -52,6 +57,9 @@ fn python_client_talks_to_rust_server() {
 
 #[test]
 fn rust_client_talks_to_python_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let server = python_server("tcp_server.py");
     let addr = server.addr.to_string();
     let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
@@ -62,6 +70,9 @@ fn rust_client_talks_to_python_server() {
 
 #[test]
 fn classroom_variant_both_ways_with_python() {
+    if !peer_available("python3") {
+        return;
+    }
     // Our server greets first; the tutorial's classroom client answers.
     let server = rust_server(&["--greet-first"]);
     let addr = server.addr.to_string();

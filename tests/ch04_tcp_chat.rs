@@ -7,15 +7,17 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, tutorial_python,
+    workspace_bin,
 };
 
 fn tcp_demo() -> PathBuf {
     workspace_bin("tcp-demo")
 }
 
+/// One of the tutorial's Python programs (tests/python/), as an argument.
 fn python_program(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+    tutorial_python(name).to_string_lossy().into_owned()
 }
 
 fn rust_chat_server(extra: &[&str]) -> ServerProcess {
@@ -55,6 +57,9 @@ fn rust_client_and_rust_server_take_turns_until_q() {
 
 #[test]
 fn python_client_chats_with_rust_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let mut server = rust_chat_server(&[]);
     server.type_text("你好\nq\n");
     let addr = server.addr.to_string();
@@ -72,6 +77,9 @@ fn python_client_chats_with_rust_server() {
 
 #[test]
 fn rust_client_chats_with_python_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let mut server = ServerProcess::start(
         "python3",
         &["-u", &python_program("chat_server.py"), "127.0.0.1:0"],

@@ -5,14 +5,17 @@
 use std::net::UdpSocket;
 use std::path::PathBuf;
 
-use netlab_common::testing::{ServerProcess, run, stderr_text, stdout_text, workspace_bin};
+use netlab_common::testing::{
+    ServerProcess, peer_available, run, stderr_text, stdout_text, tutorial_python, workspace_bin,
+};
 
 fn udp_demo() -> PathBuf {
     workspace_bin("udp-demo")
 }
 
+/// One of the tutorial's Python programs (tests/python/), as an argument.
 fn python_program(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+    tutorial_python(name).to_string_lossy().into_owned()
 }
 
 fn python_server(name: &str) -> ServerProcess {
@@ -37,6 +40,9 @@ fn rust_client_and_rust_server_exchange_hello_and_hi() {
 
 #[test]
 fn python_client_talks_to_rust_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let server = ServerProcess::start(udp_demo(), &["server", "--addr", "127.0.0.1:0"]);
     let addr = server.addr.to_string();
     let output = run("python3", &[&python_program("udp_client.py"), &addr], b"");
@@ -50,6 +56,9 @@ fn python_client_talks_to_rust_server() {
 
 #[test]
 fn rust_client_talks_to_python_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let server = python_server("udp_server.py");
     let addr = server.addr.to_string();
     let output = run(udp_demo(), &["client", "--addr", &addr], b"");
@@ -157,6 +166,9 @@ fn qq_rust_client_and_rust_server_chat() {
 
 #[test]
 fn qq_python_client_talks_to_rust_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let mut server = ServerProcess::start(udp_demo(), &["qq-server", "--addr", "127.0.0.1:0"]);
     server.type_text("收到\n");
     let addr = server.addr.to_string();
@@ -180,6 +192,9 @@ fn qq_python_client_talks_to_rust_server() {
 
 #[test]
 fn qq_rust_client_talks_to_python_server() {
+    if !peer_available("python3") {
+        return;
+    }
     let mut server = python_server("qq_server.py");
     server.type_text("收到\n");
     let contact = format!("egg={}", server.addr);
