@@ -38,6 +38,7 @@ fn errno_to_io(errno: nix::errno::Errno) -> io::Error {
     io::Error::from_raw_os_error(errno as i32)
 }
 
+// ANCHOR: batched
 /// Serves requests on `socket` in batches until an error that is not a peer's.
 pub fn serve_batched(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()> {
     let fd = socket.as_raw_fd();
@@ -133,6 +134,7 @@ pub fn serve_batched(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()
         }
     }
 }
+// ANCHOR_END: batched
 
 /// nix's socket address as std's, for the log line.
 fn to_std(address: &SockaddrStorage) -> Option<std::net::SocketAddr> {
