@@ -1,0 +1,124 @@
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use ex_hmac_answer::{answer, client_handshake, verify};
+
+/// No test waits longer than this for anything.
+const LIMIT: Duration = Duration::from_secs(5);
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// `hmac.new(b'alex-sb', bytes(range(32)), 'sha256').hexdigest()` in Python.
+const PYTHON_ALEX: &str = "061c16dbd91393218781e01635e5971e52c3ba61d7bd4c18b587fb156dc125ea";
+
+fn counting_challenge() -> Vec<u8> {
+    (0..32).collect()
+}
+
+#[test]
+fn answer_matches_python_hmac() {
+    assert_eq!(hex(&answer(b"alex-sb", &counting_challenge())), PYTHON_ALEX);
+}
+
+#[test]
+fn answer_with_a_long_key_matches_python() {
+    // hmac.new(b'k' * 100, b'\xff' * 32, 'sha256'): keys longer than SHA-256's
+    // 64-byte block are hashed first; HMAC does that for you.
+    assert_eq!(
+        hex(&answer(&[b'k'; 100], &[0xff; 32])),
+        "de5de38daf799b4933e8fc5892b3590a52e9ac70ade403979f705c75611e4f46"
+    );
+}
+
+#[test]
+fn verify_accepts_exactly_the_right_answer() {
+    let right = unhex(PYTHON_ALEX);
+    assert!(verify(b"alex-sb", &counting_challenge(), &right));
+    assert!(!verify(b"guess", &counting_challenge(), &right));
+    assert!(!verify(b"alex-sb", &[0u8; 32], &right), "another challenge");
+}
+
+#[test]
+fn verify_refuses_short_and_empty_answers() {
+    let right = unhex(PYTHON_ALEX);
+    assert!(!verify(b"alex-sb", &counting_challenge(), &right[..31]));
+    assert!(!verify(b"alex-sb", &counting_challenge(), &right[..1]));
+    assert!(!verify(b"alex-sb", &counting_challenge(), b""));
+}
+
+/// A server that sends the counting challenge, checks the answer against
+/// Python's, and says welcome or refused. Returns the answer it got.
+fn server() -> (std::net::SocketAddr, thread::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(LIMIT)).unwrap();
+        conn.write_all(&counting_challenge()).unwrap();
+        let mut got = vec![0u8; 32];
+        if conn.read_exact(&mut got).is_err() {
+            return Vec::new();
+        }
+        let verdict: &[u8] = if hex(&got) == PYTHON_ALEX {
+            b"welcome\n"
+        } else {
+            b"refused\n"
+        };
+        conn.write_all(verdict).unwrap();
+        got
+    });
+    (addr, handle)
+}
+
+/// A TCP stream whose reads return at most 10 bytes, as a slow network may:
+/// the 32-byte challenge takes at least four reads.
+struct Slow(TcpStream);
+
+impl Read for Slow {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(10);
+        self.0.read(&mut buf[..n])
+    }
+}
+
+impl Write for Slow {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn connect(addr: std::net::SocketAddr) -> Slow {
+    let conn = TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(LIMIT)).unwrap();
+    Slow(conn)
+}
+
+#[test]
+fn handshake_with_the_right_key_is_welcomed() {
+    let (addr, server) = server();
+    let mut conn = connect(addr);
+    assert!(client_handshake(&mut conn, b"alex-sb").unwrap());
+    assert_eq!(hex(&server.join().unwrap()), PYTHON_ALEX);
+}
+
+#[test]
+fn handshake_with_a_wrong_key_is_refused() {
+    let (addr, server) = server();
+    let mut conn = connect(addr);
+    assert!(!client_handshake(&mut conn, b"guess").unwrap());
+    server.join().unwrap();
+}

@@ -1,0 +1,119 @@
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use ex_read_exact_n::read_exact_n;
+
+/// No test waits longer than this for anything.
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// A reader that hands out at most `step` bytes per read, like a TCP stream may.
+struct Trickle {
+    data: Vec<u8>,
+    pos: usize,
+    step: usize,
+    interrupt_every_other: bool,
+    calls: usize,
+}
+
+impl Trickle {
+    fn new(data: &[u8], step: usize) -> Trickle {
+        Trickle {
+            data: data.to_vec(),
+            pos: 0,
+            step,
+            interrupt_every_other: false,
+            calls: 0,
+        }
+    }
+}
+
+impl Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.interrupt_every_other && self.calls % 2 == 1 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = self.step.min(buf.len()).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn bytes_handed_out_one_at_a_time_still_make_n() {
+    let mut reader = Trickle::new(b"hello world", 1);
+    assert_eq!(read_exact_n(&mut reader, 5).unwrap(), b"hello");
+    assert_eq!(read_exact_n(&mut reader, 6).unwrap(), b" world");
+}
+
+#[test]
+fn a_header_of_4_bytes_in_two_pieces() {
+    let mut reader = Trickle::new(&[0, 0, 4, 0, b'x'], 2);
+    assert_eq!(read_exact_n(&mut reader, 4).unwrap(), [0, 0, 4, 0]);
+}
+
+#[test]
+fn end_of_stream_too_early_is_unexpected_eof() {
+    let mut reader = Trickle::new(b"abc", 2);
+    let error = read_exact_n(&mut reader, 10).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+}
+
+#[test]
+fn interrupted_reads_are_retried() {
+    let mut reader = Trickle::new(b"abcdef", 3);
+    reader.interrupt_every_other = true;
+    assert_eq!(read_exact_n(&mut reader, 6).unwrap(), b"abcdef");
+}
+
+#[test]
+fn zero_bytes_reads_nothing() {
+    let mut reader = Trickle::new(b"abc", 1);
+    assert_eq!(read_exact_n(&mut reader, 0).unwrap(), b"");
+    assert_eq!(reader.pos, 0);
+}
+
+/// A socket reader that tells the writer after every read, so the writer sends
+/// its next piece only once the previous one was read: the pieces can never
+/// arrive merged, and one `read` can never return everything.
+struct Announcing {
+    conn: TcpStream,
+    done: mpsc::Sender<()>,
+}
+
+impl Read for Announcing {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.conn.read(buf)?;
+        let _ = self.done.send(());
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_message_sent_in_three_pieces_over_tcp() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (done_tx, done) = mpsc::channel();
+    let writer = thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        for piece in [&b"ipcon"[..], b"fig /", b"all"] {
+            conn.write_all(piece).unwrap();
+            // Wait until the reader took this piece before sending the next.
+            if done.recv_timeout(LIMIT).is_err() {
+                return;
+            }
+        }
+    });
+    let conn = TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut reader = Announcing {
+        conn,
+        done: done_tx,
+    };
+    assert_eq!(read_exact_n(&mut reader, 13).unwrap(), b"ipconfig /all");
+    writer.join().unwrap();
+}
