@@ -23,7 +23,9 @@ pub mod color;
 pub mod failure;
 pub mod listen;
 pub mod narrate;
+pub mod tell;
 pub mod testing;
 
 pub use failure::Failure;
 pub use narrate::{DemoResult, Narrator};
+pub use tell::Tell;

@@ -29,7 +29,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use crate::tell::Tell;
+use netlab_common::Tell;
 
 /// The tutorial's chat port. It binds `('192.168.21.36',9000)`, a classroom
 /// machine's address; we stay on loopback unless the student names another.

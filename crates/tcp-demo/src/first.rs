@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use crate::tell::Tell;
+use netlab_common::Tell;
 
 /// The address of the tutorial's first server: `sk.bind(('127.0.0.1',8898))`.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8898";

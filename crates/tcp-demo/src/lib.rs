@@ -27,9 +27,8 @@ pub mod first;
 pub mod http;
 pub mod reuse;
 pub mod sockinfo;
-mod tell;
 
-pub use tell::Tell;
+pub use netlab_common::Tell;
 
 use std::io::Cursor;
 use std::net::TcpListener;

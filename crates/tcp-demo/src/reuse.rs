@@ -26,7 +26,7 @@ use netlab_common::{DemoResult, Failure, Narrator};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::first::{self, Variant};
-use crate::tell::Tell;
+use netlab_common::Tell;
 
 /// How many connections may wait to be accepted. Python's `sk.listen()` without
 /// an argument picks `min(SOMAXCONN, 128)`; we use the same.

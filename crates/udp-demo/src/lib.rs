@@ -23,9 +23,8 @@
 pub mod boundaries;
 pub mod qq;
 pub mod simple;
-mod tell;
 
-pub use tell::Tell;
+pub use netlab_common::Tell;
 
 use std::thread;
 use std::time::Duration;

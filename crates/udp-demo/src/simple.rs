@@ -18,7 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use crate::boundaries::{Datagram, RECV_BUFFER, recv_from_reporting};
-use crate::tell::Tell;
+use netlab_common::Tell;
 
 /// The tutorial's address: `udp_sk.bind(('127.0.0.1',9000))`.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";

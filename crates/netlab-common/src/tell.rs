@@ -5,9 +5,9 @@
 //! student can compare the two side by side. The tour wants a transcript of who sent
 //! what instead. Rather than write every exchange twice, the lesson functions take a
 //! `Tell`, which forwards to a [`Narrator`] when there is one and does nothing
-//! otherwise.
+//! otherwise. Shared by every lesson crate whose functions run both ways.
 
-use netlab_common::Narrator;
+use crate::Narrator;
 
 /// A narrator, or nobody.
 #[derive(Debug, Clone, Copy, Default)]
