@@ -175,6 +175,12 @@ fn command_outputs_in_the_book_are_current() {
         let command = first
             .strip_prefix("$ ")
             .unwrap_or_else(|| panic!("{file:?}: first line must be `$ PROGRAM ARGS...`"));
+        // `2>&1` at the end shows what the program prints on stderr too (after its
+        // stdout): how the book shows error messages.
+        let (command, with_stderr) = match command.strip_suffix(" 2>&1") {
+            Some(command) => (command, true),
+            None => (command, false),
+        };
         let words = split_command(command);
         let (program, args) = words.split_first().expect("a program name");
         let output = run(workspace_bin(program), args, b"");
@@ -183,7 +189,16 @@ fn command_outputs_in_the_book_are_current() {
             "{file:?}: `{command}` was killed: {}",
             stderr_text(&output)
         );
-        let actual = stdout_text(&output);
+        let mut actual = stdout_text(&output);
+        if with_stderr {
+            actual.push_str(&stderr_text(&output));
+        } else {
+            assert!(
+                output.status.success(),
+                "{file:?}: `{command}` failed (end the line with 2>&1 to show an error): {}",
+                stderr_text(&output)
+            );
+        }
         if actual != expected {
             if bless {
                 fs::write(&file, format!("{first}\n{actual}")).unwrap();
