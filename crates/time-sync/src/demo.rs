@@ -79,9 +79,8 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     narrator.event(
         "client",
         &format!(
-            "← sntp-server: {}-byte reply, mode {:?}, stratum {}, reference id {}",
+            "← sntp-server: {}-byte reply, mode 4 (server), stratum {}, reference id {}",
             packet::HEADER_LEN,
-            reply.mode,
             reply.stratum,
             reply.reference_id.describe(reply.stratum)
         ),

@@ -27,11 +27,15 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
 /// format we would then render. (Python's `recvfrom(1024)` would cut it.)
 pub const RECV_BUFFER_LEN: usize = MAX_FORMAT_LEN + 1;
 
-/// Whether the server prints each request (`===> b'...'`, like the teacher's).
+/// What the server prints while it serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Echo {
+    /// Each request on stdout (`===> b'...'`, like the teacher's), bad ones on stderr.
     Print,
+    /// Only the (rate-limited) lines about bad requests, on stderr.
     Quiet,
+    /// Nothing at all: for a server inside another program (the tour's demo).
+    Silent,
 }
 
 // ANCHOR: serve
@@ -56,7 +60,7 @@ pub fn serve(socket: &UdpSocket, echo: Echo) -> io::Result<()> {
         }
         // Python: back_msg = strftime(time_fmt) — validated, and bounded.
         let reply = format::reply_bytes(request, &chrono::Local::now());
-        if reply.starts_with(ERROR_PREFIX.as_bytes()) {
+        if echo != Echo::Silent && reply.starts_with(ERROR_PREFIX.as_bytes()) {
             drops.note(peer, &String::from_utf8_lossy(&reply));
         }
         // Python: tcp_server.sendto(back_msg.encode('utf-8'), addr)
@@ -84,6 +88,6 @@ pub fn run(addr: SocketAddr, echo: Echo) -> Result<(), Failure> {
 pub fn spawn(addr: SocketAddr) -> io::Result<SocketAddr> {
     let socket = UdpSocket::bind(addr)?;
     let local = socket.local_addr()?;
-    std::thread::spawn(move || serve(&socket, Echo::Quiet));
+    std::thread::spawn(move || serve(&socket, Echo::Silent));
     Ok(local)
 }

@@ -257,6 +257,35 @@ mod tests {
         assert_eq!(outcome.reply.leap, Leap::NoWarning);
     }
 
+    /// A server that answers every request with a kiss-o'-death `RATE`.
+    fn kissing_server() -> SocketAddr {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 100];
+            while let Ok((len, peer)) = socket.recv_from(&mut buffer) {
+                let request = Repr::parse_bytes(&buffer[..len]).unwrap();
+                let mut kiss = request;
+                kiss.mode = Mode::Server;
+                kiss.stratum = 0;
+                kiss.reference_id = crate::packet::ReferenceId(*b"RATE");
+                kiss.origin_timestamp = request.transmit_timestamp;
+                kiss.transmit_timestamp = Timestamp::now();
+                let _ = socket.send_to(&kiss.to_bytes(), peer);
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn a_kiss_of_death_is_reported_not_used() {
+        let socket = client_socket(kissing_server()).unwrap();
+        match query(&socket, Duration::from_secs(5), 0) {
+            Err(SntpError::KissOfDeath(code)) => assert_eq!(code, "\"RATE\""),
+            other => panic!("expected a kiss-o'-death, got {other:?}"),
+        }
+    }
+
     #[test]
     fn no_server_gives_timeout_or_refused() {
         let silent = UdpSocket::bind("127.0.0.1:0").unwrap(); // never answers
