@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use auth::cli::{SecretArgs, run_client, run_server};
 use clap::{Parser, Subcommand};
-use netlab_common::Failure;
 use netlab_common::failure::parse_duration;
+use netlab_common::{Failure, Narrator};
 
 /// Chapter 7, 七.验证客户端链接的合法性: prove a client knows a shared secret
 /// without sending it — the server sends 32 random bytes, the client answers
@@ -50,6 +50,13 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
+    /// Chapter 7's handshake, both sides in one process, narrated: the right key
+    /// is welcomed, a wrong key and a replayed answer are refused.
+    Demo {
+        /// Never colour the output.
+        #[arg(long)]
+        no_color: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -64,6 +71,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             timeout,
             secret,
         } => run_client(addr, secret.require()?, timeout),
+        Command::Demo { no_color } => {
+            let narrator = if no_color {
+                Narrator::new(std::io::stdout(), false)
+            } else {
+                Narrator::stdout()
+            };
+            auth::demo(&narrator).map_err(|e| Failure::other(format!("the demo failed: {e}")))
+        }
     }
 }
 

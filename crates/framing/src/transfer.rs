@@ -57,9 +57,8 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 30;
 /// (a few MiB per upload, whatever the file size).
 pub const CHUNK: usize = 1 << 20;
 
-/// How many chunks may wait between the thread that reads the socket and the
-/// thread that hashes and writes them. Reading the network and hashing run at
-/// the same time, on two cores.
+/// How many chunks may wait between two stages of the receiver's pipeline
+/// (reading the socket → hashing → writing the file), which run at the same time.
 pub const PIPELINE_DEPTH: usize = 4;
 
 /// After a refusal, at most this many bytes (and for at most this long) are
@@ -332,30 +331,43 @@ fn receive_file<R: Read>(conn: &mut R, dir: &Path, max_size: u64) -> Result<Save
 
 // ANCHOR: receive_body
 /// Reads exactly `size` bytes (or until the sender stops) and, at the same
-/// time on another thread, hashes them and writes them to `file`. Returns how
-/// many bytes arrived and their SHA-256.
+/// time, hashes them on a second thread and writes them to `file` on a third.
+/// Returns how many bytes arrived and their SHA-256.
 ///
-/// Buffers travel in a circle: empty ones from the writer back to the reader,
-/// full ones from the reader to the writer, so memory stays at
-/// `PIPELINE_DEPTH + 1` chunks however large the file.
+/// A three-stage pipeline: reading the socket, hashing and writing each take
+/// about the same time, and while one chunk is hashed the next is being read
+/// and the previous one written. Buffers travel in a circle (reader → hasher →
+/// writer → back to the reader), so memory stays at `2 * PIPELINE_DEPTH + 2`
+/// chunks however large the file.
 fn receive_body<R: Read>(conn: &mut R, file: File, size: u64) -> io::Result<(u64, [u8; 32])> {
     let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_DEPTH);
-    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_DEPTH + 1);
-    for _ in 0..=PIPELINE_DEPTH {
+    let (hashed_tx, hashed_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_DEPTH);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(2 * PIPELINE_DEPTH + 2);
+    for _ in 0..2 * PIPELINE_DEPTH + 2 {
         let _ = empty_tx.send(Vec::with_capacity(CHUNK));
     }
-    let writer = thread::spawn(move || -> io::Result<[u8; 32]> {
-        let mut file = io::BufWriter::with_capacity(0, file);
+    // Stage 2: hash each chunk, pass it on.
+    let hasher = thread::spawn(move || -> [u8; 32] {
         let mut hasher = Sha256::new();
         for chunk in full_rx {
             hasher.update(&chunk);
+            if hashed_tx.send(chunk).is_err() {
+                break; // the writer failed; it reports why
+            }
+        }
+        hasher.finalize().into()
+    });
+    // Stage 3: write each chunk to the file, hand the buffer back to stage 1.
+    let writer = thread::spawn(move || -> io::Result<()> {
+        let mut file = file;
+        for chunk in hashed_rx {
             file.write_all(&chunk)?;
             // The reader may have stopped early; then nobody takes buffers back.
             let _ = empty_tx.send(chunk);
         }
-        file.flush()?;
-        Ok(hasher.finalize().into())
+        file.flush()
     });
+    // Stage 1, on this thread: read the socket.
     let mut got: u64 = 0;
     let mut read_error = None;
     while got < size {
@@ -381,9 +393,12 @@ fn receive_body<R: Read>(conn: &mut R, file: File, size: u64) -> io::Result<(u64
         }
     }
     drop(full_tx);
-    let digest = writer
+    let digest = hasher
         .join()
-        .map_err(|_| io::Error::other("the hashing thread panicked"))??;
+        .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+    writer
+        .join()
+        .map_err(|_| io::Error::other("the writing thread panicked"))??;
     match read_error {
         Some(error) => Err(error),
         None => Ok((got, digest)),
