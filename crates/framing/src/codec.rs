@@ -266,6 +266,58 @@ mod tests {
         Ok(frames)
     }
 
+    /// The codec over a real tokio socket, as the chat server uses it: frames
+    /// written as one blob come out one by one, and a peer that breaks off mid-frame
+    /// is reported as such.
+    #[tokio::test]
+    async fn framed_tcp_stream_yields_whole_frames() {
+        use futures_like::next;
+        use tokio::io::AsyncWriteExt;
+        use tokio_util::codec::FramedRead;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let writer = tokio::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut wire = encoded(&[b"hello", b"world"]).to_vec();
+            wire.extend_from_slice(b"\x00\x00\x00\x09cut"); // then the peer leaves
+            conn.write_all(&wire).await.unwrap();
+        });
+        let conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut frames = FramedRead::new(conn, FrameCodec::default());
+        let timeout = std::time::Duration::from_secs(10);
+        let first = tokio::time::timeout(timeout, next(&mut frames))
+            .await
+            .unwrap();
+        assert_eq!(&first.unwrap().unwrap()[..], b"hello");
+        let second = tokio::time::timeout(timeout, next(&mut frames))
+            .await
+            .unwrap();
+        assert_eq!(&second.unwrap().unwrap()[..], b"world");
+        let third = tokio::time::timeout(timeout, next(&mut frames))
+            .await
+            .unwrap();
+        assert!(matches!(
+            third,
+            Some(Err(FrameError::ClosedMidFrame {
+                expected: 9,
+                got: 3
+            }))
+        ));
+        writer.await.unwrap();
+    }
+
+    /// `StreamExt::next`, written with `poll_fn` so that only the tiny
+    /// `futures-core` crate (which defines `Stream`) is needed.
+    mod futures_like {
+        use futures_core::Stream;
+        use std::pin::Pin;
+
+        pub async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+            std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+        }
+    }
+
     proptest! {
         /// Any frames, through a stream that splits and merges bytes arbitrarily,
         /// come back identical: the whole point of framing.
