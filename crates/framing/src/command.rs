@@ -349,7 +349,8 @@ pub fn ask(conn: &mut TcpStream, protocol: Protocol, command: &[u8]) -> io::Resu
             // Python: phone.send(b'ready')
             conn.write_all(READY)?;
             // Python: while recv_size < length: data += phone.recv(1024)
-            let mut reply = Vec::with_capacity(len.min(BUFSIZE * 64));
+            // Capacity grows with the bytes that really arrive, not with the header.
+            let mut reply = Vec::new();
             conn.take(len as u64).read_to_end(&mut reply)?;
             if reply.len() < len {
                 return Err(io::ErrorKind::UnexpectedEof.into());

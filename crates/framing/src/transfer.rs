@@ -66,6 +66,11 @@ pub const PIPELINE_DEPTH: usize = 4;
 const LINGER_LIMIT: u64 = 4 << 20;
 const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The sender hands the kernel this much per `sendfile` round (8 MiB), then
+/// moves the progress bar: small enough for a smooth bar, large enough that the
+/// rounds cost nothing.
+const SEND_STEP: u64 = 8 << 20;
+
 /// At most this many uploads run at once (one thread each, plus a hashing one).
 pub const MAX_UPLOADS: usize = 8;
 // ANCHOR_END: constants
@@ -587,7 +592,7 @@ pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
     let bar = progress_bar(config.progress, size, "sending");
     let mut sent = 0u64;
     while sent < size {
-        let want = (size - sent).min(CHUNK as u64 * 8);
+        let want = (size - sent).min(SEND_STEP);
         let n = io::copy(&mut (&file).take(want), &mut conn).map_err(net)?;
         if n == 0 {
             return Err(Failure::other(format!(
