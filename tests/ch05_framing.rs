@@ -294,3 +294,63 @@ fn sticky_demo_is_deterministic() {
     let text = stdout_text(&first);
     assert!(text.contains("b'helloworld' (10 bytes)"), "{text}");
 }
+
+#[test]
+fn python_raw_client_sees_the_same_leak_with_the_rust_server() {
+    if !python_available() {
+        return;
+    }
+    let server = cmd_server("raw");
+    let output = run(
+        "python3",
+        &[&python("cmd_client.py"), &server.addr.to_string()],
+        format!("{LONG}\necho hi\n").as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stdout = stdout_text(&output);
+    // Two answers of at most 1024 bytes each, the second one still seq's output.
+    let answers: Vec<&str> = stdout.split("bytes]\n").skip(1).collect();
+    assert_eq!(answers.len(), 2, "{stdout}");
+    assert!(
+        answers[1].starts_with(|c: char| c.is_ascii_digit()),
+        "{stdout}"
+    );
+    assert!(!answers[1].starts_with("hi"), "{stdout}");
+}
+
+#[test]
+fn rust_raw_client_sees_the_same_leak_with_the_python_server() {
+    if !python_available() {
+        return;
+    }
+    let server = ServerProcess::start("python3", &[&python("cmd_server.py"), "127.0.0.1:0"]);
+    let replies = cmd_client(server.addr, "raw", &format!("{LONG}\necho hi\n"));
+    assert!(replies[0].len() <= 1024);
+    assert_ne!(replies[1], "hi\n");
+}
+
+#[test]
+fn ack_protocol_twins_talk_both_ways() {
+    if !python_available() {
+        return;
+    }
+    let python_server =
+        ServerProcess::start("python3", &[&python("cmd_ack_server.py"), "127.0.0.1:0"]);
+    let replies = cmd_client(python_server.addr, "ack", &format!("{LONG}\necho hi\n"));
+    assert_eq!(replies[0].len(), LONG_LEN);
+    assert_eq!(replies[1], "hi\n");
+
+    let rust_server = cmd_server("ack");
+    let output = run(
+        "python3",
+        &[&python("cmd_ack_client.py"), &rust_server.addr.to_string()],
+        format!("{LONG}\necho hi\n").as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stdout = stdout_text(&output);
+    assert!(
+        stdout.starts_with(&format!("[{LONG_LEN} bytes]\n1\n")),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("2000\n[3 bytes]\nhi\n"), "{stdout}");
+}
