@@ -113,7 +113,15 @@ pub fn run_server(config: ServerConfig) -> Result<(), Failure> {
     let secret = config.secret.map(Arc::new);
     let slots = ClientSlots::default();
     for conn in listener.incoming() {
-        let Ok(conn) = conn else { continue };
+        let conn = match conn {
+            Ok(conn) => conn,
+            // A client that gave up before we accepted it, or a lack of file
+            // descriptors: log it and go on serving the others.
+            Err(error) => {
+                eprintln!("accept failed: {error}");
+                continue;
+            }
+        };
         let peer = peer_name(&conn);
         let Some(slot) = slots.try_take(MAX_CLIENTS) else {
             eprintln!("{peer}: refused, already serving {MAX_CLIENTS} clients");

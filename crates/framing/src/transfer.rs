@@ -454,7 +454,15 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
     let dir = Arc::new(config.dir);
     let slots = ClientSlots::default();
     for conn in listener.incoming() {
-        let Ok(mut conn) = conn else { continue };
+        let mut conn = match conn {
+            Ok(conn) => conn,
+            // A client that gave up before we accepted it, or a lack of file
+            // descriptors: log it and go on serving the others.
+            Err(error) => {
+                eprintln!("accept failed: {error}");
+                continue;
+            }
+        };
         let peer = conn
             .peer_addr()
             .map_or_else(|_| "?".to_string(), |a| a.to_string());
