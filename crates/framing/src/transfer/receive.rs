@@ -1,23 +1,8 @@
-//! File transfer, the chapter's advanced lesson: a length-prefixed JSON header,
-//! then the file's bytes, then the receiver's verdict.
+//! The receiving side of the file transfer: `framing receive`.
 //!
-//! ```text
-//! sender                                              receiver
-//!   | -- frame: {"filename","filesize","sha256"} -->   |  JSON, 4-byte length first
-//!   | -- exactly filesize raw bytes --------------->   |  streamed, hashed, written
-//!   | <-- frame: {"ok": true} or {"ok": false, ...} -- |
-//! ```
-//!
-//! The header needs a length prefix because it has no fixed size; the body
-//! needs none because the header told the receiver its size. The receiver
-//! writes into a temporary file in the target directory and renames it to its
-//! final name only when the size and the SHA-256 match: a reader of the
-//! directory never sees half a file, and a broken upload leaves nothing behind.
-//!
-//! ```text
-//! $ framing receive --dir /tmp/inbox     # terminal 1 (127.0.0.1:8889)
-//! $ framing send ./photo.jpg             # terminal 2
-//! ```
+//! Nothing the sender says is trusted: the header must be a small JSON frame,
+//! the name a plain file name, the size within the limit; the bytes go into a
+//! hidden temporary file that gets its real name only when size and hash match.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -26,137 +11,20 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use auth::Secret;
 use auth::cli::ClientSlots;
 use netlab_common::Failure;
 use netlab_common::listen::announce;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::{
+    CHUNK, Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_UPLOADS, PIPELINE_DEPTH,
+    Reply, fill, hex, is_sha256_hex, validate_name,
+};
 use crate::command::check_exposure;
 use crate::frame::{FrameError, read_frame, write_frame};
-
-// ANCHOR: constants
-/// The JSON header is a few dozen bytes; anything above 64 KiB is not a header.
-pub const MAX_HEADER_LEN: usize = 64 * 1024;
-
-/// The receiver's verdict frame is as small.
-pub const MAX_REPLY_LEN: usize = 64 * 1024;
-
-/// Longest file name accepted, in bytes (the usual file-system limit).
-pub const MAX_NAME_LEN: usize = 255;
-
-/// The largest file the receiver accepts by default (`--max-size`): 64 GiB.
-/// Without a limit, anybody who can connect could fill the disk.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 30;
-
-/// The body is moved in pieces of 1 MiB: large enough that system calls and
-/// channel hand-offs cost little, small enough that memory stays constant
-/// (a few MiB per upload, whatever the file size).
-pub const CHUNK: usize = 1 << 20;
-
-/// How many chunks may wait between two stages of the receiver's pipeline
-/// (reading the socket → hashing → writing the file), which run at the same time.
-pub const PIPELINE_DEPTH: usize = 4;
-
-/// After a refusal, at most this many bytes (and for at most this long) are
-/// read and dropped so that the connection closes cleanly (see `linger`).
-const LINGER_LIMIT: u64 = 4 << 20;
-const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// The sender hands the kernel this much per `sendfile` round (8 MiB), then
-/// moves the progress bar: small enough for a smooth bar, large enough that the
-/// rounds cost nothing.
-const SEND_STEP: u64 = 8 << 20;
-
-/// At most this many uploads run at once (one thread each, plus a hashing one).
-pub const MAX_UPLOADS: usize = 8;
-// ANCHOR_END: constants
-
-/// The header the sender writes first (Python: `json.dumps(header).encode()`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    /// A plain file name: no directory, no `..`.
-    pub filename: String,
-    /// Exactly how many bytes follow the header.
-    pub filesize: u64,
-    /// The SHA-256 of those bytes, 64 lower-case hex digits.
-    pub sha256: String,
-}
-
-/// The receiver's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reply {
-    pub ok: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-// ANCHOR: validate_name
-/// Checks that `name` is a plain file name that stays inside the target
-/// directory: not empty, no `/` or `\` (no directories, no absolute paths), no
-/// `..`, no NUL or other control characters, no `:` (a Windows drive), and at
-/// most [`MAX_NAME_LEN`] bytes. Returns why not.
-///
-/// ```
-/// use framing::transfer::validate_name;
-/// assert!(validate_name("photo.jpg").is_ok());
-/// assert!(validate_name("../../etc/passwd").is_err());
-/// assert!(validate_name("/etc/passwd").is_err());
-/// ```
-pub fn validate_name(name: &str) -> Result<(), String> {
-    let refuse = |why: &str| Err(format!("file name {name:?} refused: {why}"));
-    if name.is_empty() {
-        return refuse("empty");
-    }
-    if name.len() > MAX_NAME_LEN {
-        return refuse("longer than 255 bytes");
-    }
-    if name.contains(['/', '\\']) {
-        return refuse("it contains a path separator; send a plain file name");
-    }
-    if name.contains("..") || name == "." {
-        return refuse("'.' and '..' could lead out of the directory");
-    }
-    if name.chars().any(char::is_control) {
-        return refuse("it contains control characters (NUL, newline...)");
-    }
-    if name.contains(':') {
-        return refuse("':' names a drive or a stream on Windows");
-    }
-    if name.starts_with('.') {
-        return refuse("hidden names (starting with '.') are reserved for unfinished uploads");
-    }
-    Ok(())
-}
-// ANCHOR_END: validate_name
-
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The SHA-256 of `data` in lower-case hex, as Python's
-/// `hashlib.sha256(data).hexdigest()` writes it.
-///
-/// ```
-/// assert_eq!(
-///     framing::transfer::sha256_hex(b""),
-///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-/// );
-/// ```
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
 
 /// Why an upload failed. The text goes back to the sender in `{"ok": false}`.
 #[derive(Debug)]
@@ -411,21 +279,6 @@ fn receive_body<R: Read>(conn: &mut R, file: File, size: u64) -> io::Result<(u64
 }
 // ANCHOR_END: receive_body
 
-/// Reads until `buf` is full or the stream ends; returns how much was read.
-fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
-}
-
-/// Everything `framing receive` needs.
 #[derive(Debug)]
 pub struct ReceiveConfig {
     pub addr: SocketAddr,
@@ -498,158 +351,6 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
         });
     }
     Ok(())
-}
-
-/// The SHA-256 of a whole file, read in [`CHUNK`]s; `progress` is told after
-/// each chunk.
-pub fn hash_file(path: &Path, progress: &dyn Fn(u64)) -> io::Result<(u64, [u8; 32])> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut total = 0u64;
-    loop {
-        let n = fill(&mut file, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        total += n as u64;
-        progress(n as u64);
-    }
-    Ok((total, hasher.finalize().into()))
-}
-
-/// What a finished send reports.
-#[derive(Debug, Clone, Serialize)]
-pub struct SendReport {
-    pub filename: String,
-    pub filesize: u64,
-    pub sha256: String,
-    pub seconds: f64,
-}
-
-/// Everything `framing send` needs.
-#[derive(Debug)]
-pub struct SendConfig {
-    pub addr: SocketAddr,
-    pub path: PathBuf,
-    pub timeout: Duration,
-    pub secret: Option<Secret>,
-    /// Draw progress bars (only on a terminal).
-    pub progress: bool,
-}
-
-// ANCHOR: send_file
-/// `framing send`: hash the file, send the header and the bytes, read the verdict.
-pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
-    let started = Instant::now();
-    let path = &config.path;
-    let filename = path
-        .file_name()
-        .and_then(|name| name.to_str())
-        .ok_or_else(|| Failure::usage(format!("{}: not a file name we can send", path.display())))?
-        .to_string();
-    validate_name(&filename).map_err(Failure::usage)?;
-    let size = fs::metadata(path)
-        .map_err(|e| Failure::io(format!("reading {}", path.display()), e))?
-        .len();
-
-    // The header carries the hash, so the sender reads the file twice: once
-    // to hash it, once to send it.
-    let bar = progress_bar(config.progress, size, "hashing");
-    let (hashed, digest) = hash_file(path, &|n| bar.inc(n))
-        .map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
-    bar.finish_and_clear();
-    if hashed != size {
-        return Err(Failure::other(format!(
-            "{} changed while we read it",
-            path.display()
-        )));
-    }
-    let header = Header {
-        filename: filename.clone(),
-        filesize: size,
-        sha256: hex(&digest),
-    };
-
-    let addr = config.addr;
-    let net = |e: io::Error| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            Failure::timeout(addr, config.timeout)
-        }
-        _ => Failure::io(format!("sending to {addr}"), e),
-    };
-    let mut conn =
-        TcpStream::connect_timeout(&addr, config.timeout).map_err(|e| Failure::connect(addr, e))?;
-    conn.set_read_timeout(Some(config.timeout)).map_err(net)?;
-    conn.set_write_timeout(Some(config.timeout)).map_err(net)?;
-    if let Some(secret) = &config.secret {
-        auth::client_handshake(&mut conn, secret)
-            .map_err(|e| Failure::other(format!("authenticating with {addr}: {e}")))?;
-    }
-    // Python: header_bytes = json.dumps(header).encode('utf-8')
-    //         conn.sendall(struct.pack('!I', len(header_bytes)) + header_bytes)
-    let json = serde_json::to_vec(&header).map_err(|e| Failure::other(e.to_string()))?;
-    write_frame(&mut conn, &json).map_err(net)?;
-
-    // The body: chunk by chunk, so the progress bar moves. `io::copy` from a
-    // file to a socket uses sendfile(2) on Linux: the kernel moves the bytes
-    // without copying them through our memory.
-    let file =
-        File::open(path).map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
-    let bar = progress_bar(config.progress, size, "sending");
-    let mut sent = 0u64;
-    while sent < size {
-        let want = (size - sent).min(SEND_STEP);
-        let n = io::copy(&mut (&file).take(want), &mut conn).map_err(net)?;
-        if n == 0 {
-            return Err(Failure::other(format!(
-                "{} shrank while we sent it",
-                path.display()
-            )));
-        }
-        sent += n;
-        bar.inc(n);
-    }
-    bar.finish_and_clear();
-
-    // The verdict.
-    let reply = read_frame(&mut conn, MAX_REPLY_LEN).map_err(|e| net(e.into()))?;
-    let reply: Reply = serde_json::from_slice(&reply).map_err(|e| {
-        Failure::other(format!(
-            "{addr} answered something that is not a verdict: {e}"
-        ))
-    })?;
-    if !reply.ok {
-        return Err(Failure::other(format!(
-            "{addr} refused the file: {}",
-            reply.error.unwrap_or_default()
-        )));
-    }
-    Ok(SendReport {
-        filename,
-        filesize: size,
-        sha256: header.sha256,
-        seconds: started.elapsed().as_secs_f64(),
-    })
-}
-// ANCHOR_END: send_file
-
-/// A progress bar on stderr when `enabled` and stderr is a terminal; a hidden
-/// one (that costs nothing) otherwise.
-fn progress_bar(enabled: bool, len: u64, what: &'static str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !enabled || !io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg:8} [{bar:40}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(what);
-    bar
 }
 
 #[cfg(test)]
@@ -779,13 +480,6 @@ mod tests {
         );
         assert!(entries(&dir).is_empty());
         fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn names_python_would_send_are_fine() {
-        for name in ["photo.jpg", "报告.pdf", "a b.txt", "v1.2.tar.gz"] {
-            assert!(validate_name(name).is_ok(), "{name}");
-        }
     }
 
     #[test]

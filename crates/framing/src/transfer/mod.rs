@@ -1,0 +1,200 @@
+//! File transfer, the chapter's advanced lesson: a length-prefixed JSON header,
+//! then the file's bytes, then the receiver's verdict.
+//!
+//! ```text
+//! sender                                              receiver
+//!   | -- frame: {"filename","filesize","sha256"} -->   |  JSON, 4-byte length first
+//!   | -- exactly filesize raw bytes --------------->   |  streamed, hashed, written
+//!   | <-- frame: {"ok": true} or {"ok": false, ...} -- |
+//! ```
+//!
+//! The header needs a length prefix because it has no fixed size; the body
+//! needs none because the header told the receiver its size. The receiver
+//! writes into a temporary file in the target directory and renames it to its
+//! final name only when the size and the SHA-256 match: a reader of the
+//! directory never sees half a file, and a broken upload leaves nothing behind.
+//!
+//! ```text
+//! $ framing receive --dir /tmp/inbox     # terminal 1 (127.0.0.1:8889)
+//! $ framing send ./photo.jpg             # terminal 2
+//! ```
+
+//!
+//! - [`receive`]: the receiver (`framing receive`): checks, temporary file,
+//!   a three-stage pipeline, rename.
+//! - [`send`]: the sender (`framing send`): hash, header, `sendfile`, verdict.
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub mod receive;
+pub mod send;
+
+pub use receive::{ReceiveConfig, Saved, UploadError, receive_one, run_receiver};
+pub use send::{SendConfig, SendReport, hash_file, send_file};
+
+// ANCHOR: constants
+/// The JSON header is a few dozen bytes; anything above 64 KiB is not a header.
+pub const MAX_HEADER_LEN: usize = 64 * 1024;
+
+/// The receiver's verdict frame is as small.
+pub const MAX_REPLY_LEN: usize = 64 * 1024;
+
+/// Longest file name accepted, in bytes (the usual file-system limit).
+pub const MAX_NAME_LEN: usize = 255;
+
+/// The largest file the receiver accepts by default (`--max-size`): 64 GiB.
+/// Without a limit, anybody who can connect could fill the disk.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 30;
+
+/// The body is moved in pieces of 1 MiB: large enough that system calls and
+/// channel hand-offs cost little, small enough that memory stays constant
+/// (a few MiB per upload, whatever the file size).
+pub const CHUNK: usize = 1 << 20;
+
+/// How many chunks may wait between two stages of the receiver's pipeline
+/// (reading the socket → hashing → writing the file), which run at the same time.
+pub const PIPELINE_DEPTH: usize = 4;
+
+/// After a refusal, at most this many bytes (and for at most this long) are
+/// read and dropped so that the connection closes cleanly (see `linger`).
+pub(crate) const LINGER_LIMIT: u64 = 4 << 20;
+pub(crate) const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The sender hands the kernel this much per `sendfile` round (8 MiB), then
+/// moves the progress bar: small enough for a smooth bar, large enough that the
+/// rounds cost nothing.
+pub(crate) const SEND_STEP: u64 = 8 << 20;
+
+/// At most this many uploads run at once (one thread each, plus a hashing one).
+pub const MAX_UPLOADS: usize = 8;
+// ANCHOR_END: constants
+
+/// The header the sender writes first (Python: `json.dumps(header).encode()`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// A plain file name: no directory, no `..`.
+    pub filename: String,
+    /// Exactly how many bytes follow the header.
+    pub filesize: u64,
+    /// The SHA-256 of those bytes, 64 lower-case hex digits.
+    pub sha256: String,
+}
+
+/// The receiver's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+// ANCHOR: validate_name
+/// Checks that `name` is a plain file name that stays inside the target
+/// directory: not empty, no `/` or `\` (no directories, no absolute paths), no
+/// `..`, no NUL or other control characters, no `:` (a Windows drive), and at
+/// most [`MAX_NAME_LEN`] bytes. Returns why not.
+///
+/// ```
+/// use framing::transfer::validate_name;
+/// assert!(validate_name("photo.jpg").is_ok());
+/// assert!(validate_name("../../etc/passwd").is_err());
+/// assert!(validate_name("/etc/passwd").is_err());
+/// ```
+pub fn validate_name(name: &str) -> Result<(), String> {
+    let refuse = |why: &str| Err(format!("file name {name:?} refused: {why}"));
+    if name.is_empty() {
+        return refuse("empty");
+    }
+    if name.len() > MAX_NAME_LEN {
+        return refuse("longer than 255 bytes");
+    }
+    if name.contains(['/', '\\']) {
+        return refuse("it contains a path separator; send a plain file name");
+    }
+    if name.contains("..") || name == "." {
+        return refuse("'.' and '..' could lead out of the directory");
+    }
+    if name.chars().any(char::is_control) {
+        return refuse("it contains control characters (NUL, newline...)");
+    }
+    if name.contains(':') {
+        return refuse("':' names a drive or a stream on Windows");
+    }
+    if name.starts_with('.') {
+        return refuse("hidden names (starting with '.') are reserved for unfinished uploads");
+    }
+    Ok(())
+}
+// ANCHOR_END: validate_name
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of `data` in lower-case hex, as Python's
+/// `hashlib.sha256(data).hexdigest()` writes it.
+///
+/// ```
+/// assert_eq!(
+///     framing::transfer::sha256_hex(b""),
+///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/// );
+/// ```
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+pub(crate) fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Reads until `buf` is full or the stream ends; returns how much was read.
+pub(crate) fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_python_would_send_are_fine() {
+        for name in ["photo.jpg", "报告.pdf", "a b.txt", "v1.2.tar.gz"] {
+            assert!(validate_name(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn traversal_and_odd_names_are_refused() {
+        for name in [
+            "../escape",
+            "/etc/passwd",
+            "a/b",
+            "..",
+            ".",
+            "",
+            "a\0b",
+            "c:\\x",
+            ".hidden",
+        ] {
+            assert!(validate_name(name).is_err(), "{name:?}");
+        }
+    }
+}
