@@ -321,6 +321,44 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Frames read back through a reader that hands out any number of bytes
+        /// per call are the frames that were written.
+        #[test]
+        fn frames_survive_any_read_sizes(
+            payloads in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200), 0..12),
+            step in 1usize..300,
+        ) {
+            let mut wire = Vec::new();
+            for payload in &payloads {
+                write_frame(&mut wire, payload).unwrap();
+            }
+            let mut reader = Trickle { data: &wire, step };
+            let mut back = Vec::new();
+            loop {
+                match read_frame(&mut reader, MAX_FRAME_LEN) {
+                    Ok(frame) => back.push(frame),
+                    Err(FrameError::Closed) => break,
+                    Err(error) => return Err(proptest::test_runner::TestCaseError::fail(error.to_string())),
+                }
+            }
+            proptest::prop_assert_eq!(back, payloads);
+        }
+
+        /// Random bytes never panic the reader, and it never returns more than
+        /// its maximum.
+        #[test]
+        fn random_bytes_never_panic_the_reader(
+            wire in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            max in 0usize..300,
+        ) {
+            let mut reader = &wire[..];
+            while let Ok(frame) = read_frame(&mut reader, max) {
+                proptest::prop_assert!(frame.len() <= max);
+            }
+        }
+    }
+
     #[test]
     fn errors_read_like_sentences() {
         let error = FrameError::TooLarge {
