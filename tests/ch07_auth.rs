@@ -268,3 +268,15 @@ fn no_secret_is_a_usage_error_and_a_command_line_secret_is_warned_about() {
     assert!(output.status.success(), "{}", stderr_text(&output));
     assert!(stderr_text(&output).contains("warning: a secret on the command line"));
 }
+
+#[test]
+fn a_zero_timeout_is_a_usage_error_naming_the_value() {
+    for args in [
+        &["client", "--timeout", "0s"][..],
+        &["server", "--handshake-timeout", "0"][..],
+    ] {
+        let output = run(workspace_bin("auth"), args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr_text(&output).contains("is zero"), "{args:?}");
+    }
+}
