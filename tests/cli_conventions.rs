@@ -11,6 +11,8 @@ const BINARIES: &[&str] = &[
     "tcp-demo",
     "udp-demo",
     "time-sync",
+    "framing",
+    "auth",
     "chat",
     "exercises",
 ];
