@@ -27,26 +27,6 @@ pub const MAX_CLIENTS: usize = 64;
 /// connections cannot pile up until [`MAX_CLIENTS`] is reached.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Parses a `--timeout`-style duration (`500ms`, `2s`, `1m`) that must not be
-/// zero: the operating system refuses a zero socket timeout, and "wait 0 s" is
-/// never what a student means.
-///
-/// ```
-/// use auth::cli::parse_positive_duration;
-/// assert!(parse_positive_duration("300ms").is_ok());
-/// assert!(parse_positive_duration("0s").is_err());
-/// ```
-pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    let duration = netlab_common::failure::parse_duration(text)?;
-    if duration.is_zero() {
-        return Err(format!("'{text}' is zero; a timeout must be at least 1ms"));
-    }
-    if duration < Duration::from_millis(1) {
-        return Err(format!("'{text}' is shorter than 1ms"));
-    }
-    Ok(duration)
-}
-
 /// Where a program finds its secret: a file, an environment variable, or (with a
 /// warning) the command line.
 #[derive(Debug, Clone, Default, clap::Args)]

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::{SecretArgs, parse_positive_duration, run_client, run_server};
+use auth::cli::{SecretArgs, run_client, run_server};
 use clap::{Parser, Subcommand};
+use netlab_common::failure::parse_duration;
 use netlab_common::{Failure, Narrator};
 
 /// Chapter 7, 七.验证客户端链接的合法性: prove a client knows a shared secret
@@ -32,7 +33,7 @@ enum Command {
         addr: SocketAddr,
         /// A client that has not answered the challenge within this time is
         /// dropped (the library's HANDSHAKE_TIMEOUT is 10s).
-        #[arg(long, default_value = "10s", value_parser = parse_positive_duration)]
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
         handshake_timeout: Duration,
         #[command(flatten)]
         secret: SecretArgs,
@@ -44,7 +45,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9999")]
         addr: SocketAddr,
         /// How long to wait for the server: connecting, the handshake, each reply.
-        #[arg(long, default_value = "10s", value_parser = parse_positive_duration)]
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
         timeout: Duration,
         #[command(flatten)]
         secret: SecretArgs,

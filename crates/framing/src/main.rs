@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::{SecretArgs, parse_positive_duration};
+use auth::cli::SecretArgs;
 use clap::{Parser, Subcommand};
 use framing::command::{self, ClientConfig, Protocol, ServerConfig};
 use framing::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, SendConfig};
 use framing::{bench, sticky};
+use netlab_common::failure::parse_duration;
 use netlab_common::{Failure, Narrator};
 
 /// Chapter 5, 五.黏包 (sticky packets): TCP is a byte stream without message
@@ -51,7 +52,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "raw")]
         protocol: Protocol,
         /// How long to wait for the server (connecting, each answer).
-        #[arg(long, default_value = "10s", value_parser = parse_positive_duration)]
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
         timeout: Duration,
         /// Print one JSON document with every command and its answer.
         #[arg(long)]
@@ -80,7 +81,7 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_MAX_FILE_SIZE, value_parser = bench::parse_size)]
         max_size: u64,
         /// Drop a sender that stays silent this long.
-        #[arg(long, default_value = "30s", value_parser = parse_positive_duration)]
+        #[arg(long, default_value = "30s", value_parser = parse_duration)]
         timeout: Duration,
         #[command(flatten)]
         secret: SecretArgs,
@@ -94,7 +95,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8889")]
         addr: SocketAddr,
         /// How long to wait for the receiver (connecting, each write, the verdict).
-        #[arg(long, default_value = "30s", value_parser = parse_positive_duration)]
+        #[arg(long, default_value = "30s", value_parser = parse_duration)]
         timeout: Duration,
         /// Print one JSON document (name, size, sha256, seconds) instead of text.
         #[arg(long)]

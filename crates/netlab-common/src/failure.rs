@@ -234,8 +234,12 @@ pub fn humanize_duration(duration: Duration) -> String {
     }
 }
 
+/// The shortest duration [`parse_duration`] accepts.
+pub const MIN_DURATION: Duration = Duration::from_millis(1);
+
 /// Parses `500ms`, `2s`, `1.5s`, `3m` or a bare number of seconds: the value of the
-/// `--timeout` and `--interval` options of every lesson.
+/// `--timeout` and `--interval` options of every lesson. Zero (or less than 1ms) is
+/// refused: it is never a useful timeout.
 ///
 /// ```
 /// use std::time::Duration;
@@ -243,6 +247,7 @@ pub fn humanize_duration(duration: Duration) -> String {
 /// assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
 /// assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
 /// assert!(parse_duration("soon").is_err());
+/// assert!(parse_duration("0").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -260,7 +265,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !value.is_finite() || value < 0.0 || value * unit_seconds > 86_400.0 * 365.0 {
         return Err(expected());
     }
-    Ok(Duration::from_secs_f64(value * unit_seconds))
+    let duration = Duration::from_secs_f64(value * unit_seconds);
+    // Every duration option is a timeout or an interval. A zero read timeout is an
+    // error for the OS (and would mean "wait forever" in some APIs), so refuse it
+    // here, where the student typed it, rather than fail later at run time.
+    if duration < MIN_DURATION {
+        return Err(format!(
+            "'{text}' is too short: a timeout or interval must be at least 1ms"
+        ));
+    }
+    Ok(duration)
 }
 
 #[cfg(test)]
@@ -320,6 +334,8 @@ mod tests {
         assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("NaN").is_err());
+        assert!(parse_duration("0s").unwrap_err().contains("at least 1ms"));
+        assert!(parse_duration("0.1ms").is_err());
         assert_eq!(humanize_duration(Duration::from_millis(250)), "250ms");
         assert_eq!(humanize_duration(Duration::from_secs(3)), "3s");
         assert_eq!(humanize_duration(Duration::from_millis(1500)), "1.5s");
