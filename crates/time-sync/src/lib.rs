@@ -16,6 +16,8 @@
 //! | [`packet`] | the 48-byte NTP header, as named big-endian fields |
 //! | [`exchange`] | T1..T4, offset θ and delay δ |
 //! | [`sntp_client`], [`sntp_server`] | SNTP (RFC 4330) both ways |
+//! | `batch` (Linux) | `recvmmsg`/`sendmmsg`: many datagrams per system call |
+//! | [`droplog`] | logging bad datagrams without letting the log become the attack |
 //! | [`explain`] | one exchange, drawn |
 //! | [`bench`] | requests per second and latency, many requests in flight |
 //!
