@@ -10,7 +10,7 @@
 //!
 //! | module | what it teaches |
 //! |---|---|
-//! | [`format`] | rendering a peer's strftime format without panicking, and without amplifying |
+//! | [`format`](mod@format) | rendering a peer's strftime format without panicking, and without amplifying |
 //! | [`format_server`], [`format_client`] | the tutorial's UDP time server and client |
 //! | [`timestamp`] | NTP's 64-bit timestamps: 1900 epoch, 32-bit fraction, eras |
 //! | [`packet`] | the 48-byte NTP header, as named big-endian fields |
