@@ -19,7 +19,7 @@
 //! | `batch` (Linux) | `recvmmsg`/`sendmmsg`: many datagrams per system call |
 //! | [`droplog`] | logging bad datagrams without letting the log become the attack |
 //! | [`explain`] | one exchange, drawn |
-//! | [`bench`] | requests per second and latency, many requests in flight |
+//! | [`bench`](mod@bench) | requests per second and latency, many requests in flight |
 //!
 //! Terminal 1: `cargo run -p time-sync -- server`
 //! Terminal 2: `cargo run -p time-sync -- client --format '%Y-%m-%d %H:%M:%S'`
