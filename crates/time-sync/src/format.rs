@@ -45,7 +45,9 @@ pub fn reply_limit(request_len: usize) -> usize {
 pub enum FormatError {
     /// The datagram is not UTF-8; `offset` is where the first bad byte is.
     NotUtf8 { offset: usize },
-    /// The datagram is longer than [`MAX_FORMAT_LEN`].
+    /// The datagram is longer than [`MAX_FORMAT_LEN`]. (`len` is what we read: the
+    /// server's buffer holds one byte more than the limit, so a longer datagram
+    /// shows as `MAX_FORMAT_LEN + 1`; the reply therefore does not quote it.)
     TooLong { len: usize },
     /// A specifier chrono does not know, such as `%Q`, or a lone `%` at the end.
     BadSpecifier { specifier: String },
@@ -65,9 +67,9 @@ impl fmt::Display for FormatError {
                     "the format is not valid UTF-8 (bad byte at offset {offset})"
                 )
             }
-            FormatError::TooLong { len } => write!(
+            FormatError::TooLong { .. } => write!(
                 f,
-                "the format is {len} bytes long, the limit is {MAX_FORMAT_LEN}"
+                "the format is longer than the limit of {MAX_FORMAT_LEN} bytes"
             ),
             FormatError::BadSpecifier { specifier } if specifier == "%" => {
                 write!(
@@ -313,7 +315,7 @@ mod tests {
         let text = reply(&vec![b'x'; MAX_FORMAT_LEN + 1]);
         assert_eq!(
             text,
-            "error: the format is 1025 bytes long, the limit is 1024"
+            "error: the format is longer than the limit of 1024 bytes"
         );
     }
 
