@@ -407,6 +407,22 @@ fn ask_until_answered(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+fn no_reply_is_larger_than_max_512_or_the_request() {
+    let server = format_server();
+    // One at a time, reading each reply: every seventh hostile datagram (7 and
+    // 10 are coprime, so every kind of datagram is among them).
+    for datagram in hostile_datagrams().iter().step_by(7) {
+        let reply = ask_until_answered(server.addr, datagram);
+        assert!(
+            reply.len() <= 512.max(datagram.len()),
+            "{} bytes answered with {}",
+            datagram.len(),
+            reply.len()
+        );
+    }
+}
+
+#[test]
 fn the_format_server_survives_thousands_of_hostile_datagrams() {
     let server = format_server();
     flood(server.addr);
