@@ -49,7 +49,9 @@ pub fn serve_batched(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()
     let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
     let mut drops = DropLog::new("sntp-server");
     loop {
-        // 1. Receive up to BATCH datagrams in one call.
+        // 1. Receive up to BATCH datagrams in one call. (The slice lists are
+        // rebuilt each time because they borrow the buffers only for the call:
+        // two small allocations, nothing next to a system call.)
         let received: Received = {
             let mut slices: Vec<[IoSliceMut<'_>; 1]> =
                 buffers.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
@@ -82,6 +84,10 @@ pub fn serve_batched(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()
             let (Some(buffer), Some(reply)) = (buffers.get(index), replies.get_mut(count)) else {
                 break;
             };
+            // UDP always tells the sender; without one there is nobody to answer.
+            if peer.is_none() {
+                continue;
+            }
             let request = if truncated {
                 &buffer[..]
             } else {
@@ -89,6 +95,9 @@ pub fn serve_batched(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()
             };
             match answer(request, t2, config, reply) {
                 Ok(()) => {
+                    // T3 a few microseconds before the batch actually leaves:
+                    // the price of batching, far below what NTP can resolve
+                    // across a real network.
                     stamp_transmit(reply);
                     peers.push(peer);
                     count += 1;
