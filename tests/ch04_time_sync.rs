@@ -238,6 +238,14 @@ fn sntp_client_against_our_sntp_server_prints_json() {
 }
 
 #[test]
+fn clients_accept_a_host_name() {
+    let server = sntp_server();
+    let addr = format!("localhost:{}", server.addr.port());
+    let output = time_sync(&["sntp", "--addr", &addr, "--json"]);
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
 fn sntp_client_prints_the_four_timestamps() {
     let server = sntp_server();
     let output = time_sync(&["sntp", "--addr", &server.addr.to_string(), "--count", "3"]);

@@ -1,6 +1,6 @@
 //! The `time-sync` binary: parses the command line and calls the library.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -33,8 +33,8 @@ enum Command {
     /// Asks the time server for the time in a format, once or every --interval
     /// (the tutorial's "while True + time.sleep" way).
     Client {
-        /// The time server's address.
-        #[arg(long, default_value = format_server::DEFAULT_ADDR)]
+        /// The time server's address, HOST:PORT.
+        #[arg(long, default_value = format_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// A strftime format, e.g. '%Y-%m-%d %H:%M:%S' (empty: the server's default).
         #[arg(long, default_value = "%Y-%m-%d %H:%M:%S")]
@@ -52,7 +52,7 @@ enum Command {
     /// SNTP client (RFC 4330): prints T1..T4, offset θ and delay δ. Never sets the clock.
     Sntp {
         /// The NTP server, HOST:PORT (our sntp-server by default; chronyd works too).
-        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR)]
+        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// How many exchanges; the one with the smallest delay is reported.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -90,7 +90,7 @@ enum Command {
     /// One SNTP exchange drawn as a diagram, with the offset and delay arithmetic.
     Explain {
         /// Ask this NTP server (default: our own, started inside this process).
-        #[arg(long, alias = "server")]
+        #[arg(long, alias = "server", value_parser = parse_peer)]
         addr: Option<SocketAddr>,
         /// Use fixed example timestamps (same output every time).
         #[arg(long, conflicts_with = "addr")]
@@ -103,7 +103,7 @@ enum Command {
     /// requests in flight.
     Bench {
         /// The NTP server to measure (ours or another, e.g. chronyd).
-        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR)]
+        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// Requests outstanding at any moment.
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -118,6 +118,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The address of a server to talk to: `127.0.0.1:12300`, or a name such as
+/// `localhost:12300`, resolved here (its first IPv4 address, if it has one).
+fn parse_peer(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let expected =
+        || format!("'{text}' is not HOST:PORT (e.g. 127.0.0.1:12300 or localhost:12300)");
+    if !text.contains(':') {
+        return Err(expected());
+    }
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("{}: {e}", expected()))?
+        .collect();
+    // Our servers listen on 127.0.0.1 by default, and `localhost` may resolve to
+    // ::1 first: prefer an IPv4 address when the name has one.
+    addrs
+        .iter()
+        .find(|addr| addr.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(expected)
 }
 
 /// `127.127.1.1` or `GPS`/`LOCL` (at most four ASCII characters).
@@ -295,6 +320,17 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn peers_may_be_names() {
+        assert_eq!(
+            parse_peer("127.0.0.1:123"),
+            Ok("127.0.0.1:123".parse().unwrap())
+        );
+        assert!(parse_peer("localhost:123").unwrap().ip().is_loopback());
+        assert!(parse_peer("localhost").is_err());
+        assert!(parse_peer("nowhere").is_err());
     }
 
     #[test]
