@@ -45,6 +45,9 @@ pub struct Options {
     pub rate: f64,
     pub secret: Option<Secret>,
     pub timeout: Duration,
+    /// Nicknames are PREFIX0, PREFIX1...: two bench processes against one
+    /// server need different prefixes.
+    pub prefix: String,
 }
 
 // ANCHOR: report
@@ -92,14 +95,10 @@ pub fn raise_nofile_limit() -> u64 {
     }
 }
 
-fn nick(i: usize) -> String {
-    format!("b{i}")
-}
-
-/// `b7: 12 3456789` → (7, 12, 3456789).
-fn parse_bench_line(line: &str) -> Option<(usize, u32, u64)> {
+/// `b7: 12 3456789` (prefix `b`) → (7, 12, 3456789).
+fn parse_bench_line(line: &str, prefix: &str) -> Option<(usize, u32, u64)> {
     let (name, text) = line.split_once(": ")?;
-    let sender = name.strip_prefix('b')?.parse().ok()?;
+    let sender = name.strip_prefix(prefix)?.parse().ok()?;
     let (seq, sent_us) = text.split_once(' ')?;
     Some((sender, seq.parse().ok()?, sent_us.parse().ok()?))
 }
@@ -133,7 +132,8 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
         let (gate, secret, options) = (Arc::clone(&gate), options.secret.clone(), options.clone());
         joining.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
-            Connection::join(options.addr, &nick(i), secret.as_ref(), options.timeout).await
+            let nick = format!("{}{i}", options.prefix);
+            Connection::join(options.addr, &nick, secret.as_ref(), options.timeout).await
         }));
     }
     let mut connections = Vec::with_capacity(clients);
@@ -142,7 +142,11 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
             .await
             .map_err(|e| Failure::other(format!("client b{i}: {e}")))?;
         let (connection, _welcome) = joined.map_err(|failure| {
-            Failure::other(format!("client b{i} of {clients} could not join: {}", failure.message()))
+            Failure::other(format!(
+                "client {}{i} of {clients} could not join: {}",
+                options.prefix,
+                failure.message()
+            ))
                 .explained(format!(
                     "{}; open-file limit is {nofile_limit} (ulimit -n), the server's --max-clients may be lower",
                     failure.explanation().unwrap_or("connected clients so far are fine")
@@ -166,6 +170,7 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
         let (reader, mut writer) = connection.split();
         readers.push(tokio::spawn(receive(
             reader,
+            options.prefix.clone(),
             senders,
             options.messages,
             started,
@@ -255,6 +260,7 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
 /// them or the deadline passes. Returns what it saw and when the last came.
 async fn receive(
     mut reader: Reader,
+    prefix: String,
     senders: usize,
     messages: usize,
     started: Instant,
@@ -271,7 +277,7 @@ async fn receive(
             () = tokio::time::sleep_until(deadline.into()) => break,
         };
         let Ok(Some(line)) = line else { break };
-        let Some((sender, seq, sent_us)) = parse_bench_line(&line) else {
+        let Some((sender, seq, sent_us)) = parse_bench_line(&line, &prefix) else {
             continue; // a join notice, the welcome...
         };
         let now = Instant::now();
@@ -338,9 +344,17 @@ mod tests {
 
     #[test]
     fn bench_lines_carry_sender_sequence_and_time() {
-        assert_eq!(parse_bench_line("b7: 12 3456789"), Some((7, 12, 3_456_789)));
-        assert_eq!(parse_bench_line("* b7 joined"), None);
-        assert_eq!(parse_bench_line("alice: hello there"), None);
+        assert_eq!(
+            parse_bench_line("b7: 12 3456789", "b"),
+            Some((7, 12, 3_456_789))
+        );
+        assert_eq!(
+            parse_bench_line("x7: 12 3456789", "x"),
+            Some((7, 12, 3_456_789))
+        );
+        assert_eq!(parse_bench_line("x7: 12 3456789", "b"), None);
+        assert_eq!(parse_bench_line("* b7 joined", "b"), None);
+        assert_eq!(parse_bench_line("alice: hello there", "b"), None);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,6 +378,7 @@ mod tests {
             rate: 1000.0,
             secret: None,
             timeout: Duration::from_secs(10),
+            prefix: "b".into(),
         })
         .await
         .unwrap();

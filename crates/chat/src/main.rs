@@ -22,6 +22,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The tour's chapter 8 demo: three clients chat in one room (one private
+    /// message, one /quit), all inside this process on 127.0.0.1.
+    Demo,
     /// The tutorial's socketserver program: one thread per client, each read
     /// echoed back upper-cased (Python's bytes.upper()) until the client closes.
     ThreadedEcho {
@@ -98,6 +101,10 @@ enum Command {
         /// How long one client waits for the server (connect, welcome, a send).
         #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
         timeout: Duration,
+        /// Nickname prefix (PREFIX0, PREFIX1...); give each bench process its
+        /// own when several run against one server.
+        #[arg(long, default_value = "b")]
+        prefix: String,
         /// Print one JSON document instead of the table.
         #[arg(long)]
         json: bool,
@@ -131,6 +138,8 @@ enum Command {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Demo => chat::demo(&netlab_common::Narrator::stdout())
+            .map_err(|error| Failure::other(format!("the demo failed: {error}"))),
         Command::ThreadedEcho { addr } => {
             let server = chat::echo::bind_threaded(addr).map_err(|e| Failure::bind(addr, e))?;
             server
@@ -208,10 +217,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
             messages,
             rate,
             timeout,
+            prefix,
             json,
             secret,
         } => {
+            if chat::nick::Nick::parse(&format!("{prefix}{clients}")).is_err() {
+                return Err(Failure::usage(format!(
+                    "--prefix {prefix:?}: nicknames like {prefix}{clients} must be letters, digits, '_' or '-', \
+                     at most {} characters",
+                    chat::nick::MAX_NICK_CHARS
+                )));
+            }
             let options = chat::bench::Options {
+                prefix,
                 addr,
                 clients,
                 senders,
