@@ -328,6 +328,26 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any bytes at all: an answer, never a panic, never over the limit.
+        #[test]
+        fn any_datagram_gets_a_bounded_answer(
+            request in proptest::collection::vec(proptest::num::u8::ANY, 0..1500),
+        ) {
+            let bytes = reply_bytes(&request, &tutorial_time());
+            proptest::prop_assert!(bytes.len() <= reply_limit(request.len()));
+        }
+
+        /// Formats made of specifier-like pieces, the likeliest to trip chrono.
+        #[test]
+        fn percent_soup_gets_a_bounded_answer(
+            request in "(%[-_0#:.]?[0-9]?[a-zA-Z%:.]?|[a-z ]){0,200}",
+        ) {
+            let bytes = reply_bytes(request.as_bytes(), &tutorial_time());
+            proptest::prop_assert!(bytes.len() <= reply_limit(request.len()));
+        }
+    }
+
     #[test]
     fn every_two_byte_specifier_is_answered_without_panic() {
         for byte in 0u8..=255 {

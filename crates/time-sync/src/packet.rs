@@ -560,6 +560,31 @@ mod tests {
         assert_eq!(ReferenceId(*b"RATE").describe(0), "\"RATE\"");
     }
 
+    proptest::proptest! {
+        /// Every 48-byte header with a version we accept survives parse → emit.
+        #[test]
+        fn parse_then_emit_gives_the_same_bytes(
+            head in proptest::array::uniform32(proptest::num::u8::ANY),
+            tail in proptest::array::uniform16(proptest::num::u8::ANY),
+            version in 1u8..=4,
+        ) {
+            let mut header = [0u8; HEADER_LEN];
+            header[..32].copy_from_slice(&head);
+            header[32..].copy_from_slice(&tail);
+            header[0] = (header[0] & 0b1100_0111) | (version << 3);
+            let repr = Repr::parse_bytes(&header).unwrap();
+            proptest::prop_assert_eq!(repr.to_bytes(), header);
+        }
+
+        /// Any bytes: a Repr or an error, never a panic.
+        #[test]
+        fn any_bytes_parse_without_panic(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+        ) {
+            let _ = Repr::parse_bytes(&bytes);
+        }
+    }
+
     #[test]
     fn short_format_is_16_16() {
         assert_eq!(short_to_seconds(0x0001_8000), 1.5);
