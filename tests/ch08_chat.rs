@@ -438,3 +438,36 @@ fn ctrl_c_tells_every_client_and_exits_0() {
     server.expect_line("shutting down");
     assert_eq!(server.wait_exit(), Some(0));
 }
+
+#[test]
+fn the_bench_checks_every_delivery_and_reports_json() {
+    let server = start(&[]);
+    let addr = server.addr.to_string();
+    let output = run(
+        workspace_bin("chat"),
+        &[
+            "bench",
+            "--addr",
+            &addr,
+            "--clients",
+            "6",
+            "--messages",
+            "3",
+            "--rate",
+            "100",
+            "--json",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout_text(&output)).expect("one JSON document on stdout");
+    assert_eq!(report["clients"], 6);
+    assert_eq!(report["sent"], 18);
+    assert_eq!(report["delivered"], 6 * 18);
+    assert_eq!(report["lost"], 0);
+    assert_eq!(report["duplicated"], 0);
+    for key in ["deliveries_per_sec", "p50_ms", "p99_ms", "max_ms"] {
+        assert!(report[key].is_number(), "{key} missing in {report}");
+    }
+}

@@ -111,3 +111,58 @@ fn bad_address_is_a_usage_error() {
     );
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Runs `chat echo-bench --json` against `addr` and returns the parsed report.
+fn echo_bench(addr: SocketAddr, clients: &str) -> serde_json::Value {
+    let output = run(
+        workspace_bin("chat"),
+        &[
+            "echo-bench",
+            "--addr",
+            &addr.to_string(),
+            "--clients",
+            clients,
+            "--messages",
+            "50",
+            "--json",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_str(&stdout_text(&output)).expect("one JSON document on stdout")
+}
+
+#[test]
+fn echo_bench_reports_json_against_threaded_echo() {
+    let server = start("threaded-echo");
+    let report = echo_bench(server.addr, "8");
+    assert_eq!(report["clients"], 8);
+    assert_eq!(report["round_trips"], 400);
+    assert_eq!(report["failed_clients"], 0);
+    for key in [
+        "round_trips_per_sec",
+        "connect_max_ms",
+        "p50_ms",
+        "p99_ms",
+        "max_ms",
+    ] {
+        assert!(report[key].is_number(), "{key} missing in {report}");
+    }
+}
+
+#[test]
+fn our_echo_bench_talks_to_the_tutorial_python_server() {
+    if !python_available() {
+        return;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/socketserver_server.py"
+    );
+    let server = ServerProcess::start("python3", &[script, "127.0.0.1:0"]);
+    // Two clients: within Python's backlog of 5, so nobody waits for a SYN
+    // retransmission.
+    let report = echo_bench(server.addr, "2");
+    assert_eq!(report["round_trips"], 100);
+    assert_eq!(report["failed_clients"], 0);
+}

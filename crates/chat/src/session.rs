@@ -104,8 +104,10 @@ impl Session {
             }
         };
         // The rate limit: a flood is refused message by message, with one
-        // warning, and the client stays connected.
-        if !self.bucket.try_take(now) {
+        // warning, and the client stays connected. `/quit` always passes: a
+        // client that flooded must still be able to leave properly.
+        let command = Command::parse(text);
+        if command != Command::Quit && !self.bucket.try_take(now) {
             if !self.warned {
                 self.warned = true;
                 let warning = format!(
@@ -120,7 +122,7 @@ impl Session {
         if text.trim().is_empty() {
             return Flow::Continue;
         }
-        let result = match Command::parse(text) {
+        let result = match command {
             Command::Say(text) => room.say(&self.nick, self.id, text),
             Command::Me(action) => room.me(&self.nick, self.id, action),
             Command::Msg { to, text } => room.private(&self.nick, self.id, to, text),
@@ -276,6 +278,18 @@ mod tests {
         let later = now + Duration::from_secs(1);
         alice.session.handle(&room, b"calm now", later);
         assert_eq!(alice.lines(), ["alice: calm now"]);
+    }
+
+    #[test]
+    fn a_flooder_can_still_quit() {
+        let room = room();
+        let mut alice = join(&room, "alice", 1);
+        let now = Instant::now();
+        for _ in 0..Policy::default().rate_burst {
+            alice.session.handle(&room, b"spam", now);
+        }
+        assert_eq!(alice.session.handle(&room, b"/quit", now), Flow::Quit);
+        assert_eq!(alice.lines().last().unwrap(), "= goodbye, alice");
     }
 
     #[test]
