@@ -141,19 +141,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo => chat::demo(&netlab_common::Narrator::stdout())
             .map_err(|error| Failure::other(format!("the demo failed: {error}"))),
         Command::ThreadedEcho { addr } => {
+            chat::bench::raise_nofile_limit();
             let server = chat::echo::bind_threaded(addr).map_err(|e| Failure::bind(addr, e))?;
             server
                 .serve_forever()
                 .map_err(|e| Failure::io("serving", e))
         }
-        Command::AsyncEcho { addr } => runtime()?.block_on(async {
-            let listener = chat::echo::bind_async(addr)
-                .await
-                .map_err(|e| Failure::bind(addr, e))?;
-            chat::echo::serve_async(listener)
-                .await
-                .map_err(|e| Failure::io("serving", e))
-        }),
+        Command::AsyncEcho { addr } => {
+            chat::bench::raise_nofile_limit();
+            runtime()?.block_on(async {
+                let listener = chat::echo::bind_async(addr)
+                    .await
+                    .map_err(|e| Failure::bind(addr, e))?;
+                chat::echo::serve_async(listener)
+                    .await
+                    .map_err(|e| Failure::io("serving", e))
+            })
+        }
         Command::Server {
             addr,
             max_clients,
@@ -177,6 +181,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..Policy::default()
             };
             let secret = secret.load()?;
+            // Each client is an open file: lift the soft limit (often 1024) to
+            // the hard limit, as the benchmark does.
+            chat::bench::raise_nofile_limit();
             runtime()?.block_on(async {
                 let listener = chat::server::bind(addr).map_err(|e| Failure::bind(addr, e))?;
                 let local = listener
