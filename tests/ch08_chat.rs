@@ -298,6 +298,19 @@ fn an_oversized_frame_is_refused_with_a_message() {
 }
 
 #[test]
+fn a_4_gib_header_before_the_nickname_is_refused_without_reading_it() {
+    let server = start(&[]);
+    let mut liar = Peer::connect(server.addr);
+    liar.stream.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    assert_eq!(
+        liar.until_closed(),
+        ["! refused: a frame of 4294967295 bytes is larger than the limit of 4096; closing"]
+    );
+    // The server is fine.
+    let _alice = Peer::join(server.addr, "alice");
+}
+
+#[test]
 fn invalid_utf8_is_refused_and_the_client_stays() {
     let server = start(&[]);
     let mut alice = Peer::join(server.addr, "alice");

@@ -2,14 +2,30 @@
 //!
 //! The tutorial ends with Python's `socketserver`: a server that serves many
 //! clients at once by giving each one a thread. This crate teaches that idea and
-//! where it leads:
+//! where it leads.
 //!
-//! - [`socketserver`] and [`echo`]: `ThreadingTCPServer` and the tutorial's
-//!   upper-casing echo handler in Rust (`chat threaded-echo`), and the same echo
-//!   on tokio (`chat async-echo`).
+//! The socketserver twin:
+//! - [`socketserver`]: `ThreadingTCPServer` and `BaseRequestHandler` in Rust
+//!   (one thread per connection, a bounded number of them); [`listener`]: the
+//!   big listen backlog.
+//! - [`echo`]: the tutorial's upper-casing handler (`chat threaded-echo`), and
+//!   the same echo as tokio tasks (`chat async-echo`).
+//!
+//! The chat room (`chat server`, `chat client`):
+//! - [`policy`]: every limit, named and explained; [`nick`], [`command`],
+//!   [`rate`]: nicknames, commands, the per-client token bucket.
+//! - [`room`] and [`session`]: the room's rules, without any socket.
+//! - [`server`]: the room on tokio, wired to TCP with chapter 5's frames and
+//!   chapter 7's HMAC handshake; [`client`]: the terminal/pipe client.
+//!
+//! Measuring it: [`bench`](mod@bench) (`chat bench`) and [`echo_bench`] (`chat echo-bench`);
+//! [`demo`](mod@demo): the tour's three-client story (`chat demo`).
 //!
 //! Terminal 1: `cargo run -p chat -- threaded-echo`
 //! Terminal 2: `python3 tests/python/socketserver_client.py 127.0.0.1:9999`
+//!
+//! Terminal 1: `cargo run -p chat -- server`
+//! Terminals 2 and 3: `cargo run -p chat -- client --nick alice` (and `--nick bob`)
 
 pub mod bench;
 pub mod client;
