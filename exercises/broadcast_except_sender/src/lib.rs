@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -31,7 +31,6 @@ impl Room {
         // TODO: this sends to the sender too, waits when a queue is full (one
         // stuck client freezes the room), and never removes anybody. Fix it.
         let _ = from;
-        let _: Option<TrySendError<String>> = None;
         for outbox in self.members.values() {
             let _ = outbox.send(line.to_string());
         }
