@@ -241,12 +241,42 @@ fn path_traversal_names_are_refused_and_nothing_escapes() {
     assert_eq!(fs::read_dir(&inbox).unwrap().count(), 0);
     let left: Vec<_> = fs::read_dir(parent.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "only the inbox: {left:?}");
+    assert!(!Path::new("/tmp/escape.txt").exists());
+
+    // And the receiver still serves the next, honest sender.
+    let mut wire = frame(&header("fine.txt", body.len(), &sha));
+    wire.extend_from_slice(body);
+    assert_eq!(upload_raw(server.addr, &wire)["ok"], true);
+    assert_eq!(fs::read(inbox.join("fine.txt")).unwrap(), body);
 }
 
 #[test]
 fn truncated_bad_hash_and_garbage_uploads_leave_no_file() {
-    let inbox = TempDir::new("hostile");
-    let server = receiver(&inbox);
+    // The inbox sits inside a directory of its own, so that the test can also
+    // check that nothing was written next to it.
+    let parent = TempDir::new("hostile");
+    let inbox = parent.path().join("inbox");
+    fs::create_dir(&inbox).unwrap();
+    let server = ServerProcess::start(
+        workspace_bin("framing"),
+        &[
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            &inbox.display().to_string(),
+            "--timeout",
+            "5s",
+        ],
+    );
+    let entries = || {
+        let mut names: Vec<String> = fs::read_dir(&inbox)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
     let data = content(300_000);
 
     // Truncated: the header promises 300000 bytes, 1000 come.
@@ -273,6 +303,19 @@ fn truncated_bad_hash_and_garbage_uploads_leave_no_file() {
             .contains("sha256 mismatch")
     );
 
+    // A size that does not match: more bytes than announced. The receiver reads
+    // exactly `filesize` bytes, so the hash (of the whole file) cannot match.
+    let mut wire = frame(&header("long.bin", 1000, &sha256_hex(&data)));
+    wire.extend_from_slice(&data);
+    let verdict = upload_raw(server.addr, &wire);
+    assert_eq!(verdict["ok"], false);
+    assert!(
+        verdict["error"]
+            .as_str()
+            .unwrap()
+            .contains("sha256 mismatch")
+    );
+
     // Garbage JSON, a header of 4 GiB, a size above the maximum.
     let verdict = upload_raw(server.addr, &frame(b"{not json"));
     assert!(verdict["error"].as_str().unwrap().contains("bad header"));
@@ -284,13 +327,19 @@ fn truncated_bad_hash_and_garbage_uploads_leave_no_file() {
     );
     assert!(verdict["error"].as_str().unwrap().contains("more than"));
 
-    assert!(inbox.entries().is_empty(), "{:?}", inbox.entries());
+    // Random bytes where the header should be.
+    let verdict = upload_raw(server.addr, &content(5000));
+    assert_eq!(verdict["ok"], false);
+
+    assert!(entries().is_empty(), "{:?}", entries());
+    assert_eq!(parent.entries(), ["inbox"], "nothing outside the inbox");
 
     // And the receiver still serves an honest sender.
     let mut wire = frame(&header("fine.bin", data.len(), &sha256_hex(&data)));
     wire.extend_from_slice(&data);
     assert_eq!(upload_raw(server.addr, &wire)["ok"], true);
-    assert_eq!(inbox.entries(), ["fine.bin"]);
+    assert_eq!(entries(), ["fine.bin"]);
+    assert_eq!(fs::read(inbox.join("fine.bin")).unwrap(), data);
 }
 
 #[test]

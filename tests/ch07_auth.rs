@@ -185,6 +185,35 @@ fn rust_client_talks_to_the_python_server() {
     assert!(stderr_text(&bad).contains("refused"));
 }
 
+/// The twins among themselves: the tutorial's protocol (with SHA-256) is the
+/// reference the Rust programs are tested against, so it must work on its own.
+#[test]
+fn python_client_talks_to_the_python_server() {
+    if !python_available() {
+        return;
+    }
+    let mut server = Command::new("python3")
+        .args([&python("auth_server.py"), "127.0.0.1:0"])
+        .env("NETLAB_SECRET", KEY)
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first = lines.next().unwrap().unwrap();
+    let addr = netlab_common::listen::parse_line(&first).expect("listening on line");
+    let addr = addr.to_string();
+    let good = python_with_key(&[&python("auth_client.py"), &addr], KEY, "hello\n");
+    let bad = python_with_key(&[&python("auth_client.py"), &addr], "guess", "hello\n");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(good.status.success(), "{}", stderr_text(&good));
+    assert_eq!(stdout_text(&good), "welcome\nHELLO\n");
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr_text(&bad));
+    assert!(stdout_text(&bad).starts_with("refused"));
+}
+
 #[test]
 fn a_replayed_answer_is_refused() {
     let key = KeyFile::new("replay", KEY);

@@ -3,7 +3,8 @@
 # receiver's JSON verdict, framed the same way. Talks to `framing receive`.
 #
 # Usage: python3 file_send.py HOST:PORT FILE
-# (The address is taken from argv so that tests can use port 0.)
+# (The address is taken from argv so that tests can use port 0; a 30-second
+# socket timeout keeps a silent receiver from hanging a test.)
 import hashlib
 import json
 import os
@@ -40,6 +41,7 @@ header = {
 header_bytes = json.dumps(header).encode('utf-8')
 
 client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+client.settimeout(30)
 client.connect((host, int(port)))
 client.sendall(struct.pack('!I', len(header_bytes)))
 client.sendall(header_bytes)

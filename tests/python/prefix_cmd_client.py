@@ -5,7 +5,8 @@
 # (default 127.0.0.1:8888); the header is '!I' (network byte order, unsigned)
 # instead of the native 'i'; the command is framed the same way (see
 # prefix_cmd_server.py); commands come from stdin so tests can script it, and
-# the answer is decoded as UTF-8 (the tutorial, on Windows, used 'gbk').
+# the answer is decoded as UTF-8 (the tutorial, on Windows, used 'gbk'); a
+# 30-second socket timeout, so that a silent server cannot hang a test.
 import socket
 import struct
 import sys
@@ -23,6 +24,7 @@ def recv_exact(conn, n):
 
 host, port = (sys.argv[1] if len(sys.argv) > 1 else '127.0.0.1:8888').rsplit(':', 1)
 phone = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+phone.settimeout(30)
 phone.connect((host, int(port)))
 
 for line in sys.stdin:
