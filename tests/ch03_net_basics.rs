@@ -58,6 +58,9 @@ fn help_names_the_chapter() {
         "encap",
     ] {
         assert!(help.contains(command), "{command} missing from --help");
+        // Every level of --help says which chapter it belongs to (CONVENTIONS.md).
+        let own = ok(&[command, "--help"]);
+        assert!(own.contains("三.网络基础"), "{command} --help: {own}");
     }
 }
 
@@ -324,6 +327,24 @@ fn ports_the_tutorial_names() {
     assert_eq!(http[0]["transport"], "tcp");
     let by_number = json(&["ports", "443", "--json"]);
     assert_eq!(by_number[0]["name"], "https");
+}
+
+#[test]
+fn ports_searches_the_systems_services_database_when_there_is_one() {
+    // `domain` is DNS's name in /etc/services; netlab's own table calls it `dns`.
+    if Path::new("/etc/services").is_file() {
+        let v = json(&["ports", "domain", "--json"]);
+        let entries = v.as_array().expect("a list");
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["port"] == 53 && e["source"] == "/etc/services"),
+            "{v}"
+        );
+    } else {
+        let text = ok(&["ports", "domain"]);
+        assert!(text.contains("no /etc/services on this machine"), "{text}");
+    }
 }
 
 #[test]

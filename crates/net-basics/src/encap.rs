@@ -273,11 +273,13 @@ impl UdpFrame {
         let src_ip = ipv4_at(packet, ipv4::field::SRC_ADDR).ok_or(DecodeError::BadLength)?;
         let dst_ip = ipv4_at(packet, ipv4::field::DST_ADDR).ok_or(DecodeError::BadLength)?;
         // Verifying: the checksum over pseudo-header + segment, field included,
-        // must come out as zero.
+        // must come out as zero. A field of 0 means the sender computed none
+        // (allowed for UDP over IPv4, RFC 768): nothing to verify then.
+        let sent_checksum = be16(segment, udp::field::CHECKSUM).unwrap_or_default();
         let mut sum = ones_complement_sum(&src_ip.octets(), 0);
         sum = ones_complement_sum(&dst_ip.octets(), sum);
         sum += u32::from(ipv4::PROTOCOL_UDP) + segment.len() as u32;
-        if finish(ones_complement_sum(segment, sum)) != 0 {
+        if sent_checksum != 0 && finish(ones_complement_sum(segment, sum)) != 0 {
             return Err(DecodeError::UdpChecksum);
         }
         Ok(UdpFrame {
@@ -480,6 +482,14 @@ mod tests {
         let mut frame = EXAMPLE_FRAME;
         frame[PAYLOAD_START] = b'j';
         assert_eq!(UdpFrame::parse(&frame), Err(DecodeError::UdpChecksum));
+    }
+
+    #[test]
+    fn a_udp_checksum_of_zero_means_none_was_computed() {
+        let mut frame = EXAMPLE_FRAME;
+        let field = UDP_START + udp::field::CHECKSUM.start..UDP_START + udp::field::CHECKSUM.end;
+        frame[field].copy_from_slice(&[0, 0]);
+        assert_eq!(UdpFrame::parse(&frame), Ok(example()));
     }
 
     #[test]

@@ -219,8 +219,11 @@ pub fn vendor_in(mac: MacAddr, registry: &Path) -> Vendor {
     // A multicast address uses its owner's OUI with the I/G bit set
     // (01:00:5e:... is IANA's 00-00-5E): clear it before the lookup.
     let key = format!("{:02X}-{:02X}-{:02X}", o[0] & !IG_BIT, o[1], o[2]);
-    for line in BufReader::new(file).lines() {
+    // Lines are read as bytes: some copies of the registry hold vendor names in
+    // Latin-1, and one line that is not UTF-8 must not end the search early.
+    for line in BufReader::new(file).split(b'\n') {
         let Ok(line) = line else { break };
+        let line = String::from_utf8_lossy(&line);
         if let Some(rest) = line.strip_prefix(&key)
             && let Some(name) = rest.trim_start().strip_prefix("(hex)")
         {
@@ -383,6 +386,22 @@ mod tests {
         assert_eq!(vendor_in(local, &path), Vendor::LocallyAdministered);
         let missing = Path::new("/nonexistent/oui.txt");
         assert_eq!(vendor_in(mac, missing), Vendor::NoRegistry);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_does_not_end_the_search() {
+        let path =
+            std::env::temp_dir().join(format!("netlab-oui-latin1-{}.txt", std::process::id()));
+        // "Société" in Latin-1 (0xe9), then the entry we look for.
+        let mut registry = b"00-00-01   (hex)\t\tSoci\xe9t\xe9 X\r\n".to_vec();
+        registry.extend_from_slice(b"00-1A-2B   (hex)\t\tAyecom Technology Co., Ltd.\r\n");
+        std::fs::write(&path, registry).unwrap();
+        let mac = parse_mac("00:1a:2b:3c:4d:5e").unwrap();
+        assert_eq!(
+            vendor_in(mac, &path),
+            Vendor::Found("Ayecom Technology Co., Ltd.".into())
+        );
         let _ = std::fs::remove_file(path);
     }
 

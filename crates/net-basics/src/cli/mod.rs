@@ -63,7 +63,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Subnetting (划分子网): cut a network into smaller ones with a longer prefix.
+    /// Subnetting (划分子网): cut a network into smaller ones with a longer prefix
+    /// (三.网络基础: 子网).
     Split {
         /// The network, e.g. 172.16.10.0/24
         network: String,
@@ -77,7 +78,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Supernetting (路由聚合): join networks into the fewest covering prefixes.
+    /// Supernetting (路由聚合): join networks into the fewest covering prefixes
+    /// (三.网络基础: 子网).
     Aggregate {
         /// Networks, e.g. 172.16.10.0/25 172.16.10.128/25
         #[arg(required = true)]
@@ -121,14 +123,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The OSI 7-layer, TCP/IP 5-layer and 4-layer models side by side (网络分层).
+    /// The OSI 7-layer, TCP/IP 5-layer and 4-layer models side by side, with
+    /// devices and protocols (三.网络基础: osi七层).
     Layers {
         /// Print one JSON document (a list of layers).
         #[arg(long)]
         json: bool,
     },
     /// A TCP connection simulated by a state machine: three-way handshake
-    /// (三次握手), data, four-way close (四次挥手), with SEQ/ACK and states.
+    /// (三次握手), data, four-way close (四次挥手), with SEQ/ACK and states
+    /// (三.网络基础: tcp协议).
     Handshake {
         /// The client's initial sequence number (random if not given)
         #[arg(long)]
@@ -148,7 +152,7 @@ pub enum Command {
         json: bool,
     },
     /// Encapsulation (封装): the bytes of an Ethernet frame carrying IPv4 carrying
-    /// UDP carrying your text, every header field named.
+    /// UDP carrying your text, every header field named (三.网络基础: 封装).
     Encap {
         /// The application data (UTF-8 text), at most 1472 bytes
         #[arg(long)]
