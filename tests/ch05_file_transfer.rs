@@ -386,3 +386,27 @@ fn bench_prints_figures_next_to_the_loopback_limit_and_socat() {
     assert!(names.iter().any(|n| n.starts_with("framing")));
     assert_eq!(names.iter().any(|n| n.starts_with("socat")), socat);
 }
+
+#[test]
+fn send_accepts_a_host_name() {
+    let inbox = TempDir::new("byname-inbox");
+    let outbox = TempDir::new("byname-outbox");
+    let source = outbox.path().join("note.txt");
+    fs::write(&source, b"by name\n").unwrap();
+    let server = receiver(&inbox);
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "send",
+            "--addr",
+            &format!("localhost:{}", server.addr.port()),
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(
+        fs::read(inbox.path().join("note.txt")).unwrap(),
+        b"by name\n"
+    );
+}

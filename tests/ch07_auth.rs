@@ -309,3 +309,22 @@ fn a_zero_timeout_is_a_usage_error_naming_the_value() {
         assert!(stderr_text(&output).contains("at least 1ms"), "{args:?}");
     }
 }
+
+#[test]
+fn client_accepts_a_host_name() {
+    let key = KeyFile::new("byname", KEY);
+    let server = start_server(&key, &[]);
+    let output = run(
+        workspace_bin("auth"),
+        &[
+            "client",
+            "--addr",
+            &format!("localhost:{}", server.addr.port()),
+            "--secret-file",
+            &key.arg(),
+        ],
+        b"named\n",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert!(stdout_text(&output).contains("NAMED"));
+}

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::{SecretArgs, run_client, run_server};
+use auth::cli::{SecretArgs, parse_peer, run_client, run_server};
 use clap::{Parser, Subcommand};
 use netlab_common::failure::parse_duration;
 use netlab_common::{Failure, Narrator};
@@ -41,8 +41,8 @@ enum Command {
     /// Chapter 7 client: answer the server's challenge, then send each line of
     /// standard input and print the reply (`quit` ends).
     Client {
-        /// The server's address.
-        #[arg(long, default_value = "127.0.0.1:9999")]
+        /// The server's address, HOST:PORT (a name such as localhost works too).
+        #[arg(long, default_value = "127.0.0.1:9999", value_parser = parse_peer)]
         addr: SocketAddr,
         /// How long to wait for the server: connecting, the handshake, each reply.
         #[arg(long, default_value = "10s", value_parser = parse_duration)]

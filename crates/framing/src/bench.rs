@@ -153,19 +153,35 @@ fn raw_copy(path: &Path, size: u64) -> io::Result<Figure> {
     Ok(Figure::new("raw copy (sendfile → discard)", size, elapsed))
 }
 
+/// A child process killed (and reaped) when dropped, so that no error path of
+/// the benchmark leaves a socat listening behind it.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// socat into socat, writing a file. `None` if socat is not installed.
 fn socat_copy(path: &Path, work: &Path, size: u64) -> io::Result<Option<Figure>> {
     if !netlab_common::testing::on_path("socat") {
         return Ok(None);
     }
     let out = work.join("socat-copy");
-    let mut receiver = Command::new("socat")
-        .args(["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1"])
-        .arg(format!("CREATE:{}", out.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
+    let mut receiver = KillOnDrop(
+        Command::new("socat")
+            .args(["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1"])
+            .arg(format!("CREATE:{}", out.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?,
+    );
+    let receiver = &mut receiver.0;
     // socat -d -d logs "listening on AF=2 127.0.0.1:PORT": that is how we learn
     // the port it picked.
     let stderr = receiver
@@ -175,7 +191,6 @@ fn socat_copy(path: &Path, work: &Path, size: u64) -> io::Result<Option<Figure>>
     let mut lines = BufReader::new(stderr).lines();
     let port = loop {
         let Some(line) = lines.next() else {
-            let _ = receiver.kill();
             return Err(io::Error::other("socat exited before listening"));
         };
         let line = line?;
@@ -197,10 +212,15 @@ fn socat_copy(path: &Path, work: &Path, size: u64) -> io::Result<Option<Figure>>
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .status()?;
+    if !sender.success() {
+        // The receiving socat would wait forever for a sender: it is killed
+        // when `KillOnDrop` goes out of scope.
+        return Err(io::Error::other("the sending socat failed"));
+    }
     let received = receiver.wait()?;
     let elapsed = started.elapsed();
-    if !sender.success() || !received.success() {
-        return Err(io::Error::other("socat failed"));
+    if !received.success() {
+        return Err(io::Error::other("the receiving socat failed"));
     }
     let copied = fs::metadata(&out)?.len();
     let _ = fs::remove_file(&out);

@@ -54,7 +54,8 @@ pub const READY: &[u8] = b"ready";
 /// At most this many clients are served at once (one thread each).
 pub const MAX_CLIENTS: usize = 16;
 
-/// A client that sends nothing for this long is disconnected.
+/// A client that sends nothing (or reads nothing of its answer) for this long is
+/// disconnected.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What the raw server sends when a command printed nothing. Sending zero bytes
@@ -162,6 +163,10 @@ fn serve_client(
         println!("{peer}: authenticated");
     }
     conn.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    // A client that sends commands but never reads the answers would block our
+    // write once its receive buffer and our send buffer are full (a command may
+    // print up to 2 MiB): the same limit frees the thread.
+    conn.set_write_timeout(Some(IDLE_TIMEOUT))?;
     match protocol {
         Protocol::Raw => serve_raw(&mut conn, peer)?,
         Protocol::Ack => serve_ack(&mut conn, peer)?,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::SecretArgs;
+use auth::cli::{SecretArgs, parse_peer};
 use clap::{Parser, Subcommand};
 use framing::command::{self, ClientConfig, Protocol, ServerConfig};
 use framing::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, SendConfig};
@@ -45,8 +45,8 @@ enum Command {
     /// Chapter 5's remote-command client: sends each line of standard input as a
     /// command and prints the answer (`quit` ends).
     CmdClient {
-        /// The server's address.
-        #[arg(long, default_value = "127.0.0.1:8888")]
+        /// The server's address, HOST:PORT (a name such as localhost works too).
+        #[arg(long, default_value = "127.0.0.1:8888", value_parser = parse_peer)]
         addr: SocketAddr,
         /// Must match the server's --protocol.
         #[arg(long, value_enum, default_value = "raw")]
@@ -91,8 +91,8 @@ enum Command {
     Send {
         /// The file to send; the receiver stores it under its file name.
         file: PathBuf,
-        /// The receiver's address.
-        #[arg(long, default_value = "127.0.0.1:8889")]
+        /// The receiver's address, HOST:PORT (a name such as localhost works too).
+        #[arg(long, default_value = "127.0.0.1:8889", value_parser = parse_peer)]
         addr: SocketAddr,
         /// How long to wait for the receiver (connecting, each write, the verdict).
         #[arg(long, default_value = "30s", value_parser = parse_duration)]
