@@ -124,11 +124,14 @@ fn boundaries_shows_three_receives_and_the_truncation() {
 
 #[test]
 fn bad_command_line_values_exit_2_naming_the_value() {
+    // One byte more than a UDP datagram can carry.
+    let too_long = "x".repeat(65_508);
     for (args, needle) in [
         (vec!["client", "--addr", "nowhere"], "nowhere"),
         (vec!["client", "--timeout", "soon"], "soon"),
         (vec!["qq-client", "--contact", "egg"], "'egg'"),
         (vec!["qq-client", "--contact", "egg=127.0.0.1"], "127.0.0.1"),
+        (vec!["client", "--message", &too_long], "65507"),
     ] {
         let output = run(udp_demo(), &args, b"");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -251,4 +254,55 @@ fn qq_contacts_file() {
     let (n, _) = server.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"hi");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn server_says_on_stderr_how_long_a_truncated_datagram_was() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    // The tutorial's server answers one datagram and exits; its stderr is kept.
+    let mut child = Command::new(udp_demo())
+        .args(["server", "--addr", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = stdout.read_line(&mut first);
+        let _ = tx.send(first);
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        let _ = tx.send(rest);
+    });
+    let first = rx
+        .recv_timeout(netlab_common::testing::TEST_TIMEOUT)
+        .unwrap();
+    let addr = netlab_common::listen::parse_line(first.trim_end()).unwrap();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .unwrap();
+    socket.send_to(&[b'x'; 2000], addr).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi");
+    // The server has answered and exits: both pipes end.
+    let printed = rx
+        .recv_timeout(netlab_common::testing::TEST_TIMEOUT)
+        .unwrap();
+    let mut logged = String::new();
+    stderr.read_to_string(&mut logged).unwrap();
+    assert!(child.wait().unwrap().success());
+    // Python would print the 1024 bytes and nothing else; we say what was lost.
+    assert_eq!(printed.matches('x').count(), 1024, "{printed}");
+    assert!(
+        logged.contains("the datagram had 2000 bytes; only the first 1024 fitted the buffer"),
+        "{logged}"
+    );
 }

@@ -129,6 +129,15 @@ fn server(addr: SocketAddr, forever: bool) -> Result<(), Failure> {
 
 fn client(args: ClientArgs) -> Result<(), Failure> {
     let addr = args.addr;
+    if args.message.len() > simple::MAX_DATAGRAM {
+        return Err(Failure::usage(format!(
+            "--message is {} bytes; one UDP datagram carries at most {} (over {} the \
+             server's recvfrom(1024) truncates it, and reports that)",
+            args.message.len(),
+            simple::MAX_DATAGRAM,
+            udp_demo::boundaries::RECV_BUFFER
+        )));
+    }
     let (reply, from) =
         simple::run_client(addr, args.message.as_bytes(), args.timeout, Tell::quiet()).map_err(
             |e| match e.kind() {

@@ -28,6 +28,13 @@ pub const CLIENT_MESSAGE: &[u8] = b"hello";
 /// What the server answers: `udp_sk.sendto(b'hi',addr)`.
 pub const SERVER_REPLY: &[u8] = b"hi";
 
+/// The largest payload one UDP datagram can carry over IPv4: 65535 (the IP
+/// length field) minus 20 bytes of IP header and 8 of UDP header. A longer
+/// `--message` cannot be sent at all (`Message too long`), so the client refuses it
+/// up front. (Anything over [`RECV_BUFFER`] is sent, and the server reports that it
+/// was truncated: that is a lesson, not an error.)
+pub const MAX_DATAGRAM: usize = 65_507;
+
 /// The client's default `--timeout`: on loopback a reply takes microseconds, so
 /// a few seconds without one means no server (or a lost datagram).
 pub const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(3);
