@@ -15,6 +15,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
 
+use crate::subnet::Count;
+
 /// Text that is not an IP address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddrParseError {
@@ -255,8 +257,10 @@ pub struct IpInfo {
     pub version: u8,
     /// The bits, grouped by octet (IPv4) or by 16-bit group (IPv6).
     pub binary: String,
-    /// The address as one unsigned number.
-    pub integer: u128,
+    /// The address as one unsigned number: a JSON number for IPv4, a decimal
+    /// string for IPv6 (128-bit numbers lose digits in most JSON readers, which
+    /// hold numbers as 64-bit floats).
+    pub integer: Count,
     /// The address as hex digits with a `0x` prefix.
     pub hex: String,
     pub scope: String,
@@ -275,7 +279,7 @@ pub struct IpInfo {
 /// ```
 /// use net_basics::ip::describe;
 /// let info = describe("100.4.5.6".parse().unwrap());
-/// assert_eq!(info.integer, 1_677_985_030);
+/// assert_eq!(info.integer.to_string(), "1677985030");
 /// assert_eq!(info.hex, "0x64040506");
 /// ```
 pub fn describe(addr: IpAddr) -> IpInfo {
@@ -284,7 +288,7 @@ pub fn describe(addr: IpAddr) -> IpInfo {
             address: v4.to_string(),
             version: 4,
             binary: binary_octets(v4),
-            integer: u128::from(u32::from(v4)),
+            integer: Count::Number(u64::from(u32::from(v4))),
             hex: format!("0x{:08x}", u32::from(v4)),
             scope: scope_v4(v4).name().to_string(),
             class: Some(class_v4(v4).to_string()),
@@ -295,7 +299,7 @@ pub fn describe(addr: IpAddr) -> IpInfo {
             address: v6.to_string(),
             version: 6,
             binary: binary_groups_v6(v6),
-            integer: u128::from(v6),
+            integer: Count::Text(u128::from(v6).to_string()),
             hex: format!("0x{:032x}", u128::from(v6)),
             scope: scope_v6(v6).name().to_string(),
             class: None,
@@ -393,6 +397,10 @@ mod tests {
         );
         assert_eq!(info.class, None);
         assert_eq!(info.version, 6);
+        assert_eq!(
+            info.integer,
+            Count::Text("42540766411282592856903984951653826561".into())
+        );
     }
 
     #[test]

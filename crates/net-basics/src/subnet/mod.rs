@@ -253,8 +253,8 @@ pub fn parse_network(text: &str, mask: Option<&str>) -> Result<IpNet, SubnetErro
     })
 }
 
-/// A count that may not fit in a JSON number: IPv4 counts are numbers, IPv6 counts
-/// (up to 2^128) are decimal strings.
+/// A number that may not fit in a JSON number: IPv4 counts and addresses are
+/// numbers, IPv6 ones (up to 2^128) are decimal strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Count {
