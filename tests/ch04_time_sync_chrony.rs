@@ -21,6 +21,10 @@ use netlab_common::testing::{
 };
 use time_sync::sntp_client;
 
+/// What chronyd logs at start when `-x` or `-Q` is in effect: proof that it
+/// will not adjust this machine's clock.
+const CLOCK_UNTOUCHED: &str = "Disabled control of system clock";
+
 /// Where Debian puts chronyd (not on a normal user's PATH).
 const CHRONYD_PATHS: &[&str] = &["/usr/sbin/chronyd", "/sbin/chronyd"];
 
@@ -135,6 +139,9 @@ impl ChronyServer {
             dir,
         };
         server.wait_until_serving();
+        // -x must be in effect before we let anything talk to it.
+        let log = server.log();
+        assert!(log.contains(CLOCK_UNTOUCHED), "chronyd -x said:\n{log}");
         server
     }
 
@@ -215,6 +222,10 @@ fn chronyd_as_a_client_accepts_our_sntp_server() {
     let output = run(&chronyd, &args, b"");
     let stderr = stderr_text(&output);
     assert!(output.status.success(), "chronyd -Q failed:\n{stderr}");
+    assert!(
+        stderr.contains(CLOCK_UNTOUCHED),
+        "chronyd -Q said:\n{stderr}"
+    );
     // e.g. "System clock wrong by 0.000190 seconds (ignored)"
     let line = stderr
         .lines()
