@@ -311,6 +311,18 @@ mod tests {
     }
 
     #[test]
+    fn a_big_request_may_get_a_reply_as_big_as_itself() {
+        // Above 512 bytes the limit is the request's own size, to the byte.
+        let literal = "x".repeat(1000);
+        assert_eq!(reply(literal.as_bytes()), literal);
+        let one_more = format!("{}%Y", "x".repeat(998)); // 1000 bytes → 1002
+        assert!(
+            reply(one_more.as_bytes())
+                .starts_with("error: the reply would be longer than 1000 bytes")
+        );
+    }
+
+    #[test]
     fn overlong_formats_are_refused() {
         let text = reply(&vec![b'x'; MAX_FORMAT_LEN + 1]);
         assert_eq!(
