@@ -14,6 +14,8 @@
 /// `initial` (for checksums over several pieces, such as UDP's pseudo-header).
 /// An odd last byte is padded with a zero byte on the right.
 pub fn ones_complement_sum(data: &[u8], initial: u32) -> u32 {
+    // A u32 holds the sum without overflowing: that would take more than 65,536
+    // words of 0xffff (128 KiB), and the largest IPv4 packet is 65,535 bytes.
     let mut sum = initial;
     let mut words = data.chunks_exact(2);
     for word in &mut words {
