@@ -256,10 +256,33 @@ fn sntp_client_prints_the_four_timestamps() {
         "T4 (client received)",
         "offset θ",
         "delay  δ",
-        "stratum 8",
+        "stratum 8, reference id 127.127.1.1, leap indicator: no warning",
     ] {
         assert!(stdout.contains(needle), "{stdout}");
     }
+}
+
+#[test]
+fn sntp_server_announces_the_stratum_and_reference_id_it_is_given() {
+    let server = ServerProcess::start(
+        workspace_bin("time-sync"),
+        &[
+            "sntp-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--stratum",
+            "1",
+            "--reference-id",
+            "GPS",
+        ],
+    );
+    let output = time_sync(&["sntp", "--addr", &server.addr.to_string(), "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["stratum"], 1, "{json}");
+    // At stratum 1 the reference id is the name of a reference clock.
+    assert_eq!(json["reference_id"], "\"GPS\"", "{json}");
+    assert_eq!(json["leap"], "no warning", "{json}");
 }
 
 #[test]

@@ -294,6 +294,79 @@ mod tests {
         assert!(matches!(error, SntpError::Timeout));
     }
 
+    /// A server run by a script: for the n-th request (from 0) it sends the
+    /// datagrams `script(n, request)` returns, built from a correct reply. Each
+    /// request's transmit timestamp goes to the returned channel.
+    fn scripted_server(
+        script: fn(usize, [u8; crate::packet::HEADER_LEN]) -> Vec<Vec<u8>>,
+    ) -> (SocketAddr, std::sync::mpsc::Receiver<Timestamp>) {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        let (seen, requests) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 100];
+            let mut n = 0;
+            while let Ok((len, peer)) = socket.recv_from(&mut buffer) {
+                let mut reply = [0u8; crate::packet::HEADER_LEN];
+                let config = ServerConfig::default();
+                sntp_server::answer(&buffer[..len], Timestamp::now(), &config, &mut reply).unwrap();
+                sntp_server::stamp_transmit(&mut reply);
+                let _ = seen.send(
+                    Repr::parse_bytes(&buffer[..len])
+                        .unwrap()
+                        .transmit_timestamp,
+                );
+                for datagram in script(n, reply) {
+                    let _ = socket.send_to(&datagram, peer);
+                }
+                n += 1;
+            }
+        });
+        (addr, requests)
+    }
+
+    #[test]
+    fn a_lost_request_is_sent_again_with_a_fresh_t1() {
+        // The first request is "lost" (never answered), the second answered.
+        let script = |n: usize, reply: [u8; 48]| if n == 0 { vec![] } else { vec![reply.to_vec()] };
+        let (addr, requests) = scripted_server(script);
+        let socket = client_socket(addr).unwrap();
+        let outcome = query(&socket, Duration::from_millis(200), 1).unwrap();
+        let first = requests.recv_timeout(Duration::from_secs(5)).unwrap();
+        let second = requests.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_ne!(first, second, "each try has its own T1");
+        assert_eq!(outcome.reply.origin_timestamp, second);
+        // Without retries the same loss is a timeout.
+        let (addr, _requests) = scripted_server(script);
+        let socket = client_socket(addr).unwrap();
+        let error = query(&socket, Duration::from_millis(200), 0).unwrap_err();
+        assert!(matches!(error, SntpError::Timeout), "{error:?}");
+    }
+
+    #[test]
+    fn stale_forged_and_client_mode_replies_are_skipped() {
+        // Before the real reply: one with another origin (stale or forged), one
+        // in client mode, and junk. The client must wait past them.
+        let (addr, requests) = scripted_server(|_, reply| {
+            let mut stale = reply;
+            stale[24] ^= 0xff; // origin timestamp, first byte
+            let mut client_mode = reply;
+            client_mode[0] = (client_mode[0] & !0b111) | 3;
+            vec![
+                stale.to_vec(),
+                client_mode.to_vec(),
+                b"junk".to_vec(),
+                reply.to_vec(),
+            ]
+        });
+        let socket = client_socket(addr).unwrap();
+        let outcome = query(&socket, Duration::from_secs(5), 0).unwrap();
+        let t1 = requests.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(outcome.exchange.t1, t1);
+        assert_eq!(outcome.reply.origin_timestamp, t1);
+        assert_eq!(outcome.reply.mode, Mode::Server);
+    }
+
     #[test]
     fn header_len_is_48() {
         assert_eq!(crate::packet::HEADER_LEN, 48);
