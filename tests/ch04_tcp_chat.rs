@@ -146,6 +146,20 @@ fn silent_vanishing_and_garbage_clients_never_stop_the_server() {
 }
 
 #[test]
+fn a_turn_ending_inside_a_character_is_shown_at_once_not_after_the_idle_timeout() {
+    // The default idle timeout (300 s): the server must not spend it waiting for
+    // the rest of a character that the client never sends.
+    let mut server = rust_chat_server(&[]);
+    server.type_text("one\nq\n");
+    let mut conn = raw_client(&server);
+    assert_eq!(read_turn(&mut conn), b"one");
+    // "ok" and the first byte of 你: invalid UTF-8, and the client's turn is over.
+    conn.write_all(b"ok\xe4").unwrap();
+    assert_eq!(server.expect_line("ok"), "ok\u{fffd}");
+    assert_eq!(read_turn(&mut conn), b"q");
+}
+
+#[test]
 fn chat_client_explains_a_refused_connection() {
     let addr = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -14,7 +14,8 @@
 //! Where we differ from the Python program, on purpose:
 //! - A Chinese character is three bytes in UTF-8. If a read ends in the middle of
 //!   one, Python's `msg.decode('utf-8')` raises `UnicodeDecodeError`; we read the
-//!   missing bytes of that one character before decoding ([`receive_turn`]).
+//!   missing bytes of that one character before decoding ([`receive_turn`]), waiting
+//!   at most [`CHARACTER_REST_TIMEOUT`] for them.
 //! - Bytes that are not UTF-8 at all are shown with `�` instead of crashing.
 //! - An empty line is not sent: `send(b'')` sends nothing, so the other side would
 //!   wait forever for a message that never comes (try it with the Python pair).
@@ -45,6 +46,13 @@ pub const QUIT: &str = "q";
 /// conversation. A person types slowly, so this is generous; its job is only to
 /// free the server from a client that connected and went silent.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long we wait for the rest of a character that a read cut in half. On a
+/// real connection the missing bytes follow within milliseconds. If they do not
+/// come, the peer's turn really ended inside a character (it sent invalid UTF-8)
+/// and is waiting for our answer: waiting [`IDLE_TIMEOUT`] for bytes that will
+/// never come would stall the conversation, so we show the turn with `�` instead.
+pub const CHARACTER_REST_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The longest keyboard line we read. Only a bound against a runaway pipe: lines
 /// over [`RECV_BUFFER`] bytes are refused anyway.
@@ -103,12 +111,28 @@ pub fn missing_utf8_bytes(data: &[u8]) -> usize {
 }
 // ANCHOR_END: missing
 
+/// A connection whose read timeout can be changed for a moment: a `TcpStream`, or
+/// a test's stand-in.
+pub trait Conn: Read {
+    fn read_timeout(&self) -> io::Result<Option<Duration>>;
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+}
+
+impl Conn for TcpStream {
+    fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        TcpStream::read_timeout(self)
+    }
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+}
+
 /// Reads the other side's turn: one read of up to 1024 bytes (`conn.recv(1024)`),
 /// plus, if that read ended inside a multi-byte character, the missing bytes of
 /// that character. Reading them is safe in a turn-taking protocol: the other side
 /// sent a whole line and now waits for us, so nothing else can follow.
 // ANCHOR: receive
-pub fn receive_turn(conn: &mut impl Read) -> io::Result<Turn> {
+pub fn receive_turn(conn: &mut impl Conn) -> io::Result<Turn> {
     let mut buf = [0u8; RECV_BUFFER];
     let n = conn.read(&mut buf)?; // Python: msg = conn.recv(1024)
     if n == 0 {
@@ -118,10 +142,8 @@ pub fn receive_turn(conn: &mut impl Read) -> io::Result<Turn> {
     let missing = missing_utf8_bytes(&msg);
     if missing > 0 {
         let mut rest = [0u8; 3];
-        let rest = &mut rest[..missing];
-        // EOF here means the peer vanished mid-character: an error, not a turn.
-        conn.read_exact(rest)?;
-        msg.extend_from_slice(rest);
+        let got = read_rest_of_character(conn, &mut rest[..missing])?;
+        msg.extend_from_slice(&rest[..got]);
     }
     if msg == QUIT.as_bytes() {
         return Ok(Turn::Quit); // Python: if msg == b'q': break
@@ -133,6 +155,38 @@ pub fn receive_turn(conn: &mut impl Read) -> io::Result<Turn> {
             lossy: true,
         },
     })
+}
+
+/// Reads up to `rest.len()` more bytes, waiting at most [`CHARACTER_REST_TIMEOUT`]
+/// (or the connection's own timeout, if shorter); returns how many arrived.
+fn read_rest_of_character(conn: &mut impl Conn, rest: &mut [u8]) -> io::Result<usize> {
+    let idle = conn.read_timeout()?;
+    let wait = idle.map_or(CHARACTER_REST_TIMEOUT, |t| t.min(CHARACTER_REST_TIMEOUT));
+    conn.set_read_timeout(Some(wait))?;
+    let mut got = 0;
+    let outcome = loop {
+        if got == rest.len() {
+            break Ok(got);
+        }
+        match conn.read(&mut rest[got..]) {
+            // EOF here means the peer vanished mid-character: an error, not a turn.
+            Ok(0) => break Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => got += n,
+            // Nothing more came: the turn ended inside a character (invalid UTF-8).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                break Ok(got);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    conn.set_read_timeout(idle)?;
+    outcome
 }
 // ANCHOR_END: receive
 
@@ -311,7 +365,15 @@ pub fn run_server(
     idle_timeout: Duration,
 ) -> io::Result<()> {
     loop {
-        let (mut conn, addr) = listener.accept()?; // Python: conn,addr = sk.accept()
+        let (mut conn, addr) = match listener.accept() {
+            Ok(pair) => pair, // Python: conn,addr = sk.accept()
+            // A client that gave up before we accepted it (or a passing shortage
+            // of file descriptors) concerns that client only: wait for the next.
+            Err(e) => {
+                eprintln!("(accept failed: {e})");
+                continue;
+            }
+        };
         eprintln!("(client {addr} connected)");
         match serve_conversation(&mut conn, console, idle_timeout, Tell::quiet()) {
             Ok(Ending::WeQuit) => eprintln!("(you ended the conversation with {addr})"),
@@ -353,20 +415,40 @@ mod tests {
     use std::io::Cursor;
     use std::thread;
 
+    /// Stand-ins for a connection have no timeout to change.
+    impl Conn for Cursor<Vec<u8>> {
+        fn read_timeout(&self) -> io::Result<Option<Duration>> {
+            Ok(None)
+        }
+        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Delivers its chunks one per read, like a TCP connection that split them.
+    struct Chunks(Vec<Vec<u8>>);
+    impl Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let chunk = self.0.remove(0);
+            buf[..chunk.len()].copy_from_slice(&chunk);
+            Ok(chunk.len())
+        }
+    }
+    impl Conn for Chunks {
+        fn read_timeout(&self) -> io::Result<Option<Duration>> {
+            Ok(None)
+        }
+        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn a_character_split_across_reads_is_completed_before_decoding() {
         // "你好" is six bytes; deliver them as 4 + 2, cutting 好 in half.
-        struct Chunks(Vec<Vec<u8>>);
-        impl Read for Chunks {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                if self.0.is_empty() {
-                    return Ok(0);
-                }
-                let chunk = self.0.remove(0);
-                buf[..chunk.len()].copy_from_slice(&chunk);
-                Ok(chunk.len())
-            }
-        }
         let bytes = "你好".as_bytes();
         let mut conn = Chunks(vec![bytes[..4].to_vec(), bytes[4..].to_vec()]);
         assert_eq!(
@@ -383,6 +465,29 @@ mod tests {
         let mut conn = Cursor::new("你".as_bytes()[..2].to_vec());
         let error = receive_turn(&mut conn).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_turn_ending_inside_a_character_is_shown_lossily_without_waiting_long() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut conn, _) = listener.accept().unwrap();
+        // The connection's own timeout is long; the wait for the rest of 你 is
+        // not (were it the connection's, the turn would end in a timeout error).
+        let idle = CHARACTER_REST_TIMEOUT * 30;
+        conn.set_read_timeout(Some(idle)).unwrap();
+        peer.write_all(&"ab你".as_bytes()[..3]).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            receive_turn(&mut conn).unwrap(),
+            Turn::Message {
+                text: "ab\u{fffd}".into(),
+                lossy: true
+            }
+        );
+        assert!(started.elapsed() < idle);
+        // And the connection's own timeout is back for the next turn.
+        assert_eq!(conn.read_timeout().unwrap(), Some(idle));
     }
 
     #[test]
