@@ -112,3 +112,36 @@ pub fn arp_table(json: bool) -> Result<String, Failure> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_docker_mac_is_explained_bit_by_bit() {
+        let text = mac("02:42:ac:11:00:02", false).unwrap();
+        assert!(
+            text.contains("I/G bit      0  (individual: unicast, one card)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("U/L bit      1  (locally administered: set by software)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("vendor       none: locally administered"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_multicast_mac_has_its_group_bit_set() {
+        let text = mac("01-00-5E-00-00-FB", false).unwrap();
+        assert!(text.contains("canonical    01:00:5e:00:00:fb"), "{text}");
+        assert!(
+            text.contains("I/G bit      1  (group: multicast)"),
+            "{text}"
+        );
+        assert!(text.contains("broadcast    no"), "{text}");
+    }
+}

@@ -118,3 +118,73 @@ pub fn layers(json: bool) -> Result<String, Failure> {
     let _ = writeln!(out, "{SOCKET_NOTE}.");
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line as terminal columns: a CJK character takes two.
+    fn columns(line: &str) -> Vec<char> {
+        let mut cells = Vec::new();
+        for c in line.chars() {
+            cells.push(c);
+            if c >= '\u{2e80}' {
+                cells.push('\0'); // the second half of a wide character
+            }
+        }
+        cells
+    }
+
+    #[test]
+    fn layer_columns_line_up_despite_chinese_names() {
+        let text = layers(false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let header = columns(lines[0]);
+        let five_at = lines[0].find("TCP/IP (5)").unwrap();
+        let four_at = lines[0].find("TCP/IP (4)").unwrap();
+        assert_eq!(header[five_at], 'T');
+        let mut previous: Option<&crate::layers::Layer> = None;
+        for (layer, line) in LAYERS.iter().zip(&lines[1..]) {
+            let cells = columns(line);
+            let cell = |at: usize| -> String {
+                cells[at..at + 12]
+                    .iter()
+                    .filter(|c| **c != '\0')
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            };
+            // A layer continuing the one above is blank: a merged cell.
+            let five = match previous {
+                Some(p) if p.tcp_ip_5 == layer.tcp_ip_5 => "",
+                _ => layer.tcp_ip_5,
+            };
+            let four = match previous {
+                Some(p) if p.tcp_ip_4 == layer.tcp_ip_4 => "",
+                _ => layer.tcp_ip_4,
+            };
+            assert_eq!(cell(five_at), five, "{line}");
+            assert_eq!(cell(four_at), four, "{line}");
+            previous = Some(layer);
+        }
+    }
+
+    #[test]
+    fn a_port_without_a_service_still_names_its_range() {
+        let text = ports(Some("49999"), false).unwrap();
+        assert!(text.contains("no well-known service for 49999"), "{text}");
+        assert!(text.contains("dynamic (ephemeral) port"), "{text}");
+    }
+
+    #[test]
+    fn the_table_lists_the_tutorials_qq_ports_as_udp() {
+        let text = ports(None, false).unwrap();
+        for port in ["8000", "4000"] {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with(port) && l.contains("udp") && l.contains("QQ")),
+                "{port}: {text}"
+            );
+        }
+    }
+}

@@ -122,3 +122,53 @@ pub fn arp_packet(
     );
     print(&frame, request.annotate(&frame), json, &summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(payload: &str) -> EncapArgs {
+        EncapArgs {
+            payload: payload.to_string(),
+            src_mac: "02:00:00:00:00:01".into(),
+            dst_mac: "02:00:00:00:00:02".into(),
+            src_ip: "172.16.10.1".into(),
+            dst_ip: "172.16.10.2".into(),
+            src_port: "50000".into(),
+            dst_port: "9000".into(),
+            ttl: "64".into(),
+        }
+    }
+
+    #[test]
+    fn hex_is_the_frame_and_decodes_back_to_the_options() {
+        let hex = encap(&args("hello"), true, false).unwrap();
+        let bytes: Vec<u8> = (0..hex.trim().len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let frame = UdpFrame::parse(&bytes).unwrap();
+        assert_eq!(frame.payload, b"hello");
+        assert_eq!(frame.dst_port, 9000);
+        assert_eq!(frame.ttl, 64);
+    }
+
+    #[test]
+    fn the_largest_payload_fits_and_one_more_byte_is_refused() {
+        let most = "x".repeat(MAX_PAYLOAD);
+        let json = encap(&args(&most), false, true).unwrap();
+        assert!(json.contains("\"length\": 1514"), "{json}");
+        let failure = encap(&args(&format!("{most}x")), false, false).unwrap_err();
+        assert_eq!(failure.exit_code(), 2);
+    }
+
+    #[test]
+    fn an_arp_request_says_who_asks_for_whom() {
+        let text = arp_packet("172.16.10.2", "172.16.10.1", "02:00:00:00:00:01", false).unwrap();
+        assert!(
+            text.starts_with("ARP request: who has 172.16.10.2? Tell 172.16.10.1"),
+            "{text}"
+        );
+        assert!(text.contains("60 bytes on the wire"), "{text}");
+    }
+}
