@@ -410,3 +410,66 @@ fn send_accepts_a_host_name() {
         b"by name\n"
     );
 }
+
+#[test]
+fn a_non_loopback_receiver_without_a_secret_is_refused() {
+    let inbox = TempDir::new("exposed");
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "receive",
+            "--addr",
+            "0.0.0.0:0",
+            "--dir",
+            &inbox.path().display().to_string(),
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("0.0.0.0:0") && stderr.contains("secret"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it must not even listen");
+}
+
+/// A receiver that refuses a file from its header alone (too large) answers and
+/// closes while the sender is still writing: the sender reports the refusal,
+/// not a "broken pipe".
+#[test]
+fn sender_reports_an_early_refusal_in_the_receivers_words() {
+    let inbox = TempDir::new("small-inbox");
+    let outbox = TempDir::new("big-outbox");
+    let source = outbox.path().join("big.bin");
+    fs::write(&source, content(20 * 1024 * 1024)).unwrap();
+    let server = ServerProcess::start(
+        workspace_bin("framing"),
+        &[
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            &inbox.path().display().to_string(),
+            "--max-size",
+            "1MiB",
+        ],
+    );
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "send",
+            "--addr",
+            &server.addr.to_string(),
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("refused the file") && stderr.contains("more than this receiver accepts"),
+        "{stderr}"
+    );
+    assert!(inbox.entries().is_empty());
+}

@@ -115,7 +115,13 @@ pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
     let mut sent = 0u64;
     while sent < size {
         let want = (size - sent).min(SEND_STEP);
-        let n = io::copy(&mut (&file).take(want), &mut conn).map_err(net)?;
+        let n = match io::copy(&mut (&file).take(want), &mut conn) {
+            Ok(n) => n,
+            // The receiver may have refused the file from its header alone (too
+            // large, say) and closed: its verdict is waiting in our receive
+            // buffer, and it explains the failed write better than "broken pipe".
+            Err(error) => return Err(early_verdict(&mut conn, addr).unwrap_or(net(error))),
+        };
         if n == 0 {
             return Err(Failure::other(format!(
                 "{} shrank while we sent it",
@@ -148,6 +154,18 @@ pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
     })
 }
 // ANCHOR_END: send_file
+
+/// After a failed write: the receiver's refusal, if it sent one before closing.
+fn early_verdict(conn: &mut TcpStream, addr: SocketAddr) -> Option<Failure> {
+    let reply = read_frame(conn, MAX_REPLY_LEN).ok()?;
+    let reply: Reply = serde_json::from_slice(&reply).ok()?;
+    (!reply.ok).then(|| {
+        Failure::other(format!(
+            "{addr} refused the file: {}",
+            reply.error.unwrap_or_default()
+        ))
+    })
+}
 
 /// A progress bar on stderr when `enabled` and stderr is a terminal; a hidden
 /// one (that costs nothing) otherwise.
