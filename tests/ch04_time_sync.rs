@@ -243,6 +243,9 @@ fn clients_accept_a_host_name() {
     let addr = format!("localhost:{}", server.addr.port());
     let output = time_sync(&["sntp", "--addr", &addr, "--json"]);
     assert!(output.status.success(), "{output:?}");
+    // The spelling, `sntp --server HOST:PORT`, is an alias of --addr.
+    let output = time_sync(&["sntp", "--server", &addr, "--json"]);
+    assert!(output.status.success(), "{output:?}");
 }
 
 #[test]
