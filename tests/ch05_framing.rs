@@ -385,3 +385,18 @@ fn ack_protocol_twins_talk_both_ways() {
     );
     assert!(stdout.ends_with("2000\n[3 bytes]\nhi\n"), "{stdout}");
 }
+
+#[test]
+fn a_zero_timeout_is_a_usage_error_naming_the_value() {
+    for args in [
+        &["cmd-client", "--timeout", "0s"][..],
+        &["send", "--timeout", "0", "file"][..],
+        &["receive", "--dir", ".", "--timeout", "0ms"][..],
+    ] {
+        let output = run(workspace_bin("framing"), args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = stderr_text(&output);
+        assert!(stderr.contains("at least 1ms"), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing may listen");
+    }
+}

@@ -103,7 +103,8 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
-    /// Measure the file transfer on loopback, next to a raw socket copy and socat.
+    /// Chapter 5's file transfer, measured on loopback in GiB/s, next to a raw
+    /// socket copy (the loopback limit) and socat.
     Bench {
         /// Size of the test file (e.g. 1GiB, 256MiB).
         #[arg(long, default_value = "1GiB", value_parser = bench::parse_size)]
