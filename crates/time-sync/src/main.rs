@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The tutorial's time server: each UDP datagram is a strftime format, the reply
+    /// 四.套接字初使用 (时间服务器): the tutorial's time server: each UDP datagram is a strftime format, the reply
     /// is the local time in it (empty datagram: '%Y-%m-%d %X'; bad formats: 'error: …').
     Server {
         /// Address to listen on (the tutorial's 127.0.0.1:9000; port 0 = any free port).
@@ -30,7 +30,7 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Asks the time server for the time in a format, once or every --interval
+    /// 四.套接字初使用 (时间服务器): asks the time server for the time in a format, once or every --interval
     /// (the tutorial's "while True + time.sleep" way).
     Client {
         /// The time server's address, HOST:PORT.
@@ -49,7 +49,7 @@ enum Command {
         #[arg(long)]
         count: Option<u64>,
     },
-    /// SNTP client (RFC 4330): prints T1..T4, offset θ and delay δ. Never sets the clock.
+    /// Chapter 4, real time sync (时间同步): SNTP client (RFC 4330); prints T1..T4, offset θ and delay δ. Never sets the clock.
     Sntp {
         /// The NTP server, HOST:PORT (our sntp-server by default; chronyd works too).
         #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
@@ -67,7 +67,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// SNTP server: answers NTP client requests (mode 3) with this machine's clock;
+    /// Chapter 4, real time sync (时间同步): SNTP server; answers NTP client requests (mode 3) with this machine's clock;
     /// drops everything else. One socket per core (SO_REUSEPORT).
     SntpServer {
         /// Address to listen on (NTP's port 123 needs root: 12300 by default).
@@ -87,7 +87,7 @@ enum Command {
         #[arg(long)]
         plain: bool,
     },
-    /// One SNTP exchange drawn as a diagram, with the offset and delay arithmetic.
+    /// Chapter 4 (时间同步): one SNTP exchange drawn as a diagram, with the offset and delay arithmetic.
     Explain {
         /// Ask this NTP server (default: our own, started inside this process).
         #[arg(long, alias = "server", value_parser = parse_peer)]
@@ -99,7 +99,7 @@ enum Command {
         #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
         timeout: Duration,
     },
-    /// Requests per second and latency percentiles of any SNTP server, with many
+    /// Chapter 4 (时间同步): requests per second and latency percentiles of any SNTP server, with many
     /// requests in flight.
     Bench {
         /// The NTP server to measure (ours or another, e.g. chronyd).
