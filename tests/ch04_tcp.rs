@@ -243,15 +243,20 @@ fn client_times_out_when_the_server_says_nothing() {
 
 #[test]
 fn bad_command_line_values_exit_2_naming_the_value() {
-    for args in [
-        vec!["client", "--addr", "localhost"],
-        vec!["server", "--addr", "127.0.0.1:99999"],
-        vec!["client", "--timeout", "soon"],
+    for (args, needle) in [
+        (vec!["client", "--addr", "localhost"], "localhost"),
+        (
+            vec!["server", "--addr", "127.0.0.1:99999"],
+            "127.0.0.1:99999",
+        ),
+        (vec!["client", "--timeout", "soon"], "soon"),
+        // send(b'') sends nothing: the server would wait for bytes that never come.
+        (vec!["client", "--message", ""], "--message is empty"),
     ] {
         let output = run(tcp_demo(), &args, b"");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = stderr_text(&output);
-        assert!(stderr.contains(args[2]), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
 

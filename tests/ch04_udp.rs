@@ -306,3 +306,33 @@ fn server_says_on_stderr_how_long_a_truncated_datagram_was() {
         "{logged}"
     );
 }
+
+#[test]
+fn qq_client_survives_a_contact_it_cannot_send_to() {
+    // The client's socket is IPv4 (its first contact is): the OS refuses to
+    // send to an IPv6 contact. The client says so and goes on with the next one.
+    let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+    other
+        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .unwrap();
+    let good = format!("egg={}", other.local_addr().unwrap());
+    let output = run(
+        udp_demo(),
+        &[
+            "qq-client",
+            "--contact",
+            &good,
+            "--contact",
+            "v6=[::1]:9",
+            "--timeout",
+            "100ms",
+        ],
+        "v6\nhello\nq\negg\n在吗\n".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stderr = stderr_text(&output);
+    assert!(stderr.contains("cannot reach [::1]:9"), "{stderr}");
+    let mut buf = [0u8; 64];
+    let (n, _) = other.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], "在吗".as_bytes());
+}

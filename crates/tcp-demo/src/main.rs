@@ -209,6 +209,14 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
         (None, Variant::ClientFirst) => first::CLIENT_MESSAGE.to_vec(),
         (None, Variant::GreetFirst) => first::CLASSROOM_ANSWER.to_vec(),
     };
+    if message.is_empty() {
+        // Python's sk.send(b'') sends nothing at all: the server would wait for
+        // bytes that never come, and we for its answer.
+        return Err(Failure::usage(
+            "--message is empty: sending b'' sends nothing, and the server would wait for \
+             bytes that never come (type at least one character)",
+        ));
+    }
     if message.len() > first::RECV_BUFFER {
         return Err(Failure::usage(format!(
             "--message is {} bytes; the server reads at most {} (chapter 5 explains why)",

@@ -317,7 +317,13 @@ pub fn run_client(
                 continue;
             };
             // Python: udp_client_socket.sendto(msg.encode('utf-8'),qq_name_dic[qq_name])
-            socket.send_to(msg.as_bytes(), addr)?;
+            if let Err(e) = socket.send_to(msg.as_bytes(), addr) {
+                // One contact we cannot send to (a broadcast address, an IPv6
+                // contact from an IPv4 socket...) does not end the chat with the others.
+                let failure = netlab_common::Failure::connect(addr, e);
+                eprintln!("({failure}; choose another contact with q)");
+                continue;
+            }
             // Python: back_msg,addr=udp_client_socket.recvfrom(BUFSIZE)
             match socket.recv_from(&mut buf) {
                 Ok((n, from)) => console.show(from, &buf[..n])?,
