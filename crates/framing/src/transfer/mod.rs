@@ -52,7 +52,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 30;
 
 /// The body is moved in pieces of 1 MiB: large enough that system calls and
 /// channel hand-offs cost little, small enough that memory stays constant
-/// (a few MiB per upload, whatever the file size).
+/// (`2 * PIPELINE_DEPTH + 2` chunks, 10 MiB per upload, whatever the file size).
 pub const CHUNK: usize = 1 << 20;
 
 /// How many chunks may wait between two stages of the receiver's pipeline
