@@ -1,6 +1,7 @@
-//! Reference solution: dotted decimal to 32-bit binary.
+//! Reference solution: dotted decimal ↔ 32-bit binary.
 
 use std::fmt;
+use std::net::Ipv4Addr;
 
 /// The error returned for text that is not a dotted-decimal IPv4 address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,4 +32,21 @@ pub fn to_binary(address: &str) -> Result<String, ParseError> {
     }
     let groups: Vec<String> = octets.iter().map(|octet| format!("{octet:08b}")).collect();
     Ok(groups.join("."))
+}
+
+/// `"01100100.00000100.00000101.00000110"` (or the 32 digits without dots) →
+/// `100.4.5.6`.
+pub fn from_binary(bits: &str) -> Result<Ipv4Addr, ParseError> {
+    let error = || ParseError {
+        input: bits.to_string(),
+    };
+    if bits.contains('.') && !bits.split('.').all(|group| group.len() == 8) {
+        return Err(error());
+    }
+    let digits = bits.replace('.', "");
+    if digits.len() != 32 || !digits.chars().all(|c| c == '0' || c == '1') {
+        return Err(error());
+    }
+    let value = u32::from_str_radix(&digits, 2).map_err(|_| error())?;
+    Ok(Ipv4Addr::from(value))
 }
