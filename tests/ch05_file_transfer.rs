@@ -473,3 +473,19 @@ fn sender_reports_an_early_refusal_in_the_receivers_words() {
     );
     assert!(inbox.entries().is_empty());
 }
+
+#[test]
+fn only_regular_files_can_be_sent() {
+    for path in ["/dev/zero", "/tmp"] {
+        let output = run(
+            workspace_bin("framing"),
+            &["send", "--addr", "127.0.0.1:1", path],
+            b"",
+        );
+        assert_eq!(output.status.code(), Some(2), "{path}");
+        assert!(
+            stderr_text(&output).contains("not a regular file"),
+            "{path}"
+        );
+    }
+}

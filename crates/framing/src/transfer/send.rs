@@ -64,9 +64,17 @@ pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
         .ok_or_else(|| Failure::usage(format!("{}: not a file name we can send", path.display())))?
         .to_string();
     validate_name(&filename).map_err(Failure::usage)?;
-    let size = fs::metadata(path)
-        .map_err(|e| Failure::io(format!("reading {}", path.display()), e))?
-        .len();
+    let metadata =
+        fs::metadata(path).map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
+    // A directory cannot be sent, and a device such as /dev/zero has no size and
+    // would be hashed forever: only regular files have a `filesize`.
+    if !metadata.is_file() {
+        return Err(Failure::usage(format!(
+            "{}: not a regular file (a directory or a device cannot be sent)",
+            path.display()
+        )));
+    }
+    let size = metadata.len();
 
     // The header carries the hash, so the sender reads the file twice: once
     // to hash it, once to send it.
