@@ -73,6 +73,21 @@ fn a_silent_connection_does_not_block_other_clients() {
 }
 
 #[test]
+fn a_client_vanishing_mid_request_does_not_stop_the_server() {
+    let server = http_server();
+    let mut conn = TcpStream::connect(server.addr).unwrap();
+    conn.write_all(b"GET / HT").unwrap();
+    drop(conn);
+    // Invalid UTF-8 in the request is shown, not trusted.
+    let reply = exchange(&server, b"GET / HTTP/1.1\r\nX-Bytes: \xff\xfe\r\n\r\n");
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+    assert_eq!(
+        server.expect_line("X-Bytes").trim(),
+        "X-Bytes: \u{fffd}\u{fffd}"
+    );
+}
+
+#[test]
 fn an_oversized_request_head_is_refused() {
     let server = http_server();
     // One byte over the 8 KiB limit, without an end of head.

@@ -264,9 +264,19 @@ fn bad_command_line_values_exit_2_naming_the_value() {
 fn a_port_in_use_is_explained() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let output = run(tcp_demo(), &["server", "--addr", &addr], b"");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr_text(&output).contains("is in use"));
+    for subcommand in ["server", "chat-server", "http"] {
+        let output = run(tcp_demo(), &[subcommand, "--addr", &addr], b"");
+        assert_eq!(output.status.code(), Some(1), "{subcommand}");
+        let stderr = stderr_text(&output);
+        assert!(
+            stderr.contains(&format!("address {addr} is in use")),
+            "{subcommand}: {stderr}"
+        );
+        assert!(
+            stdout_text(&output).is_empty(),
+            "{subcommand} never listened"
+        );
+    }
 }
 
 #[test]

@@ -336,3 +336,54 @@ fn qq_client_survives_a_contact_it_cannot_send_to() {
     let (n, _) = other.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], "在吗".as_bytes());
 }
+
+#[test]
+fn a_port_in_use_is_explained() {
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for subcommand in ["server", "qq-server"] {
+        let output = run(udp_demo(), &[subcommand, "--addr", &addr], b"");
+        assert_eq!(output.status.code(), Some(1), "{subcommand}");
+        let stderr = stderr_text(&output);
+        assert!(
+            stderr.contains(&format!("address {addr} is in use")),
+            "{subcommand}: {stderr}"
+        );
+        assert!(
+            stdout_text(&output).is_empty(),
+            "{subcommand} never listened"
+        );
+    }
+}
+
+#[test]
+fn qq_server_shows_invalid_utf8_and_keeps_serving() {
+    let mut server = ServerProcess::start(udp_demo(), &["qq-server", "--addr", "127.0.0.1:0"]);
+    server.type_text("收到\n收到\n");
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    // Python's decode('utf-8') would crash the tutorial's server here.
+    socket.send_to(b"ok\xff", server.addr).unwrap();
+    assert!(
+        server
+            .expect_line("的一条消息:")
+            .ends_with("的一条消息:ok\u{fffd}")
+    );
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], "收到".as_bytes());
+    // And the next client is served.
+    let next = UdpSocket::bind("127.0.0.1:0").unwrap();
+    next.set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .unwrap();
+    next.send_to("在吗".as_bytes(), server.addr).unwrap();
+    assert!(
+        server
+            .expect_line("的一条消息:")
+            .ends_with("的一条消息:在吗")
+    );
+    let (n, _) = next.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], "收到".as_bytes());
+}
