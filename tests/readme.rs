@@ -1,0 +1,106 @@
+//! The README's commands work as written: every `cargo run -p CRATE -- SUBCOMMAND`
+//! it mentions names a real binary and subcommand (checked through `--help`), and
+//! every backquoted `CRATE subcommand` in its chapter table exists too.
+
+use std::fs;
+use std::path::Path;
+
+use netlab_common::testing::{run, stderr_text, workspace_bin};
+
+fn readme() -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+/// `(binary, subcommand)` pairs the README mentions.
+fn mentioned_subcommands() -> Vec<(String, String)> {
+    let text = readme();
+    let mut pairs = Vec::new();
+    for line in text.lines() {
+        // `cargo run -p tcp-demo -- server`
+        let mut rest = line;
+        while let Some(start) = rest.find("cargo run -p ") {
+            let after = &rest[start + "cargo run -p ".len()..];
+            let mut words = after.split_whitespace();
+            let binary = words.next().unwrap_or_default().to_string();
+            let separator = words.next();
+            let sub = words.next().unwrap_or_default();
+            if separator == Some("--") && !sub.starts_with('-') {
+                let sub = sub.trim_end_matches(['`', ',', ')']).to_string();
+                pairs.push((binary.clone(), sub));
+            }
+            rest = after;
+        }
+        // The chapter table: | ... | `crate` | `crate sub` / `sub`, ... |
+        if line.starts_with("| ") && line.contains("| `") {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let Some(try_cell) = cells.get(3) else {
+                continue;
+            };
+            let mut current = None;
+            for code in try_cell.split('`').skip(1).step_by(2) {
+                let words: Vec<&str> = code.split_whitespace().collect();
+                let Some(first) = words.first() else { continue };
+                if ["cargo", "--"].contains(first) {
+                    continue;
+                }
+                let (binary, sub) = if is_binary(first) {
+                    current = Some(first.to_string());
+                    (first.to_string(), words.get(1).copied())
+                } else {
+                    match &current {
+                        Some(binary) => (binary.clone(), Some(*first)),
+                        None => continue,
+                    }
+                };
+                if let Some(sub) = sub.filter(|s| !s.starts_with('-')) {
+                    pairs.push((binary, sub.to_string()));
+                }
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}
+
+fn is_binary(word: &str) -> bool {
+    [
+        "net-basics",
+        "tcp-demo",
+        "udp-demo",
+        "time-sync",
+        "framing",
+        "auth",
+        "chat",
+        "exercises",
+    ]
+    .contains(&word)
+}
+
+#[test]
+fn readme_subcommands_exist() {
+    let pairs = mentioned_subcommands();
+    assert!(
+        pairs.len() > 10,
+        "the README should mention the lessons: {pairs:?}"
+    );
+    let mut missing = Vec::new();
+    for (binary, sub) in &pairs {
+        let output = run(workspace_bin(binary), &[sub.as_str(), "--help"], b"");
+        if output.status.code() != Some(0) {
+            missing.push(format!("{binary} {sub}: {}", stderr_text(&output)));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README mentions commands that don't exist:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn readme_names_the_two_commands() {
+    let text = readme();
+    assert!(text.contains("$ cargo run "));
+    assert!(text.contains("$ cargo test "));
+}
