@@ -88,6 +88,30 @@ fn a_client_vanishing_mid_request_does_not_stop_the_server() {
 }
 
 #[test]
+fn beyond_max_connections_a_client_is_told_503_instead_of_exhausting_threads() {
+    // tcp_demo::http::MAX_CONNECTIONS idle connections, each holding a thread...
+    const MAX_CONNECTIONS: usize = 64;
+    let server = http_server();
+    let idle: Vec<TcpStream> = (0..MAX_CONNECTIONS)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    // ...and the next one, accepted after them (accept takes connections in
+    // order), is answered at once rather than given a thread. (It sends nothing:
+    // a request the server has not read yet when it closes could turn the close
+    // into a reset, and that race is not what this test is about.)
+    let mut next = TcpStream::connect(server.addr).unwrap();
+    next.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    let mut reply = Vec::new();
+    next.read_to_end(&mut reply).unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{reply}"
+    );
+    drop(idle);
+}
+
+#[test]
 fn an_oversized_request_head_is_refused() {
     let server = http_server();
     // One byte over the 8 KiB limit, without an end of head.

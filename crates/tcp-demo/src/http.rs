@@ -231,8 +231,7 @@ pub fn run(listener: TcpListener) -> io::Result<()> {
         };
         if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::SeqCst);
-            let _ = conn.set_write_timeout(Some(REQUEST_TIMEOUT));
-            let _ = conn.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            refuse_busy(&mut conn);
             continue;
         }
         let counter = Arc::clone(&active);
@@ -252,6 +251,31 @@ pub fn run(listener: TcpListener) -> io::Result<()> {
             eprintln!("{peer}: cannot start a thread for it: {e}");
         }
     }
+}
+
+/// Answers `503 Service Unavailable` on the accepting thread, without waiting for
+/// the client. What the client already sent is read first (without blocking, at
+/// most [`MAX_REQUEST_HEAD`] bytes): closing a socket with unread bytes makes the
+/// OS reset the connection, and a reset can destroy the answer before the client
+/// reads it.
+fn refuse_busy(conn: &mut TcpStream) {
+    const BUSY: &[u8] =
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    if conn.set_nonblocking(true).is_ok() {
+        let mut scrap = [0u8; 1024];
+        let mut drained = 0;
+        while drained < MAX_REQUEST_HEAD {
+            match conn.read(&mut scrap) {
+                Ok(n) if n > 0 => drained += n,
+                _ => break, // WouldBlock (nothing more yet), end of stream, or an error
+            }
+        }
+    }
+    // A few dozen bytes always fit in the socket's send buffer: the write does
+    // not wait, and the timeout is only a bound.
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_write_timeout(Some(REQUEST_TIMEOUT));
+    let _ = conn.write_all(BUSY);
 }
 
 /// Prints one request as a block, so that two threads never mix their lines.
