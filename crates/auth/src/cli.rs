@@ -14,7 +14,7 @@ use std::time::Duration;
 use netlab_common::Failure;
 use netlab_common::listen::announce;
 
-use crate::{AuthError, SECRET_ENV, Secret, client_handshake, server_handshake};
+use crate::{AuthError, SECRET_ENV, Secret, client_handshake, server_handshake_within};
 
 /// The tutorial's `recv(1024)`: how much the echo service reads at once.
 pub const BUFSIZE: usize = 1024;
@@ -189,11 +189,10 @@ fn serve_client(
     secret: &Secret,
     handshake_timeout: Duration,
 ) -> Result<(), AuthError> {
-    // Without a read timeout, a client that connects and says nothing would hold
-    // this thread forever.
-    conn.set_read_timeout(Some(handshake_timeout))?;
+    // Without a deadline, a client that connects and says nothing (or trickles
+    // its answer byte by byte) would hold this thread forever.
     conn.set_write_timeout(Some(handshake_timeout))?;
-    if let Err(error) = server_handshake(&mut conn, secret) {
+    if let Err(error) = server_handshake_within(&conn, secret, handshake_timeout) {
         // Python: print('该链接不合法,关闭'); conn.close()
         let _ = conn.shutdown(Shutdown::Both);
         return Err(error);

@@ -6,6 +6,8 @@
 //! a timed-out read comes back as [`AuthError::Timeout`].
 
 use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use crate::{
     AuthError, CHALLENGE_LEN, DIGEST_LEN, REFUSED, STATUS_LEN, Secret, WELCOME, answer,
@@ -63,6 +65,60 @@ pub fn server_handshake<S: Read + Write>(stream: &mut S, secret: &Secret) -> Res
     }
 }
 // ANCHOR_END: server
+
+/// [`server_handshake`] on a TCP connection, with one deadline for the whole
+/// exchange: the client has `limit` to send its whole answer.
+///
+/// A read timeout alone restarts with every byte: a client that trickles one
+/// byte every 9 seconds would never hit a 10-second timeout and would hold the
+/// connection (and a server thread) for 32 × 9 s. Here each read may wait only
+/// for what is left of `limit`. The connection's read timeout is restored
+/// afterwards.
+pub fn server_handshake_within(
+    conn: &TcpStream,
+    secret: &Secret,
+    limit: Duration,
+) -> Result<(), AuthError> {
+    let before = conn.read_timeout()?;
+    let mut stream = Deadline {
+        conn,
+        until: Instant::now() + limit,
+    };
+    let result = server_handshake(&mut stream, secret);
+    conn.set_read_timeout(before)?;
+    result
+}
+
+/// A connection whose reads share one deadline (writes are left alone: the
+/// handshake writes 32 and 8 bytes, which a fresh socket's buffer always takes).
+struct Deadline<'a> {
+    conn: &'a TcpStream,
+    until: Instant,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.conn.set_read_timeout(Some(left))?;
+        let mut conn = self.conn;
+        conn.read(buf)
+    }
+}
+
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut conn = self.conn;
+        conn.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut conn = self.conn;
+        conn.flush()
+    }
+}
 
 // ANCHOR: client
 /// The client's side: read the [`CHALLENGE_LEN`]-byte challenge, send the HMAC
@@ -185,6 +241,59 @@ mod tests {
             .unwrap();
         let result = server_handshake(&mut conn, &Secret::new(b"k".to_vec()).unwrap());
         assert!(matches!(result, Err(AuthError::Timeout)));
+    }
+
+    /// The right answer, sent one byte at a time with pauses far shorter than
+    /// the limit: a per-read timeout would never fire, the deadline does.
+    #[test]
+    fn a_trickling_client_hits_the_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = thread::spawn(move || {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
+            let mut challenge = [0u8; CHALLENGE_LEN];
+            stream.read_exact(&mut challenge).unwrap();
+            let right = answer(&Secret::new(b"k".to_vec()).unwrap(), &challenge);
+            for byte in right {
+                // Slow on purpose (this is the behaviour under test, not a way
+                // to wait for something): 32 × 50 ms is far beyond the limit.
+                thread::sleep(std::time::Duration::from_millis(50));
+                if stream.write_all(&[byte]).is_err() {
+                    break;
+                }
+            }
+            let mut verdict = Vec::new();
+            let _ = stream.read_to_end(&mut verdict);
+            verdict
+        });
+        let (conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
+        let limit = std::time::Duration::from_millis(300);
+        let result = server_handshake_within(&conn, &Secret::new(b"k".to_vec()).unwrap(), limit);
+        assert!(matches!(result, Err(AuthError::Timeout)), "{result:?}");
+        assert_eq!(
+            conn.read_timeout().unwrap(),
+            Some(HANDSHAKE_TIMEOUT),
+            "restored"
+        );
+        drop(conn);
+        assert!(client.join().unwrap().ends_with(REFUSED));
+    }
+
+    #[test]
+    fn within_the_deadline_the_right_key_is_welcomed() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = thread::spawn(move || {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
+            client_handshake(&mut stream, &Secret::new(b"k".to_vec()).unwrap())
+        });
+        let (conn, _) = listener.accept().unwrap();
+        let secret = Secret::new(b"k".to_vec()).unwrap();
+        assert!(server_handshake_within(&conn, &secret, HANDSHAKE_TIMEOUT).is_ok());
+        assert!(client.join().unwrap().is_ok());
     }
 
     #[test]

@@ -155,8 +155,8 @@ fn serve_client(
 ) -> Result<(), Box<dyn std::error::Error>> {
     println!("{peer}: connected");
     if let Some(secret) = secret {
-        conn.set_read_timeout(Some(auth::HANDSHAKE_TIMEOUT))?;
-        if let Err(error) = auth::server_handshake(&mut conn, secret) {
+        conn.set_write_timeout(Some(auth::HANDSHAKE_TIMEOUT))?;
+        if let Err(error) = auth::server_handshake_within(&conn, secret, auth::HANDSHAKE_TIMEOUT) {
             let _ = conn.shutdown(Shutdown::Both);
             return Err(format!("not authenticated: {error}").into());
         }

@@ -334,7 +334,9 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
             let _ = conn.set_read_timeout(Some(timeout));
             let _ = conn.set_write_timeout(Some(timeout));
             if let Some(secret) = secret {
-                if let Err(error) = auth::server_handshake(&mut conn, &secret) {
+                // One deadline for the whole answer (the --timeout applies per
+                // read afterwards, and is restored by the call).
+                if let Err(error) = auth::server_handshake_within(&conn, &secret, timeout) {
                     eprintln!("{peer}: not authenticated: {error}");
                     return;
                 }
