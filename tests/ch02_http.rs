@@ -148,6 +148,8 @@ fn a_real_browser_is_just_another_client() {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            // CI containers often have a tiny /dev/shm; use /tmp instead.
+            "--disable-dev-shm-usage",
             "--disable-quic",
             "--no-first-run",
             "--disable-background-networking",
