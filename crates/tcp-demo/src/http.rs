@@ -43,6 +43,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// connections cannot exhaust the machine's threads.
 pub const MAX_CONNECTIONS: usize = 64;
 
+/// How much one read takes from the connection; the head is collected read by
+/// read until it is complete or over [`MAX_REQUEST_HEAD`].
+const READ_CHUNK: usize = 1024;
+
 /// The end of an HTTP head: an empty line.
 const HEAD_END: &[u8] = b"\r\n\r\n";
 
@@ -88,7 +92,7 @@ impl std::error::Error for HeadError {}
 pub fn read_request_head(conn: &mut TcpStream) -> Result<Vec<u8>, HeadError> {
     let deadline = Instant::now() + REQUEST_TIMEOUT;
     let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
+    let mut buf = [0u8; READ_CHUNK];
     loop {
         // The deadline is for the whole head, not per read: a client that
         // sends one byte every few seconds is still cut off.
@@ -262,7 +266,7 @@ fn refuse_busy(conn: &mut TcpStream) {
     const BUSY: &[u8] =
         b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     if conn.set_nonblocking(true).is_ok() {
-        let mut scrap = [0u8; 1024];
+        let mut scrap = [0u8; READ_CHUNK];
         let mut drained = 0;
         while drained < MAX_REQUEST_HEAD {
             match conn.read(&mut scrap) {
