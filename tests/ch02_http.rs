@@ -56,6 +56,36 @@ fn a_plain_http_client_gets_the_page_and_the_server_prints_its_request() {
 }
 
 #[test]
+fn pythons_http_client_gets_the_page() {
+    // A real HTTP client library (python3 is on every CI machine), not bytes we
+    // wrote by hand: urllib parses our status line, headers and Content-Length.
+    // (Directly: an http_proxy in the environment must not take the request.)
+    if !peer_available("python3") {
+        return;
+    }
+    let server = http_server();
+    let url = format!("http://{}/", server.addr);
+    let output = run(
+        "python3",
+        &[
+            "-c",
+            "import sys, urllib.request\n\
+             direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n\
+             with direct.open(sys.argv[1], timeout=30) as r:\n\
+             \x20   print(r.status, r.headers['Content-Type'])\n\
+             \x20   sys.stdout.buffer.write(r.read())",
+            &url,
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    assert!(text.starts_with("200 text/html; charset=utf-8\n"), "{text}");
+    assert!(text.contains(GREETING), "{text}");
+    assert!(server.expect_line("User-Agent:").contains("Python-urllib"));
+}
+
+#[test]
 fn other_paths_are_404_and_garbage_is_400() {
     let server = http_server();
     let reply = exchange(&server, b"GET /favicon.ico HTTP/1.1\r\n\r\n");
@@ -150,6 +180,8 @@ fn a_real_browser_is_just_another_client() {
             "--disable-gpu",
             // CI containers often have a tiny /dev/shm; use /tmp instead.
             "--disable-dev-shm-usage",
+            // Straight to loopback, whatever proxy the environment names.
+            "--no-proxy-server",
             "--disable-quic",
             "--no-first-run",
             "--disable-background-networking",
