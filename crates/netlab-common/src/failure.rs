@@ -223,9 +223,9 @@ fn explain_common(error: &io::Error) -> Option<String> {
 /// `1.5s`, `250ms`, `2m`: a duration the way a student typed it.
 pub fn humanize_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
-    if millis % 60_000 == 0 && millis > 0 {
+    if millis.is_multiple_of(60_000) && millis > 0 {
         format!("{}m", millis / 60_000)
-    } else if millis % 1000 == 0 {
+    } else if millis.is_multiple_of(1000) {
         format!("{}s", millis / 1000)
     } else if millis >= 1000 {
         format!("{:.1}s", duration.as_secs_f64())

@@ -77,11 +77,11 @@ struct TempFile {
 impl TempFile {
     /// Renames the file to `target` (atomically replacing an existing file).
     fn persist(mut self, target: &Path) -> io::Result<()> {
-        if let Some(path) = self.path.take() {
-            if let Err(error) = fs::rename(&path, target) {
-                let _ = fs::remove_file(&path);
-                return Err(error);
-            }
+        if let Some(path) = self.path.take()
+            && let Err(error) = fs::rename(&path, target)
+        {
+            let _ = fs::remove_file(&path);
+            return Err(error);
         }
         Ok(())
     }
