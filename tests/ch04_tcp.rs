@@ -288,3 +288,23 @@ fn demo_subcommand_is_deterministic() {
     );
     assert_eq!(first, stdout_text(&run(tcp_demo(), &["demo"], b"")));
 }
+
+#[test]
+fn an_address_that_is_not_this_machines_is_explained() {
+    // TEST-NET-3 (RFC 5737): documentation only, never a real machine's address.
+    // Binding sends nothing anywhere; it fails at once.
+    let nonlocal_bind = std::fs::read_to_string("/proc/sys/net/ipv4/ip_nonlocal_bind");
+    if nonlocal_bind.is_ok_and(|v| v.trim() != "0") {
+        eprintln!("note: this machine lets programs bind any address; skipping");
+        return;
+    }
+    for subcommand in ["server", "chat-server", "http"] {
+        let output = run(tcp_demo(), &[subcommand, "--addr", "203.0.113.7:8898"], b"");
+        assert_eq!(output.status.code(), Some(1), "{subcommand}");
+        let stderr = stderr_text(&output);
+        assert!(
+            stderr.contains("203.0.113.7 is not an address of this machine"),
+            "{subcommand}: {stderr}"
+        );
+    }
+}
