@@ -5,23 +5,11 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, workspace_bin,
 };
 
 const PYTHON_SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_server.py");
 const PYTHON_CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_client.py");
-
-fn python_available() -> bool {
-    if on_path("python3") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
-        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
-    );
-    eprintln!("note: python3 not found, skipping the Python interop test");
-    false
-}
 
 fn time_sync(args: &[&str]) -> std::process::Output {
     run(workspace_bin("time-sync"), args, b"")
@@ -75,7 +63,7 @@ fn our_client_gets_the_time_from_our_server() {
 
 #[test]
 fn the_tutorial_python_client_talks_to_our_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let server = format_server();
@@ -96,7 +84,7 @@ fn the_tutorial_python_client_talks_to_our_server() {
 
 #[test]
 fn our_client_talks_to_the_tutorial_python_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let server = ServerProcess::start("python3", &[PYTHON_SERVER, "127.0.0.1:0"]);
@@ -113,7 +101,7 @@ fn our_client_talks_to_the_tutorial_python_server() {
 
 #[test]
 fn python_and_rust_render_the_same_specifiers_alike() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     // Formats whose rendering does not change within a minute (unless the minute

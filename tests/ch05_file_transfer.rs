@@ -8,23 +8,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, on_path, peer_available, run, stderr_text, stdout_text,
+    workspace_bin,
 };
 
 fn python(name: &str) -> String {
     format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python_available() -> bool {
-    if on_path("python3") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
-        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
-    );
-    eprintln!("note: python3 not found, skipping the Python interop test");
-    false
 }
 
 /// A fresh directory in the temp dir, removed when dropped.
@@ -149,7 +138,7 @@ fn send_and_receive_a_file_of_several_chunks() {
 
 #[test]
 fn python_sender_uploads_to_the_rust_receiver() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let inbox = TempDir::new("py-inbox");
@@ -174,7 +163,7 @@ fn python_sender_uploads_to_the_rust_receiver() {
 
 #[test]
 fn rust_sender_uploads_to_the_python_receiver() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let inbox = TempDir::new("pyrecv-inbox");

@@ -8,23 +8,11 @@ use std::process::Command;
 use std::sync::mpsc;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, workspace_bin,
 };
 
 fn python(name: &str) -> String {
     format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python_available() -> bool {
-    if on_path("python3") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
-        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
-    );
-    eprintln!("note: python3 not found, skipping the Python interop test");
-    false
 }
 
 fn cmd_server(protocol: &str) -> ServerProcess {
@@ -287,7 +275,7 @@ fn hostile_frames_cost_nothing_and_the_server_keeps_serving() {
 
 #[test]
 fn python_prefix_client_talks_to_the_rust_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let server = cmd_server("prefix");
@@ -307,7 +295,7 @@ fn python_prefix_client_talks_to_the_rust_server() {
 
 #[test]
 fn rust_prefix_client_talks_to_the_python_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let server = ServerProcess::start("python3", &[&python("prefix_cmd_server.py"), "127.0.0.1:0"]);
@@ -328,7 +316,7 @@ fn sticky_demo_is_deterministic() {
 
 #[test]
 fn python_raw_client_sees_the_same_leak_with_the_rust_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let server = cmd_server("raw");
@@ -351,7 +339,7 @@ fn python_raw_client_sees_the_same_leak_with_the_rust_server() {
 
 #[test]
 fn rust_raw_client_sees_the_same_leak_with_the_python_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let server = ServerProcess::start("python3", &[&python("cmd_server.py"), "127.0.0.1:0"]);
@@ -362,7 +350,7 @@ fn rust_raw_client_sees_the_same_leak_with_the_python_server() {
 
 #[test]
 fn ack_protocol_twins_talk_both_ways() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let python_server =

@@ -7,25 +7,13 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Output, Stdio};
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, workspace_bin,
 };
 
 const KEY: &str = "alex-sb";
 
 fn python(name: &str) -> String {
     format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python_available() -> bool {
-    if on_path("python3") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("NETLAB_REQUIRE_PEERS").is_none(),
-        "python3 is required (NETLAB_REQUIRE_PEERS is set)"
-    );
-    eprintln!("note: python3 not found, skipping the Python interop test");
-    false
 }
 
 /// A key file in the temp directory, removed when dropped.
@@ -135,7 +123,7 @@ fn rust_client_with_a_wrong_key_is_refused() {
 
 #[test]
 fn python_client_is_welcomed_with_the_key_and_refused_without() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let key = KeyFile::new("py", KEY);
@@ -159,7 +147,7 @@ fn python_client_is_welcomed_with_the_key_and_refused_without() {
 
 #[test]
 fn rust_client_talks_to_the_python_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let mut server = Command::new("python3")
@@ -189,7 +177,7 @@ fn rust_client_talks_to_the_python_server() {
 /// reference the Rust programs are tested against, so it must work on its own.
 #[test]
 fn python_client_talks_to_the_python_server() {
-    if !python_available() {
+    if !peer_available("python3") {
         return;
     }
     let mut server = Command::new("python3")
