@@ -3,10 +3,10 @@
 //! `chat client` program fed from a pipe.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::mpsc;
+use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 
 use netlab_common::testing::{
@@ -145,6 +145,83 @@ fn clients_join_talk_whisper_clash_and_quit() {
     );
 }
 
+/// Reads until `count` lines of the form `sNAME: SEQ` came; returns them as
+/// (sender, seq) in the order they arrived (other lines are skipped).
+fn receive_numbered(peer: &mut Peer, count: usize) -> Vec<(usize, usize)> {
+    let mut got = Vec::with_capacity(count);
+    while got.len() < count {
+        let line = peer
+            .recv()
+            .unwrap_or_else(|| panic!("closed after {} of {count} messages", got.len()));
+        let parsed = line.split_once(": ").and_then(|(name, seq)| {
+            Some((name.strip_prefix('s')?.parse().ok()?, seq.parse().ok()?))
+        });
+        if let Some(pair) = parsed {
+            got.push(pair);
+        }
+    }
+    got
+}
+
+#[test]
+fn with_several_senders_at_once_everyone_gets_every_message_once_in_sender_order() {
+    const SENDERS: usize = 4;
+    const MESSAGES: usize = 100;
+    // No rate limit: the senders send as fast as they can, all at once.
+    let server = start(&["--rate-limit", "1000000", "--rate-burst", "1000000"]);
+    let mut peers: Vec<Peer> = Vec::new();
+    for i in 0..SENDERS {
+        let newcomer = Peer::join(server.addr, &format!("s{i}"));
+        for peer in &mut peers {
+            peer.expect(&format!("* s{i} joined"));
+        }
+        peers.push(newcomer);
+    }
+    // One more client that only listens.
+    let mut listener = Peer::join(server.addr, "listener");
+    for peer in &mut peers {
+        peer.expect("* listener joined");
+    }
+    let start_line = Arc::new(Barrier::new(SENDERS));
+    let mut clients: Vec<_> = peers
+        .into_iter()
+        .map(|mut peer| {
+            let start_line = Arc::clone(&start_line);
+            thread::spawn(move || {
+                start_line.wait();
+                for seq in 0..MESSAGES {
+                    peer.send(&seq.to_string());
+                }
+                receive_numbered(&mut peer, SENDERS * MESSAGES)
+            })
+        })
+        .collect();
+    clients.push(thread::spawn(move || {
+        receive_numbered(&mut listener, SENDERS * MESSAGES)
+    }));
+    let heard: Vec<Vec<(usize, usize)>> = clients
+        .into_iter()
+        .map(|client| client.join().expect("client thread"))
+        .collect();
+    for (client, lines) in heard.iter().enumerate() {
+        // Exactly once each, and each sender's messages in the order it sent them.
+        for sender in 0..SENDERS {
+            let seqs: Vec<usize> = lines
+                .iter()
+                .filter(|(from, _)| *from == sender)
+                .map(|&(_, seq)| seq)
+                .collect();
+            assert_eq!(
+                seqs,
+                (0..MESSAGES).collect::<Vec<_>>(),
+                "client {client}, sender s{sender}"
+            );
+        }
+        // The room has one order, and every member sees that same order.
+        assert_eq!(lines, &heard[0], "client {client} saw another order");
+    }
+}
+
 #[test]
 fn the_chat_client_sends_a_pipe_and_leaves_after_the_server_took_it() {
     let server = start(&[]);
@@ -171,6 +248,82 @@ fn the_chat_client_sends_a_pipe_and_leaves_after_the_server_took_it() {
             "piper: last line"
         ]
     );
+}
+
+#[test]
+fn the_chat_client_skips_a_line_that_is_not_utf8_and_goes_on() {
+    let server = start(&[]);
+    let addr = server.addr.to_string();
+    let output = run(
+        workspace_bin("chat"),
+        &["client", "--addr", &addr, "--nick", "piper"],
+        b"before\n\xc4\xe3\xba\xc3\nafter\n", // the middle line: GBK bytes of 你好
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stdout = stdout_text(&output);
+    assert!(
+        stdout.contains("piper: before\npiper: after\n= goodbye, piper\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr_text(&output).contains("not UTF-8"),
+        "{}",
+        stderr_text(&output)
+    );
+}
+
+#[test]
+fn the_chat_client_refuses_a_bad_nickname_before_connecting() {
+    // Nothing listens on port 1: exit code 2 shows the client never tried.
+    let output = run(
+        workspace_bin("chat"),
+        &["client", "--addr", "127.0.0.1:1", "--nick", "al ice"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_text(&output));
+    assert!(
+        stderr_text(&output).contains("--nick \"al ice\""),
+        "{}",
+        stderr_text(&output)
+    );
+}
+
+#[test]
+fn the_chat_client_gives_up_when_the_server_never_closes_after_quit() {
+    // A server that welcomes the client, takes its /quit, and then neither
+    // answers nor closes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mute_server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        let mut peer = Peer { stream };
+        assert_eq!(peer.recv().as_deref(), Some("mute"));
+        peer.send("= welcome, mute! in the room: mute (/help for commands)");
+        assert_eq!(peer.recv().as_deref(), Some("/quit"));
+        // Whatever comes next: the client's close (None) is what we expect.
+        peer.recv()
+    });
+    let output = run(
+        workspace_bin("chat"),
+        &[
+            "client",
+            "--addr",
+            &addr.to_string(),
+            "--nick",
+            "mute",
+            "--timeout",
+            "500ms",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_text(&output));
+    assert!(
+        stderr_text(&output).contains("did not close the connection within 500ms of our /quit"),
+        "{}",
+        stderr_text(&output)
+    );
+    assert_eq!(mute_server.join().unwrap(), None);
 }
 
 #[test]
@@ -360,6 +513,18 @@ fn an_idle_client_is_disconnected_with_a_notice() {
     assert_eq!(sleepy.until_closed(), ["! idle for 300ms; disconnected"]);
 }
 
+#[test]
+fn a_connection_that_never_sends_its_nickname_is_closed_too() {
+    // Like a half-open connection: connected, and then nothing at all.
+    let server = start(&["--idle-timeout", "300ms"]);
+    let mut silent = Peer::connect(server.addr);
+    assert_eq!(
+        silent.until_closed(),
+        ["! no nickname received in time; goodbye"]
+    );
+    let _alice = Peer::join(server.addr, "alice");
+}
+
 /// A file holding `key`, removed when dropped.
 struct SecretFile(PathBuf);
 
@@ -453,6 +618,47 @@ fn ctrl_c_tells_every_client_and_exits_0() {
 }
 
 #[test]
+fn ctrl_c_first_delivers_what_is_queued_then_says_goodbye() {
+    const COUNT: usize = 2000;
+    let server = start(&[
+        "--rate-limit",
+        "1000000",
+        "--rate-burst",
+        "1000000",
+        "--queue",
+        "4096",
+    ]);
+    let mut talker = Peer::join(server.addr, "talker");
+    let mut sleeper = Peer::join(server.addr, "sleeper");
+    talker.expect("* sleeper joined");
+    // The sleeper reads nothing until the end: 8 MB for it pile up, more than
+    // the socket buffers hold (Linux's tcp_wmem allows about 4 MB), so about half
+    // of it is still in the server's outbox when Ctrl-C comes.
+    let padding = "z".repeat(4000);
+    let lines: Vec<String> = (0..COUNT)
+        .map(|i| format!("talker: {i} {padding}"))
+        .collect();
+    for i in 0..COUNT {
+        talker.send(&format!("{i} {padding}"));
+    }
+    // When the talker's own copy of the last one is back, the room has queued
+    // every one of them for the sleeper too.
+    talker.expect(&lines[COUNT - 1]);
+    let status = Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut expected = lines;
+    expected.push("! server shutting down; goodbye".to_string());
+    let got = sleeper.until_closed();
+    assert_eq!(got.len(), expected.len(), "the last line: {:?}", got.last());
+    assert!(got == expected, "the sleeper's lines differ");
+    assert_eq!(talker.until_closed(), ["! server shutting down; goodbye"]);
+    assert_eq!(server.wait_exit(), Some(0));
+}
+
+#[test]
 fn the_bench_checks_every_delivery_and_reports_json() {
     let server = start(&[]);
     let addr = server.addr.to_string();
@@ -480,6 +686,7 @@ fn the_bench_checks_every_delivery_and_reports_json() {
     assert_eq!(report["delivered"], 6 * 18);
     assert_eq!(report["lost"], 0);
     assert_eq!(report["duplicated"], 0);
+    assert_eq!(report["gaps"], 0);
     for key in ["deliveries_per_sec", "p50_ms", "p99_ms", "max_ms"] {
         assert!(report[key].is_number(), "{key} missing in {report}");
     }

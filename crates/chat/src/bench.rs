@@ -115,6 +115,18 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
             options.rate
         )));
     }
+    // How long sending takes; absurd --messages or --rate values are refused
+    // here rather than overflowing a clock later.
+    let sending_time = senders
+        .checked_mul(options.messages)
+        .and_then(|total| Duration::try_from_secs_f64(total as f64 / options.rate).ok())
+        .filter(|time| Instant::now().checked_add(*time + DRAIN_WAIT).is_some())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "--messages {} from {senders} senders at --rate {:?} would never finish",
+                options.messages, options.rate
+            ))
+        })?;
     let per_sender = options.rate / senders.max(1) as f64;
     if per_sender > f64::from(crate::policy::RATE_PER_SEC) {
         eprintln!(
@@ -157,9 +169,8 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
     let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     // 2. Every client reads in its own task; the first `senders` also send.
-    let total = (senders * options.messages) as u64;
     let send_start = Instant::now() + Duration::from_millis(100);
-    let send_end = send_start + Duration::from_secs_f64(total as f64 / options.rate);
+    let send_end = send_start + sending_time;
     let deadline = send_end + DRAIN_WAIT;
     let mut readers = Vec::with_capacity(clients);
     let mut writers = Vec::with_capacity(senders);

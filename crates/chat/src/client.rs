@@ -7,7 +7,8 @@
 //! channel; one task `select!`s between that channel and the socket.
 //!
 //! When stdin ends (Ctrl-D, or the end of a piped file) the client sends
-//! `/quit` and waits for the server to close the connection. The server handles
+//! `/quit` and waits (at most `--timeout`) for the server to close the
+//! connection. The server handles
 //! a client's frames in order, so by then every line sent before `/quit` has been
 //! taken by the room: nothing is lost by leaving.
 //!
@@ -192,6 +193,9 @@ pub async fn run(options: Options) -> Result<(), Failure> {
     // Stay under the server's rate limit instead of having lines refused.
     let mut pace = TokenBucket::new(RATE_PER_SEC, RATE_BURST, Instant::now());
     let mut quitting = false;
+    // Once `/quit` is sent, the server has `--timeout` to say goodbye and close;
+    // a client never waits for ever.
+    let mut goodbye_deadline = tokio::time::Instant::now();
     loop {
         tokio::select! {
             line = connection.next_line() => match line? {
@@ -202,6 +206,13 @@ pub async fn run(options: Options) -> Result<(), Failure> {
                     return Ok(());
                 }
             },
+            () = tokio::time::sleep_until(goodbye_deadline), if quitting => {
+                return Err(Failure::other(format!(
+                    "the server did not close the connection within {} of our /quit",
+                    netlab_common::failure::humanize_duration(options.timeout)
+                ))
+                .explained("everything before /quit was sent; the server may be overloaded (try a longer --timeout)"));
+            }
             typed = lines.recv(), if !quitting => match typed {
                 Some(line) => {
                     if line.len() > MAX_MESSAGE_LEN {
@@ -216,6 +227,7 @@ pub async fn run(options: Options) -> Result<(), Failure> {
                 None => {
                     connection.send("/quit").await?;
                     quitting = true;
+                    goodbye_deadline = tokio::time::Instant::now() + options.timeout;
                 }
             },
         }
@@ -224,16 +236,31 @@ pub async fn run(options: Options) -> Result<(), Failure> {
 // ANCHOR_END: client
 
 /// Reads stdin line by line in a thread; the channel closes at end of input.
+/// A line that is not UTF-8 (a file saved as GBK, say) is skipped with a note
+/// instead of ending the input: chat messages are UTF-8 text.
 fn spawn_stdin_reader() -> mpsc::Receiver<String> {
+    use std::io::BufRead;
     let (tx, rx) = mpsc::channel(STDIN_QUEUE);
     std::thread::spawn(move || {
-        for line in std::io::stdin().lines() {
-            let Ok(line) = line else { break };
-            let line = line.trim_end_matches('\r').to_string();
+        let mut input = std::io::stdin().lock();
+        let mut bytes = Vec::new();
+        loop {
+            bytes.clear();
+            match input.read_until(b'\n', &mut bytes) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                eprintln!(
+                    "not sent: that line is not UTF-8 text (is the file in another encoding, e.g. GBK?)"
+                );
+                continue;
+            };
+            let line = text.trim_end_matches(['\n', '\r']);
             if line.trim().is_empty() {
                 continue;
             }
-            if tx.blocking_send(line).is_err() {
+            if tx.blocking_send(line.to_string()).is_err() {
                 break;
             }
         }

@@ -104,9 +104,18 @@ pub async fn serve_async(listener: tokio::net::TcpListener) -> io::Result<()> {
                         return;
                     }
                 };
-                if let Err(error) = socket.write_all(&python_upper(&buf[..n])).await {
-                    eprintln!("{peer}: {error}");
-                    return;
+                // A client that sends but never reads would block this write
+                // for ever: the same limit as the read (the threaded server sets
+                // a write timeout on the socket).
+                let upper = python_upper(&buf[..n]);
+                let write = socket.write_all(&upper);
+                match tokio::time::timeout(crate::socketserver::IDLE_TIMEOUT, write).await {
+                    Ok(Ok(())) => {}
+                    Err(_) => return,
+                    Ok(Err(error)) => {
+                        eprintln!("{peer}: {error}");
+                        return;
+                    }
                 }
             }
         });

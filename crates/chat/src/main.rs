@@ -22,23 +22,23 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The tour's chapter 8 demo: three clients chat in one room (one private
+    /// 八.socketserver模块: the tour's chapter 8 demo; three clients chat in one room (one private
     /// message, one /quit), all inside this process on 127.0.0.1.
     Demo,
-    /// The tutorial's socketserver program: one thread per client, each read
+    /// 八.socketserver模块: the tutorial's socketserver program; one thread per client, each read
     /// echoed back upper-cased (Python's bytes.upper()) until the client closes.
     ThreadedEcho {
         /// Address to listen on (the tutorial's 127.0.0.1:9999; port 0 = any free port).
         #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
         addr: SocketAddr,
     },
-    /// The same upper-casing echo on tokio: one task per client instead of a thread.
+    /// 八.socketserver模块: the same upper-casing echo on tokio; one task per client instead of a thread.
     AsyncEcho {
         /// Address to listen on (port 0 = any free port).
         #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
         addr: SocketAddr,
     },
-    /// The chat room: clients (authenticated with chapter 7's HMAC when a secret
+    /// Chapter 8's chat room (聊天室): clients (authenticated with chapter 7's HMAC when a secret
     /// is set) pick a nickname and exchange UTF-8 lines in chapter 5's
     /// length-prefixed frames. Ctrl-C shuts it down gracefully.
     Server {
@@ -48,7 +48,8 @@ enum Command {
         /// Connections served at once; one more is told "server full".
         #[arg(long, default_value_t = policy::MAX_CLIENTS)]
         max_clients: usize,
-        /// Disconnect a client silent for this long (e.g. 10m, 30s).
+        /// Disconnect a client silent for this long (e.g. 10m, 30s); a new
+        /// connection gets at most this long (and at most 30s) to send its nickname.
         #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "10m")]
         idle_timeout: Duration,
         /// Messages per second one client may send (sustained).
@@ -63,7 +64,7 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
-    /// Join the chat room: lines from the keyboard (or a pipe) are sent, arriving
+    /// Chapter 8 (聊天室): join the chat room; lines from the keyboard (or a pipe) are sent, arriving
     /// messages are shown as NAME: text. At the end of input the client leaves
     /// cleanly (/quit).
     Client {
@@ -79,7 +80,7 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
-    /// The chat benchmark: N clients join, senders send M messages each at R
+    /// Chapter 8 (压测): the chat benchmark; N clients join, senders send M messages each at R
     /// messages per second in total; every client checks every delivery (lost,
     /// duplicated, latency p50/p99/max).
     Bench {
@@ -111,7 +112,7 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
-    /// Echo benchmark for any upper-casing echo server (threaded-echo,
+    /// Chapter 8 (压测): echo benchmark for any upper-casing echo server (threaded-echo,
     /// async-echo, the tutorial's Python socketserver): N clients connect at the
     /// same moment and do M round trips of S bytes each.
     EchoBench {
@@ -175,6 +176,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let policy = Policy {
                 max_clients,
                 idle_timeout,
+                // A silent newcomer is no better than a silent member.
+                register_timeout: policy::REGISTER_TIMEOUT.min(idle_timeout),
                 rate_per_sec: rate_limit,
                 rate_burst,
                 outbox_capacity: queue,
@@ -208,6 +211,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             timeout,
             secret,
         } => {
+            // Checked here, before connecting: a bad nickname is a usage error.
+            if let Err(error) = chat::nick::Nick::parse(&nick) {
+                return Err(Failure::usage(format!("--nick {nick:?}: {error}")));
+            }
             let options = chat::client::Options {
                 addr,
                 nick,
@@ -297,5 +304,17 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_names_chapter_8() {
+        for sub in Cli::command().get_subcommands() {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(
+                about.contains("八.socketserver模块") || about.contains("hapter 8"),
+                "{}: {about}",
+                sub.get_name()
+            );
+        }
     }
 }

@@ -26,7 +26,9 @@ pub const OUTBOX_CAPACITY: usize = 1024;
 /// look idle forever.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// How long a new connection has to send its nickname.
+/// How long a new connection has to send its nickname (`chat server` makes it
+/// shorter when its idle timeout is shorter: a silent newcomer, or a half-open
+/// connection that never sent anything, is no better than a silent member).
 pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sustained messages per second one client may send (a token bucket refilled at
