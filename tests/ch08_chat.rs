@@ -589,6 +589,32 @@ fn with_a_secret_only_clients_that_know_it_get_in() {
         stderr_text(&refused)
     );
 
+    // The benchmark authenticates each of its clients when given the secret.
+    let bench = run(
+        workspace_bin("chat"),
+        &[
+            "bench",
+            "--addr",
+            &addr,
+            "--clients",
+            "3",
+            "--messages",
+            "2",
+            "--rate",
+            "50",
+            "--secret-file",
+            &right.arg(),
+            "--json",
+        ],
+        b"",
+    );
+    assert!(bench.status.success(), "{}", stderr_text(&bench));
+    let report: serde_json::Value = serde_json::from_str(&stdout_text(&bench)).unwrap();
+    assert_eq!(
+        (report["delivered"].as_u64(), report["lost"].as_u64()),
+        (Some(18), Some(0))
+    );
+
     // A client that skips the handshake and sends its nickname frame: those
     // bytes are taken as a (wrong) answer to the 32-byte challenge.
     let mut raw = Peer::connect(server.addr);

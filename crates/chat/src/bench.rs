@@ -291,6 +291,11 @@ async fn receive(
         let Some((sender, seq, sent_us)) = parse_bench_line(&line, &prefix) else {
             continue; // a join notice, the welcome...
         };
+        // Someone else in the room whose name looks like ours (say a person
+        // called b99999) is not part of the measurement.
+        if sender >= senders {
+            continue;
+        }
         let now = Instant::now();
         let expected = next.entry(sender).or_insert(0);
         if seq < *expected {
@@ -300,7 +305,7 @@ async fn receive(
         if seq > *expected {
             seen.gaps += 1;
         }
-        *expected = seq + 1;
+        *expected = seq.saturating_add(1);
         seen.delivered += 1;
         let latency = now
             .duration_since(started)

@@ -352,32 +352,53 @@ async fn write_loop(
         let Some(line) = line else { break };
         // Write this line and everything else already queued, then flush once:
         // under load one system call carries many frames.
-        let batch = async {
-            frames_out.feed(line.as_bytes()).await?;
-            while let Ok(more) = inbox.try_recv() {
-                frames_out.feed(more.as_bytes()).await?;
+        let outcome = {
+            let batch = async {
+                frames_out.feed(line.as_bytes()).await?;
+                while let Ok(more) = inbox.try_recv() {
+                    frames_out.feed(more.as_bytes()).await?;
+                }
+                SinkExt::<&[u8]>::flush(&mut frames_out).await
+            };
+            tokio::pin!(batch);
+            loop {
+                tokio::select! {
+                    biased;
+                    kick = &mut kicked, if kick_armed => match kick {
+                        // Kicked: whatever this batch still holds is abandoned.
+                        Ok(kick) => break Batch::Kicked(kick),
+                        // The member left normally in the middle of the batch:
+                        // keep writing it. (Dropping the batch here would lose
+                        // the line it was waiting to feed: it has already left
+                        // the outbox but is not in `frames_out`'s buffer yet.)
+                        Err(_) => kick_armed = false,
+                    },
+                    written = &mut batch => break match written {
+                        Ok(()) => Batch::Written,
+                        Err(_) => Batch::Failed,
+                    },
+                }
             }
-            SinkExt::<&[u8]>::flush(&mut frames_out).await
         };
-        let written = tokio::select! {
-            biased;
-            kick = &mut kicked, if kick_armed => match kick {
-                Ok(kick) => return farewell(frames_out, kick).await,
-                // The member left normally in the middle of the batch. Dropping
-                // the batch loses nothing: what was fed waits in `frames_out`'s
-                // buffer and goes out with the next flush (or the close).
-                Err(_) => { kick_armed = false; Ok(()) }
-            },
-            written = batch => written,
-        };
-        if written.is_err() {
-            return;
+        match outcome {
+            Batch::Written => {}
+            Batch::Failed => return,
+            Batch::Kicked(kick) => return farewell(frames_out, kick).await,
         }
     }
     // Outbox closed and empty: a FIN tells the client we are done.
     let _ = tokio::time::timeout(FAREWELL_TIMEOUT, SinkExt::<&[u8]>::close(&mut frames_out)).await;
 }
 // ANCHOR_END: write_loop
+
+/// How one batch of writes ended.
+enum Batch {
+    Written,
+    /// The socket broke: the conversation is over.
+    Failed,
+    /// The room dropped the member while the batch was being written.
+    Kicked(Kick),
+}
 
 /// The kicked member's last line, if it still reads at all.
 async fn farewell(mut frames_out: FramesOut, kick: Kick) {

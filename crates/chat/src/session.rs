@@ -293,6 +293,18 @@ mod tests {
     }
 
     #[test]
+    fn help_lists_every_command_to_the_asker_only() {
+        let room = room();
+        let mut alice = join(&room, "alice", 1);
+        let mut bob = join(&room, "bob", 2);
+        alice.lines();
+        bob.lines();
+        alice.session.handle(&room, b"/help", Instant::now());
+        assert_eq!(alice.lines(), HELP);
+        assert!(bob.lines().is_empty());
+    }
+
+    #[test]
     fn unknown_commands_and_missing_targets_are_explained() {
         let room = room();
         let mut alice = join(&room, "alice", 1);
