@@ -95,6 +95,18 @@ pub fn raise_nofile_limit() -> u64 {
     }
 }
 
+/// Refuses more clients than this process can open sockets for (each client is
+/// one file descriptor), before trying: a usage error, not a crash half-way.
+pub fn check_clients(clients: usize, nofile_limit: u64) -> Result<(), Failure> {
+    if nofile_limit > 0 && clients as u64 >= nofile_limit {
+        return Err(Failure::usage(format!(
+            "--clients {clients}: this process may open at most {nofile_limit} files (ulimit -n), \
+             one per client; run several bench processes (--prefix) for more"
+        )));
+    }
+    Ok(())
+}
+
 /// `b7: 12 3456789` (prefix `b`) → (7, 12, 3456789).
 fn parse_bench_line(line: &str, prefix: &str) -> Option<(usize, u32, u64)> {
     let (name, text) = line.split_once(": ")?;
@@ -108,6 +120,7 @@ fn parse_bench_line(line: &str, prefix: &str) -> Option<(usize, u32, u64)> {
 pub async fn run(options: Options) -> Result<Report, Failure> {
     let nofile_limit = raise_nofile_limit();
     let clients = options.clients;
+    check_clients(clients, nofile_limit)?;
     let senders = options.senders.unwrap_or(clients).min(clients);
     if options.rate <= 0.0 || !options.rate.is_finite() {
         return Err(Failure::usage(format!(
@@ -371,6 +384,16 @@ mod tests {
         assert_eq!(parse_bench_line("x7: 12 3456789", "b"), None);
         assert_eq!(parse_bench_line("* b7 joined", "b"), None);
         assert_eq!(parse_bench_line("alice: hello there", "b"), None);
+    }
+
+    #[test]
+    fn more_clients_than_open_files_is_a_usage_error() {
+        assert!(check_clients(10_000, 20_000).is_ok());
+        let refused = check_clients(20_000, 20_000).unwrap_err();
+        assert_eq!(refused.exit_code(), 2);
+        assert!(refused.message().contains("--clients 20000"));
+        // An unknown limit (0) refuses nothing.
+        assert!(check_clients(10, 0).is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -70,7 +70,9 @@ async fn one_client(
     let payload: Vec<u8> = (0..options.size).map(|i| b'a' + (i % 26) as u8).collect();
     let expected = python_upper(&payload);
     let mut reply = vec![0u8; options.size];
-    let mut latencies = Vec::with_capacity(options.messages);
+    // Grows as the round trips are made (no huge allocation up front for a huge
+    // --messages).
+    let mut latencies = Vec::new();
     for _ in 0..options.messages {
         let sent = Instant::now();
         let trip = async {
@@ -96,7 +98,7 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
     if options.size == 0 {
         return Err(Failure::usage("--size must be at least 1 byte"));
     }
-    crate::bench::raise_nofile_limit();
+    crate::bench::check_clients(options.clients, crate::bench::raise_nofile_limit())?;
     let clients = options.clients;
     let options = Arc::new(options);
     let start = Arc::new(Barrier::new(clients + 1));
