@@ -504,6 +504,8 @@ fn the_connection_limit_refuses_politely() {
     let _one = Peer::join(server.addr, "one");
     let _two = Peer::join(server.addr, "two");
     let mut three = Peer::connect(server.addr);
+    // Like a real client, it sends its nickname before reading anything.
+    three.send("three");
     assert_eq!(
         three.until_closed(),
         ["! server full (2 clients); try again later"]

@@ -132,10 +132,13 @@ pub async fn run(
 /// Tells a client the server is full, then closes. Polite, and quick: it gets
 /// [`FAREWELL_TIMEOUT`] for it.
 async fn refuse_full(socket: TcpStream, max: usize) {
-    let (_reader, writer) = socket.into_split();
+    let (mut reader, writer) = socket.into_split();
     let mut out = FramedWrite::new(writer, FrameCodec::new(MAX_SERVER_FRAME_LEN));
     let line = format!("! server full ({max} clients); try again later");
     let _ = tokio::time::timeout(FAREWELL_TIMEOUT, out.send(line.as_bytes())).await;
+    // A client usually sends its nickname at once: read it away before closing,
+    // or the close becomes a reset that can destroy the line we just sent.
+    linger(&mut reader).await;
 }
 
 /// Sets the socket options every chat connection gets.
