@@ -226,7 +226,8 @@ fn with_several_senders_at_once_everyone_gets_every_message_once_in_sender_order
 fn the_chat_client_sends_a_pipe_and_leaves_after_the_server_took_it() {
     let server = start(&[]);
     let mut watcher = Peer::join(server.addr, "watcher");
-    let addr = server.addr.to_string();
+    // HOST:PORT: a name works as well as an address.
+    let addr = format!("localhost:{}", server.addr.port());
     let output = run(
         workspace_bin("chat"),
         &["client", "--addr", &addr, "--nick", "piper"],

@@ -68,8 +68,8 @@ enum Command {
     /// messages are shown as NAME: text. At the end of input the client leaves
     /// cleanly (/quit).
     Client {
-        /// Address of the chat server.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
+        /// Address of the chat server, HOST:PORT.
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = auth::cli::parse_peer)]
         addr: SocketAddr,
         /// Your nickname: letters, digits, '_' or '-', at most 16 characters.
         #[arg(long)]
@@ -84,8 +84,8 @@ enum Command {
     /// messages per second in total; every client checks every delivery (lost,
     /// duplicated, latency p50/p99/max).
     Bench {
-        /// Address of the chat server.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
+        /// Address of the chat server, HOST:PORT.
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = auth::cli::parse_peer)]
         addr: SocketAddr,
         /// How many clients join the room.
         #[arg(long, default_value_t = 100)]
@@ -116,8 +116,8 @@ enum Command {
     /// async-echo, the tutorial's Python socketserver): N clients connect at the
     /// same moment and do M round trips of S bytes each.
     EchoBench {
-        /// Address of the echo server.
-        #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
+        /// Address of the echo server, HOST:PORT.
+        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = auth::cli::parse_peer)]
         addr: SocketAddr,
         /// Clients, all connecting at the same moment.
         #[arg(long, default_value_t = 64)]
