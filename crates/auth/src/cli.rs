@@ -5,7 +5,7 @@
 //! each line it reads, the server answers it in upper case (`data.upper()`).
 
 use std::io::{self, BufRead, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -77,38 +77,6 @@ impl SecretArgs {
             ))
         })
     }
-}
-
-/// The address of a server to talk to, for a client's `--addr`: `127.0.0.1:9999`,
-/// or a name such as `localhost:9999`, resolved here (its first IPv4 address if
-/// it has one: our servers listen on 127.0.0.1 by default, and `localhost` may
-/// resolve to `::1` first). Used by `auth client`, `framing cmd-client` and
-/// `framing send`.
-///
-/// ```
-/// use auth::cli::parse_peer;
-/// assert_eq!(parse_peer("127.0.0.1:9999"), Ok("127.0.0.1:9999".parse().unwrap()));
-/// assert!(parse_peer("localhost:9999").unwrap().ip().is_loopback());
-/// assert!(parse_peer("9999").is_err());
-/// ```
-pub fn parse_peer(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(addr) = text.parse() {
-        return Ok(addr);
-    }
-    let expected = || format!("'{text}' is not HOST:PORT (e.g. 127.0.0.1:PORT or localhost:PORT)");
-    if !text.contains(':') {
-        return Err(expected());
-    }
-    let addrs: Vec<SocketAddr> = text
-        .to_socket_addrs()
-        .map_err(|e| format!("{}: {e}", expected()))?
-        .collect();
-    addrs
-        .iter()
-        .find(|addr| addr.is_ipv4())
-        .or(addrs.first())
-        .copied()
-        .ok_or_else(expected)
 }
 
 /// Counts the clients being served, and refuses to count past a limit.
@@ -276,19 +244,6 @@ pub fn run_client(addr: SocketAddr, secret: Secret, timeout: Duration) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn peers_may_be_addresses_or_names() {
-        assert_eq!(parse_peer("[::1]:9999"), Ok("[::1]:9999".parse().unwrap()));
-        assert_eq!(
-            parse_peer("localhost:9999").map(|a| (a.ip().is_loopback(), a.port())),
-            Ok((true, 9999))
-        );
-        for bad in ["localhost", "", "localhost:port", "no such host:1"] {
-            let error = parse_peer(bad).unwrap_err();
-            assert!(error.contains(&format!("'{bad}'")), "{error}");
-        }
-    }
 
     #[test]
     fn slots_stop_at_the_limit_and_come_back() {

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::{SecretArgs, parse_peer, run_client, run_server};
+use auth::cli::{SecretArgs, run_client, run_server};
 use clap::{Parser, Subcommand};
+use netlab_common::addr::parse_peer;
 use netlab_common::failure::parse_duration;
 use netlab_common::{Failure, Narrator};
 

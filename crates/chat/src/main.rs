@@ -69,7 +69,7 @@ enum Command {
     /// cleanly (/quit).
     Client {
         /// Address of the chat server, HOST:PORT.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = auth::cli::parse_peer)]
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
         addr: SocketAddr,
         /// Your nickname: letters, digits, '_' or '-', at most 16 characters.
         #[arg(long)]
@@ -85,7 +85,7 @@ enum Command {
     /// duplicated, latency p50/p99/max).
     Bench {
         /// Address of the chat server, HOST:PORT.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = auth::cli::parse_peer)]
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
         addr: SocketAddr,
         /// How many clients join the room.
         #[arg(long, default_value_t = 100)]
@@ -117,7 +117,7 @@ enum Command {
     /// same moment and do M round trips of S bytes each.
     EchoBench {
         /// Address of the echo server, HOST:PORT.
-        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = auth::cli::parse_peer)]
+        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
         addr: SocketAddr,
         /// Clients, all connecting at the same moment.
         #[arg(long, default_value_t = 64)]

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::{SecretArgs, parse_peer};
+use auth::cli::SecretArgs;
 use clap::{Parser, Subcommand};
 use framing::command::{self, ClientConfig, Protocol, ServerConfig};
 use framing::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, SendConfig};
 use framing::{bench, sticky};
+use netlab_common::addr::parse_peer;
 use netlab_common::failure::parse_duration;
 use netlab_common::{Failure, Narrator};
 

@@ -18,6 +18,7 @@
 //! - [`testing`]: helpers the end-to-end tests use to start a built server on port 0,
 //!   read its `listening on` line and never block without a timeout.
 
+pub mod addr;
 pub mod bytes;
 pub mod color;
 pub mod failure;

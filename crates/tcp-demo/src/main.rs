@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use netlab_common::addr::parse_peer;
 use netlab_common::bytes::python_repr;
 use netlab_common::failure::{exit_with, humanize_duration, parse_duration};
 use netlab_common::{Failure, Narrator, listen};
@@ -85,9 +86,9 @@ struct ServerArgs {
 
 #[derive(Debug, Args)]
 struct ClientArgs {
-    /// The server's address [default: 127.0.0.1:8898, or 127.0.0.1:8080 with
-    /// --greet-first].
-    #[arg(long)]
+    /// The server's address, HOST:PORT [default: 127.0.0.1:8898, or 127.0.0.1:8080
+    /// with --greet-first].
+    #[arg(long, value_parser = parse_peer)]
     addr: Option<SocketAddr>,
     /// What to send [default: hello!, or byebye! with --greet-first].
     #[arg(long)]
@@ -112,8 +113,8 @@ struct ChatServerArgs {
 
 #[derive(Debug, Args)]
 struct ChatClientArgs {
-    /// The chat server's address.
-    #[arg(long, default_value = chat::DEFAULT_ADDR)]
+    /// The chat server's address, HOST:PORT.
+    #[arg(long, default_value = chat::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// How long to wait for the connection.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]

@@ -1,10 +1,11 @@
 //! The `time-sync` binary: parses the command line and calls the library.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use netlab_common::addr::parse_peer;
 use netlab_common::{Failure, failure};
 use time_sync::packet::ReferenceId;
 use time_sync::{bench, explain, format, format_client, format_server, sntp_client, sntp_server};
@@ -118,31 +119,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-/// The address of a server to talk to: `127.0.0.1:12300`, or a name such as
-/// `localhost:12300`, resolved here (its first IPv4 address, if it has one).
-fn parse_peer(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(addr) = text.parse() {
-        return Ok(addr);
-    }
-    let expected =
-        || format!("'{text}' is not HOST:PORT (e.g. 127.0.0.1:12300 or localhost:12300)");
-    if !text.contains(':') {
-        return Err(expected());
-    }
-    let addrs: Vec<SocketAddr> = text
-        .to_socket_addrs()
-        .map_err(|e| format!("{}: {e}", expected()))?
-        .collect();
-    // Our servers listen on 127.0.0.1 by default, and `localhost` may resolve to
-    // ::1 first: prefer an IPv4 address when the name has one.
-    addrs
-        .iter()
-        .find(|addr| addr.is_ipv4())
-        .or(addrs.first())
-        .copied()
-        .ok_or_else(expected)
 }
 
 /// `127.127.1.1` or `GPS`/`LOCL` (at most four ASCII characters).
@@ -320,17 +296,6 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn peers_may_be_names() {
-        assert_eq!(
-            parse_peer("127.0.0.1:123"),
-            Ok("127.0.0.1:123".parse().unwrap())
-        );
-        assert!(parse_peer("localhost:123").unwrap().ip().is_loopback());
-        assert!(parse_peer("localhost").is_err());
-        assert!(parse_peer("nowhere").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use netlab_common::addr::parse_peer;
 use netlab_common::bytes::python_repr;
 use netlab_common::color::stdout_supports_color;
 use netlab_common::failure::{exit_with, parse_duration};
@@ -58,8 +59,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ClientArgs {
-    /// The server's address.
-    #[arg(long, default_value = simple::DEFAULT_ADDR)]
+    /// The server's address, HOST:PORT.
+    #[arg(long, default_value = simple::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// What to send.
     #[arg(long, default_value = "hello")]
@@ -72,8 +73,8 @@ struct ClientArgs {
 #[derive(Debug, Args)]
 struct QqClientArgs {
     /// The QQ server's address: where the tutorial's contacts (金老板, 哪吒, egg,
-    /// yuan) are.
-    #[arg(long, default_value = qq::DEFAULT_ADDR)]
+    /// yuan) are. HOST:PORT.
+    #[arg(long, default_value = qq::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// A contact NAME=HOST:PORT (repeatable); replaces the tutorial's table.
     #[arg(long = "contact", value_name = "NAME=HOST:PORT")]
