@@ -9,24 +9,12 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use netlab_common::stream::read_full;
+
 use crate::{
     AuthError, CHALLENGE_LEN, DIGEST_LEN, REFUSED, STATUS_LEN, Secret, WELCOME, answer,
     new_challenge, verify,
 };
-
-/// Fills `buf` and returns how many bytes arrived before the end of the stream.
-fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
-}
 
 // ANCHOR: server
 /// The server's side: send a fresh challenge, read exactly [`DIGEST_LEN`] bytes,

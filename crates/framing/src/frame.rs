@@ -31,6 +31,8 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
+use netlab_common::stream::read_full;
+
 // ANCHOR: constants
 /// The largest payload we accept by default: 16 MiB. The header could announce up
 /// to 4 GiB; a receiver that believed any header would let one hostile peer make
@@ -158,22 +160,6 @@ pub fn read_frame<R: Read>(reader: &mut R, max: usize) -> Result<Vec<u8>, FrameE
     Ok(payload)
 }
 // ANCHOR_END: read_frame
-
-/// Fills `buf` from `reader` and returns how many bytes it got: `buf.len()`, or
-/// fewer if the stream ended first.
-fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            // A signal interrupted the call before any byte arrived: try again.
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
-}
 
 // ANCHOR: write_frame
 /// Writes one frame: the payload's length as a 4-byte big-endian unsigned integer,

@@ -24,7 +24,6 @@
 //!   a three-stage pipeline, rename.
 //! - [`send`]: the sender (`framing send`): hash, header, `sendfile`, verdict.
 
-use std::io::{self, Read};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -154,20 +153,6 @@ pub(crate) fn is_sha256_hex(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// Reads until `buf` is full or the stream ends; returns how much was read.
-pub(crate) fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]

@@ -17,11 +17,12 @@ use auth::Secret;
 use auth::cli::ClientSlots;
 use netlab_common::Failure;
 use netlab_common::listen::announce;
+use netlab_common::stream::read_full;
 use sha2::{Digest, Sha256};
 
 use super::{
     CHUNK, Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_UPLOADS, PIPELINE_DEPTH,
-    Reply, fill, hex, is_sha256_hex, validate_name,
+    Reply, hex, is_sha256_hex, validate_name,
 };
 use crate::command::check_exposure;
 use crate::frame::{FrameError, read_frame, write_frame};
@@ -249,7 +250,7 @@ fn receive_body<R: Read>(conn: &mut R, file: File, size: u64) -> io::Result<(u64
         };
         let want = (size - got).min(CHUNK as u64) as usize;
         chunk.resize(want, 0);
-        let n = match fill(conn, &mut chunk) {
+        let n = match read_full(conn, &mut chunk) {
             Ok(n) => n,
             Err(error) => {
                 read_error = Some(error);

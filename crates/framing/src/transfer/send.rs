@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use auth::Secret;
 use netlab_common::Failure;
+use netlab_common::stream::read_full;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{CHUNK, Header, MAX_REPLY_LEN, Reply, SEND_STEP, fill, hex, validate_name};
+use super::{CHUNK, Header, MAX_REPLY_LEN, Reply, SEND_STEP, hex, validate_name};
 use crate::frame::{read_frame, write_frame};
 
 /// The SHA-256 of a whole file, read in [`CHUNK`]s; `progress` is told after
@@ -22,7 +23,7 @@ pub fn hash_file(path: &Path, progress: &dyn Fn(u64)) -> io::Result<(u64, [u8; 3
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
-        let n = fill(&mut file, &mut buf)?;
+        let n = read_full(&mut file, &mut buf)?;
         if n == 0 {
             break;
         }
