@@ -7,12 +7,11 @@
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use netlab_common::Failure;
 use netlab_common::listen::announce;
+use netlab_common::serve::{peer_name, thread_per_client};
 
 use crate::{AuthError, SECRET_ENV, Secret, client_handshake, server_handshake_within};
 
@@ -79,33 +78,6 @@ impl SecretArgs {
     }
 }
 
-/// Counts the clients being served, and refuses to count past a limit.
-#[derive(Debug, Clone, Default)]
-pub struct ClientSlots(Arc<AtomicUsize>);
-
-impl ClientSlots {
-    /// Takes a slot if fewer than `max` are taken; the slot is given back when the
-    /// returned guard is dropped.
-    pub fn try_take(&self, max: usize) -> Option<SlotGuard> {
-        let taken = self
-            .0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            });
-        taken.ok().map(|_| SlotGuard(self.0.clone()))
-    }
-}
-
-/// One taken client slot; dropping it frees the slot.
-#[derive(Debug)]
-pub struct SlotGuard(Arc<AtomicUsize>);
-
-impl Drop for SlotGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 // ANCHOR: serve
 /// `auth server`: accept clients, authenticate each one, and serve the welcomed
 /// ones the tutorial's upper-case echo. One thread per client, at most
@@ -120,34 +92,13 @@ pub fn run_server(
         .local_addr()
         .map_err(|e| Failure::io("local address", e))?;
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    let secret = Arc::new(secret);
-    let slots = ClientSlots::default();
-    for conn in listener.incoming() {
-        let conn = match conn {
-            Ok(conn) => conn,
-            // A client that gave up before we accepted it: not our problem.
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                continue;
-            }
-        };
-        let peer = conn
-            .peer_addr()
-            .map_or_else(|_| "?".to_string(), |a| a.to_string());
-        let Some(slot) = slots.try_take(MAX_CLIENTS) else {
-            eprintln!("{peer}: refused, already serving {MAX_CLIENTS} clients");
-            continue;
-        };
+    thread_per_client(&listener, MAX_CLIENTS, "clients", move |conn, peer| {
         println!("new connection from {peer}"); // Python: print('新连接[%s:%s]' % addr)
-        let secret = Arc::clone(&secret);
-        std::thread::spawn(move || {
-            let _slot = slot;
-            match serve_client(conn, &secret, handshake_timeout) {
-                Ok(()) => println!("{peer}: closed"),
-                Err(error) => eprintln!("{peer}: {error}"),
-            }
-        });
-    }
+        match serve_client(conn, &secret, handshake_timeout) {
+            Ok(()) => println!("{peer}: closed"),
+            Err(error) => eprintln!("{peer}: {error}"),
+        }
+    });
     Ok(())
 }
 
@@ -179,11 +130,6 @@ fn serve_client(
     }
 }
 // ANCHOR_END: serve
-
-fn peer_name(conn: &TcpStream) -> String {
-    conn.peer_addr()
-        .map_or_else(|_| "?".to_string(), |a| a.to_string())
-}
 
 /// `auth client`: authenticate, then send each line of standard input and print
 /// the server's reply; `quit` or the end of input stops.
@@ -244,16 +190,6 @@ pub fn run_client(addr: SocketAddr, secret: Secret, timeout: Duration) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slots_stop_at_the_limit_and_come_back() {
-        let slots = ClientSlots::default();
-        let first = slots.try_take(2).unwrap();
-        let _second = slots.try_take(2).unwrap();
-        assert!(slots.try_take(2).is_none());
-        drop(first);
-        assert!(slots.try_take(2).is_some());
-    }
 
     #[test]
     fn no_secret_anywhere_is_a_usage_error() {

@@ -24,14 +24,13 @@
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 use auth::Secret;
-use auth::cli::ClientSlots;
 use netlab_common::Failure;
 use netlab_common::bytes::python_repr;
 use netlab_common::listen::{announce, is_loopback};
+use netlab_common::serve::thread_per_client;
 use serde::Serialize;
 
 use crate::frame::{FrameError, MAX_FRAME_LEN, read_frame, write_frame};
@@ -111,38 +110,14 @@ pub fn run_server(config: ServerConfig) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::io("local address", e))?;
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    let secret = config.secret.map(Arc::new);
-    let slots = ClientSlots::default();
-    for conn in listener.incoming() {
-        let conn = match conn {
-            Ok(conn) => conn,
-            // A client that gave up before we accepted it, or a lack of file
-            // descriptors: log it and go on serving the others.
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                continue;
-            }
-        };
-        let peer = peer_name(&conn);
-        let Some(slot) = slots.try_take(MAX_CLIENTS) else {
-            eprintln!("{peer}: refused, already serving {MAX_CLIENTS} clients");
-            continue;
-        };
-        let secret = secret.clone();
-        let protocol = config.protocol;
-        std::thread::spawn(move || {
-            let _slot = slot;
-            if let Err(error) = serve_client(conn, protocol, secret.as_deref(), &peer) {
-                eprintln!("{peer}: {error}");
-            }
-        });
-    }
+    // The closure below is shared by every client's thread; it owns these.
+    let (secret, protocol) = (config.secret, config.protocol);
+    thread_per_client(&listener, MAX_CLIENTS, "clients", move |conn, peer| {
+        if let Err(error) = serve_client(conn, protocol, secret.as_ref(), &peer) {
+            eprintln!("{peer}: {error}");
+        }
+    });
     Ok(())
-}
-
-fn peer_name(conn: &TcpStream) -> String {
-    conn.peer_addr()
-        .map_or_else(|_| "?".to_string(), |a| a.to_string())
 }
 
 /// Serves one client until it closes: authenticate if needed, then run its

@@ -24,6 +24,7 @@ pub mod color;
 pub mod failure;
 pub mod listen;
 pub mod narrate;
+pub mod serve;
 pub mod stream;
 pub mod tell;
 pub mod testing;

@@ -9,14 +9,14 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use auth::Secret;
-use auth::cli::ClientSlots;
 use netlab_common::Failure;
 use netlab_common::listen::announce;
+use netlab_common::serve::thread_per_client;
 use netlab_common::stream::read_full;
 use sha2::{Digest, Sha256};
 
@@ -304,55 +304,30 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::io("local address", e))?;
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    let secret = config.secret.map(Arc::new);
-    let dir = Arc::new(config.dir);
-    let slots = ClientSlots::default();
-    for conn in listener.incoming() {
-        let mut conn = match conn {
-            Ok(conn) => conn,
-            // A client that gave up before we accepted it, or a lack of file
-            // descriptors: log it and go on serving the others.
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                continue;
+    // The closure below is shared by every client's thread; it owns these.
+    let (secret, dir) = (config.secret, config.dir);
+    let (max_size, timeout) = (config.max_size, config.timeout);
+    thread_per_client(&listener, MAX_UPLOADS, "uploads", move |mut conn, peer| {
+        let _ = conn.set_read_timeout(Some(timeout));
+        let _ = conn.set_write_timeout(Some(timeout));
+        if let Some(secret) = &secret {
+            // One deadline for the whole answer (the --timeout applies per
+            // read afterwards, and is restored by the call).
+            if let Err(error) = auth::server_handshake_within(&conn, secret, timeout) {
+                eprintln!("{peer}: not authenticated: {error}");
+                return;
             }
-        };
-        let peer = conn
-            .peer_addr()
-            .map_or_else(|_| "?".to_string(), |a| a.to_string());
-        let Some(slot) = slots.try_take(MAX_UPLOADS) else {
-            eprintln!("{peer}: refused, already receiving {MAX_UPLOADS} files");
-            continue;
-        };
-        let (secret, dir, max_size, timeout) = (
-            secret.clone(),
-            Arc::clone(&dir),
-            config.max_size,
-            config.timeout,
-        );
-        thread::spawn(move || {
-            let _slot = slot;
-            let _ = conn.set_read_timeout(Some(timeout));
-            let _ = conn.set_write_timeout(Some(timeout));
-            if let Some(secret) = secret {
-                // One deadline for the whole answer (the --timeout applies per
-                // read afterwards, and is restored by the call).
-                if let Err(error) = auth::server_handshake_within(&conn, &secret, timeout) {
-                    eprintln!("{peer}: not authenticated: {error}");
-                    return;
-                }
-            }
-            match receive_one(&mut conn, &dir, max_size) {
-                Ok(saved) => println!(
-                    "{peer}: saved {} ({} bytes, sha256 {})",
-                    saved.path.display(),
-                    saved.size,
-                    saved.sha256
-                ),
-                Err(error) => eprintln!("{peer}: {error}"),
-            }
-        });
-    }
+        }
+        match receive_one(&mut conn, &dir, max_size) {
+            Ok(saved) => println!(
+                "{peer}: saved {} ({} bytes, sha256 {})",
+                saved.path.display(),
+                saved.size,
+                saved.sha256
+            ),
+            Err(error) => eprintln!("{peer}: {error}"),
+        }
+    });
     Ok(())
 }
 
