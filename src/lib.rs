@@ -13,3 +13,17 @@
 
 pub mod prologue;
 pub mod tour;
+
+/// Every binary of the workspace: the tour, one per lesson crate, and the exercise
+/// runner. The end-to-end tests walk this list; a new lesson crate adds its binary.
+pub const BINARIES: &[&str] = &[
+    "netlab",
+    "net-basics",
+    "tcp-demo",
+    "udp-demo",
+    "time-sync",
+    "framing",
+    "auth",
+    "chat",
+    "exercises",
+];

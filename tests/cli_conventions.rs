@@ -2,20 +2,8 @@
 //! `--help` works and says what it teaches, bad input is exit code 2 with a
 //! one-line error, never a panic.
 
+use netlab::BINARIES;
 use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
-
-/// Every binary of the workspace. A new lesson crate adds its binary here.
-const BINARIES: &[&str] = &[
-    "netlab",
-    "net-basics",
-    "tcp-demo",
-    "udp-demo",
-    "time-sync",
-    "framing",
-    "auth",
-    "chat",
-    "exercises",
-];
 
 #[test]
 fn every_binary_has_a_help_text() {

@@ -64,17 +64,7 @@ fn mentioned_subcommands() -> Vec<(String, String)> {
 }
 
 fn is_binary(word: &str) -> bool {
-    [
-        "net-basics",
-        "tcp-demo",
-        "udp-demo",
-        "time-sync",
-        "framing",
-        "auth",
-        "chat",
-        "exercises",
-    ]
-    .contains(&word)
+    word != "netlab" && netlab::BINARIES.contains(&word)
 }
 
 #[test]
