@@ -7,9 +7,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, tutorial_python,
-    workspace_bin,
+    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
+    show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
+use tcp_demo::first;
 
 fn tcp_demo() -> PathBuf {
     workspace_bin("tcp-demo")
@@ -40,6 +41,23 @@ fn rust_client_and_rust_server_exchange_hello_and_hi() {
     assert_eq!(stdout_text(&output), "b'hi'\n");
     server.expect_line("b'hello!'");
     assert_eq!(server.wait_exit(), Some(0));
+}
+
+/// The two terminals the book shows (docs/src/output/ch04-tcp-terminal-*.session.txt).
+#[test]
+fn the_books_two_terminal_session_is_what_the_programs_print() {
+    let server = rust_server(&[]);
+    let addr = server.addr;
+    let client = run(tcp_demo(), &["client", "--addr", &addr.to_string()], b"");
+    assert!(client.status.success(), "{}", stderr_text(&client));
+    let (code, printed) = server.wait_output();
+    assert_eq!(code, Some(0));
+    let shown = first::DEFAULT_ADDR;
+    let terminal_1 = format!("$ tcp-demo server\n{}\n", printed.join("\n"));
+    let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
+    check_session_output("ch04-tcp-terminal-1.session.txt", &terminal_1);
+    let terminal_2 = format!("$ tcp-demo client\n{}", stdout_text(&client));
+    check_session_output("ch04-tcp-terminal-2.session.txt", &terminal_2);
 }
 
 #[test]

@@ -165,11 +165,35 @@ fn output_files() -> Vec<PathBuf> {
     files
 }
 
+/// `NAME.session.txt`: a terminal of a two-terminal session, checked by the test
+/// that runs the session (see `netlab_common::testing::check_session_output`).
+fn is_session(file: &Path) -> bool {
+    file.to_string_lossy().ends_with(".session.txt")
+}
+
+#[test]
+fn every_session_output_is_checked_by_a_test() {
+    let tests_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let tests: String = fs::read_dir(&tests_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    for file in output_files().into_iter().filter(|f| is_session(f)) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            tests.contains(&format!("\"{name}\"")),
+            "docs/src/output/{name} is checked by no test in tests/"
+        );
+    }
+}
+
 #[test]
 fn command_outputs_in_the_book_are_current() {
     let bless = std::env::var_os("NETLAB_BLESS").is_some();
     let mut stale = Vec::new();
-    for file in output_files() {
+    for file in output_files().into_iter().filter(|f| !is_session(f)) {
         let text = fs::read_to_string(&file).unwrap();
         let (first, expected) = text.split_once('\n').unwrap_or((&text, ""));
         let command = first

@@ -59,6 +59,8 @@ pub struct ServerProcess {
     child: Child,
     /// The address from its `listening on` line.
     pub addr: SocketAddr,
+    /// That first line itself.
+    pub first_line: String,
     lines: Receiver<String>,
     stdin: Option<ChildStdin>,
 }
@@ -90,6 +92,7 @@ impl ServerProcess {
         ServerProcess {
             child,
             addr,
+            first_line: first,
             lines,
             stdin,
         }
@@ -144,6 +147,23 @@ impl ServerProcess {
                 panic!("server did not exit within {TEST_TIMEOUT:?}")
             }
         }
+    }
+
+    /// Waits for the server to exit by itself, and returns its exit code and
+    /// everything it printed on stdout: the `listening on` line, then every line
+    /// not yet read with [`ServerProcess::next_line`] or
+    /// [`ServerProcess::expect_line`].
+    pub fn wait_output(mut self) -> (Option<i32>, Vec<String>) {
+        let mut printed = vec![std::mem::take(&mut self.first_line)];
+        let (_, unused) = mpsc::channel();
+        let lines = std::mem::replace(&mut self.lines, unused);
+        let code = self.wait_exit();
+        // The process has exited: its stdout is closed, so the reader thread
+        // delivers what is left and then disconnects.
+        while let Ok(line) = lines.recv_timeout(TEST_TIMEOUT) {
+            printed.push(line);
+        }
+        (code, printed)
     }
 
     /// The process id, e.g. to send it a signal.
@@ -269,4 +289,84 @@ pub fn tutorial_python(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/python")
         .join(name)
+}
+
+/// Checks a two-terminal session that the book shows against what the programs
+/// print today.
+///
+/// Most outputs in the book come from one command, and `tests/docs.rs` reruns it.
+/// A server and its client in two terminals need a test to run them together: that
+/// test builds the text a reader would see — a first line `$ COMMAND`, exactly as
+/// the book shows it, then what that terminal printed — and calls this function
+/// with the name of the file, `docs/src/output/NAME.session.txt`. With
+/// `NETLAB_BLESS=1` the file is rewritten instead.
+///
+/// Ports the OS chose vary from run to run; pass the text through [`show_port_as`]
+/// and [`mask_ports`] first, so the book shows the tutorial's port and `<port>`.
+pub fn check_session_output(name: &str, terminal: &str) {
+    assert!(
+        name.ends_with(".session.txt"),
+        "session outputs are named NAME.session.txt, not {name}"
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/src/output")
+        .join(name);
+    if std::env::var_os("NETLAB_BLESS").is_some() {
+        std::fs::write(&path, terminal).expect("write the session output");
+        return;
+    }
+    let shown = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        shown, terminal,
+        "docs/src/output/{name} is stale (left: the file, right: today's programs); \
+         rerun this test with NETLAB_BLESS=1"
+    );
+}
+
+/// Replaces the address a test's server really got (`127.0.0.1:40123`) with the
+/// one the book shows (the tutorial's, e.g. `127.0.0.1:8898`).
+pub fn show_port_as(text: &str, actual: SocketAddr, shown: &str) -> String {
+    text.replace(&actual.to_string(), shown)
+}
+
+/// Replaces every other port on 127.0.0.1 (a client's ephemeral port), written
+/// `127.0.0.1:PORT` or Python's `('127.0.0.1', PORT)`, with `<port>`, except the
+/// ports of the addresses in `keep` (e.g. the tutorial's `127.0.0.1:8898`). Call it
+/// after [`show_port_as`].
+///
+/// ```
+/// use netlab_common::testing::mask_ports;
+/// assert_eq!(
+///     mask_ports("from 127.0.0.1:51234 to 127.0.0.1:8898, ('127.0.0.1', 9000)", &["127.0.0.1:8898"]),
+///     "from 127.0.0.1:<port> to 127.0.0.1:8898, ('127.0.0.1', <port>)"
+/// );
+/// ```
+pub fn mask_ports(text: &str, keep: &[&str]) -> String {
+    let kept_ports: Vec<&str> = keep
+        .iter()
+        .filter_map(|addr| addr.strip_prefix("127.0.0.1:"))
+        .collect();
+    let text = mask_port_after(text, "127.0.0.1:", &kept_ports);
+    mask_port_after(&text, "('127.0.0.1', ", &kept_ports)
+}
+
+/// Replaces the digits after each `prefix` with `<port>` unless they are kept.
+fn mask_port_after(text: &str, prefix: &str, kept_ports: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(prefix) {
+        let after = &rest[at + prefix.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let port = &after[..digits];
+        out.push_str(&rest[..at]);
+        out.push_str(prefix);
+        out.push_str(if digits == 0 || kept_ports.contains(&port) {
+            port
+        } else {
+            "<port>"
+        });
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
