@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
+use netlab_common::testing::{check_session_output, run, stderr_text, stdout_text, workspace_bin};
 use serde_json::Value;
 
 fn shipped_exercises() -> PathBuf {
@@ -87,6 +87,18 @@ fn grading_an_unsolved_checkout_reports_the_failed_tests() {
             .as_str()
             .unwrap()
             .contains("01100100.00000100.00000101.00000110")
+    );
+
+    // The book's page for instructors shows a grade of this checkout (details
+    // shortened): the same command, for one exercise.
+    let one = runner(&dir, &["check", "ip_to_binary", "--json"]);
+    let mut shown = json_lines(&one)[0].clone();
+    shown["details"] = Value::from("...");
+    check_session_output(
+        "instructors-grading.session.txt",
+        &format!(
+            "$ cargo run -p exercises -- --dir /path/to/student/netlab/exercises check ip_to_binary --json\n{shown}\n"
+        ),
     );
     fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 }
