@@ -8,8 +8,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, peer_available, run, stderr_text, stdout_text,
-    workspace_bin,
+    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, on_path, peer_available, run,
+    show_port_as, stderr_text, stdout_text, workspace_bin,
 };
 
 fn python(name: &str) -> String {
@@ -477,4 +477,87 @@ fn only_regular_files_can_be_sent() {
             "{path}"
         );
     }
+}
+
+/// The file the book sends: fixed content, so its size and hash never change.
+const BOOK_FILE: &str = "notes.txt";
+const BOOK_CONTENT: &str = "hello from netlab\n";
+
+/// `sent ... in 0.004s: ...` → `in #.###s`: the time varies from run to run.
+fn mask_seconds(text: &str) -> String {
+    let Some(at) = text.find(") in ") else {
+        return text.to_string();
+    };
+    let (head, rest) = text.split_at(at + ") in ".len());
+    let end = rest.find("s:").unwrap_or(0);
+    let (time, tail) = rest.split_at(end);
+    let time: String = time
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect();
+    format!("{head}{time}{tail}")
+}
+
+/// The two terminals of "Advanced: sending files"
+/// (docs/src/output/ch05-transfer-terminal-*.session.txt).
+#[test]
+fn the_books_transfer_session_is_what_the_programs_print() {
+    let inbox = TempDir::new("book-inbox");
+    let outbox = TempDir::new("book-outbox");
+    let source = outbox.path().join(BOOK_FILE);
+    fs::write(&source, BOOK_CONTENT).unwrap();
+    // Stderr in the same pipe, as a terminal shows it: a failed upload would
+    // show in the book's terminal 1 too.
+    let framing = workspace_bin("framing").display().to_string();
+    let dir = inbox.path().display().to_string();
+    let server = ServerProcess::start(
+        "sh",
+        &[
+            "-c",
+            "exec \"$0\" \"$@\" 2>&1",
+            &framing,
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            &dir,
+        ],
+    );
+    let addr = server.addr;
+    let sender = run(
+        &framing,
+        &[
+            "send",
+            "--addr",
+            &addr.to_string(),
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(sender.status.success(), "{}", stderr_text(&sender));
+    let terminal_2 = format!(
+        "$ framing send {BOOK_FILE}\n{}{}",
+        stdout_text(&sender),
+        stderr_text(&sender)
+    );
+    check_session_output(
+        "ch05-transfer-terminal-2.session.txt",
+        &mask_seconds(&terminal_2),
+    );
+
+    // Every line up to the `saved` one, none skipped.
+    let mut printed = vec![server.first_line.clone()];
+    while !printed.last().is_some_and(|line| line.contains("saved")) {
+        let line = server.next_line(TEST_TIMEOUT);
+        printed.push(line.unwrap_or_else(|| panic!("no `saved` line; saw {printed:#?}")));
+    }
+    let terminal_1 = format!(
+        "$ framing receive --dir /tmp/inbox\n{}\n",
+        printed.join("\n")
+    )
+    .replace(&dir, "/tmp/inbox");
+    let shown = "127.0.0.1:8889";
+    let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
+    check_session_output("ch05-transfer-terminal-1.session.txt", &terminal_1);
+    assert_eq!(inbox.entries(), [BOOK_FILE]);
 }
