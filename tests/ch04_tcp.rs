@@ -326,3 +326,25 @@ fn an_address_that_is_not_this_machines_is_explained() {
         );
     }
 }
+
+/// The book's "Address already in use": a second server on the address a first
+/// one still listens on (the error a restart during TIME_WAIT gives too).
+#[test]
+fn the_books_address_in_use_error_is_what_a_second_server_prints() {
+    let first_server = rust_server(&[]);
+    let addr = first_server.addr;
+    let second = run(tcp_demo(), &["server", "--addr", &addr.to_string()], b"");
+    assert_eq!(second.status.code(), Some(1), "{}", stderr_text(&second));
+    // A terminal shows both streams; stdout is empty, as the server never listened.
+    let terminal = format!(
+        "$ tcp-demo server\n{}{}",
+        stdout_text(&second),
+        stderr_text(&second)
+    );
+    let shown = first::DEFAULT_ADDR;
+    check_session_output(
+        "ch04-tcp-addr-in-use.session.txt",
+        &show_port_as(&terminal, addr, shown),
+    );
+    drop(first_server);
+}

@@ -7,9 +7,10 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, tutorial_python,
-    workspace_bin,
+    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
+    show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
+use tcp_demo::chat;
 
 fn tcp_demo() -> PathBuf {
     workspace_bin("tcp-demo")
@@ -169,4 +170,59 @@ fn chat_client_explains_a_refused_connection() {
     let output = run(tcp_demo(), &["chat-client", "--addr", &addr], b"");
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_text(&output).contains("nothing is listening"));
+}
+
+/// Starts `tcp-demo ARGS...` with its stderr joined to its stdout, in order, as a
+/// terminal shows both (the chat server says on stderr who connected).
+fn server_in_a_terminal(args: &[&str]) -> ServerProcess {
+    let program = tcp_demo().to_string_lossy().into_owned();
+    let mut sh_args = vec!["-c", "exec \"$0\" \"$@\" 2>&1", program.as_str()];
+    sh_args.extend_from_slice(args);
+    ServerProcess::start("sh", &sh_args)
+}
+
+/// The book's chat, typed through pipes: the server says 你好, the client answers
+/// 在吗?, the server ends it with q.
+#[test]
+fn the_books_chat_session_is_what_the_programs_print() {
+    let mut server = server_in_a_terminal(&["chat-server", "--addr", "127.0.0.1:0"]);
+    server.type_text("你好\nq\n");
+    let addr = server.addr;
+    let client = run(
+        tcp_demo(),
+        &["chat-client", "--addr", &addr.to_string()],
+        "在吗?\n".as_bytes(),
+    );
+    assert!(client.status.success(), "{}", stderr_text(&client));
+    assert_eq!(
+        stderr_text(&client),
+        "",
+        "the client's terminal shows stdout only"
+    );
+    // The server's last words come after it sent q, so the client may be gone
+    // before they are printed: wait for them. Then the server waits for the next
+    // client, printing nothing, until Ctrl-C (here: dropped, killed).
+    let mut printed = vec![server.first_line.clone()];
+    loop {
+        let line = server
+            .next_line(TEST_TIMEOUT)
+            .unwrap_or_else(|| panic!("no end of the conversation; saw {printed:#?}"));
+        let last = line.starts_with("(you ended the conversation");
+        printed.push(line);
+        if last {
+            break;
+        }
+    }
+    let shown = chat::DEFAULT_ADDR;
+    let terminal_1 = format!(
+        "$ printf '你好\\nq\\n' | tcp-demo chat-server\n{}\n",
+        printed.join("\n")
+    );
+    let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
+    check_session_output("ch04-tcp-chat-server.session.txt", &terminal_1);
+    let terminal_2 = format!(
+        "$ printf '在吗?\\n' | tcp-demo chat-client\n{}",
+        stdout_text(&client)
+    );
+    check_session_output("ch04-tcp-chat-client.session.txt", &terminal_2);
 }

@@ -2,12 +2,14 @@
 //! `qq-client` and `boundaries`, end to end on loopback, and against the
 //! tutorial's Python programs in both directions (tests/python/udp_*.py, qq_*.py).
 
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 
 use netlab_common::testing::{
-    ServerProcess, peer_available, run, stderr_text, stdout_text, tutorial_python, workspace_bin,
+    ServerProcess, check_session_output, mask_ports, peer_available, run, show_port_as,
+    stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
+use udp_demo::{qq, simple};
 
 fn udp_demo() -> PathBuf {
     workspace_bin("udp-demo")
@@ -386,4 +388,99 @@ fn qq_server_shows_invalid_utf8_and_keeps_serving() {
     );
     let (n, _) = next.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], "收到".as_bytes());
+}
+
+/// Starts `udp-demo ARGS...` with its stderr joined to its stdout, in order, as a
+/// terminal shows both.
+fn server_in_a_terminal(args: &[&str]) -> ServerProcess {
+    let program = udp_demo().to_string_lossy().into_owned();
+    let mut sh_args = vec!["-c", "exec \"$0\" \"$@\" 2>&1", program.as_str()];
+    sh_args.extend_from_slice(args);
+    ServerProcess::start("sh", &sh_args)
+}
+
+/// Stops a server as Ctrl-C does and returns everything it printed.
+fn interrupt(server: ServerProcess) -> Vec<String> {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    server.wait_output().1
+}
+
+/// What a terminal shows for `command` and the lines it printed, with the port
+/// the OS chose for `actual` shown as the tutorial's `shown` and every other port
+/// as `<port>` (in both spellings, `127.0.0.1:PORT` and Python's tuple).
+fn terminal(command: &str, printed: &str, actual: SocketAddr, shown: &str) -> String {
+    let text = format!("$ {command}\n{printed}");
+    let shown_port = shown.rsplit(':').next().unwrap();
+    let text = text.replace(
+        &format!("('127.0.0.1', {})", actual.port()),
+        &format!("('127.0.0.1', {shown_port})"),
+    );
+    mask_ports(&show_port_as(&text, actual, shown), &[shown])
+}
+
+#[test]
+fn the_books_udp_session_is_what_the_programs_print() {
+    let server = server_in_a_terminal(&["server", "--addr", "127.0.0.1:0"]);
+    let addr = server.addr;
+    let client = run(udp_demo(), &["client", "--addr", &addr.to_string()], b"");
+    assert!(client.status.success(), "{}", stderr_text(&client));
+    assert_eq!(
+        stderr_text(&client),
+        "",
+        "the client's terminal shows stdout only"
+    );
+    // The tutorial's server answers one datagram and exits.
+    let (code, printed) = server.wait_output();
+    assert_eq!(code, Some(0));
+    let shown = simple::DEFAULT_ADDR;
+    let printed = format!("{}\n", printed.join("\n"));
+    check_session_output(
+        "ch04-udp-terminal-1.session.txt",
+        &terminal("udp-demo server", &printed, addr, shown),
+    );
+    check_session_output(
+        "ch04-udp-terminal-2.session.txt",
+        &terminal("udp-demo client", &stdout_text(&client), addr, shown),
+    );
+}
+
+/// The book's QQ chat, typed through pipes: the client picks 金老板 and asks
+/// 在吗?, the server answers 在, the client ends with q.
+#[test]
+fn the_books_qq_session_is_what_the_programs_print() {
+    let mut server = server_in_a_terminal(&["qq-server", "--addr", "127.0.0.1:0"]);
+    server.type_text("在\n");
+    let addr = server.addr;
+    let client = run(
+        udp_demo(),
+        &["qq-client", "--addr", &addr.to_string()],
+        "金老板\n在吗?\nq\n".as_bytes(),
+    );
+    assert!(client.status.success(), "{}", stderr_text(&client));
+    assert_eq!(
+        stderr_text(&client),
+        "",
+        "the client's terminal shows stdout only"
+    );
+    // The server printed the message before it read the reply the client got;
+    // then it waits for the next datagram until Ctrl-C.
+    let printed = format!("{}\n", interrupt(server).join("\n"));
+    let shown = qq::DEFAULT_ADDR;
+    check_session_output(
+        "ch04-udp-qq-server.session.txt",
+        &terminal("printf '在\\n' | udp-demo qq-server", &printed, addr, shown),
+    );
+    check_session_output(
+        "ch04-udp-qq-client.session.txt",
+        &terminal(
+            "printf '金老板\\n在吗?\\nq\\n' | udp-demo qq-client",
+            &stdout_text(&client),
+            addr,
+            shown,
+        ),
+    );
 }
