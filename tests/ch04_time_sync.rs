@@ -5,7 +5,8 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
+    show_port_as, stderr_text, stdout_text, workspace_bin,
 };
 
 const PYTHON_SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_server.py");
@@ -49,6 +50,171 @@ fn ask(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
     assert_eq!(from, addr);
     buffer.truncate(len);
     buffer
+}
+
+/// Every digit as `#`: the reader's clock shows other times than the test's.
+fn digits_as_hashes(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// What `time-sync sntp` prints, as the book shows it: the digits of the four
+/// times, of the offset and of the delay as `#`, the offset's sign as `±`. The
+/// labels, the formulas and the stratum line stay exactly as printed.
+fn mask_sntp_output(text: &str) -> String {
+    let mut shown = String::new();
+    for line in text.lines() {
+        let value_starts = if line.starts_with('T') {
+            line.find(") ")
+        } else if line.starts_with("offset") || line.starts_with("delay") {
+            line.rfind("= ")
+        } else {
+            None
+        };
+        match value_starts {
+            Some(at) => {
+                let (label, value) = line.split_at(at);
+                let mut value = digits_as_hashes(value);
+                if line.starts_with("offset") {
+                    value = value.replacen(['+', '-'], "±", 1);
+                }
+                shown.push_str(label);
+                shown.push_str(&value);
+            }
+            None => shown.push_str(line),
+        }
+        shown.push('\n');
+    }
+    shown
+}
+
+/// The command line as the book shows it: arguments with `%` or a space in
+/// single quotes, as a reader types them in a shell.
+fn shown_command(args: &[&str]) -> String {
+    let mut line = String::from("$ time-sync");
+    for arg in args {
+        line.push(' ');
+        if arg.contains(['%', ' ']) {
+            line.push_str(&format!("'{arg}'"));
+        } else {
+            line.push_str(arg);
+        }
+    }
+    line.push('\n');
+    line
+}
+
+/// A time-sync server whose stderr goes into the same pipe as its stdout, in
+/// the order it writes them, as both end up in a reader's terminal.
+fn server_as_in_a_terminal(args: &[&str]) -> ServerProcess {
+    let bin = workspace_bin("time-sync");
+    let mut sh_args = vec!["-c", "exec \"$0\" \"$@\" 2>&1", bin.to_str().unwrap()];
+    sh_args.extend(args);
+    ServerProcess::start("sh", &sh_args)
+}
+
+/// Stops a server that would run forever, as Ctrl-C does, and returns
+/// everything it printed.
+fn stop_and_collect(server: ServerProcess) -> Vec<String> {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    server.wait_output().1
+}
+
+/// The "Run it" terminals of docs/src/ch04-time-sync.md: the server in
+/// terminal 1, three clients in terminal 2 (times shown as `#`).
+#[test]
+fn the_books_time_server_session_is_what_the_programs_print() {
+    let server = server_as_in_a_terminal(&["server", "--addr", "127.0.0.1:0"]);
+    let addr = server.addr;
+    let mut terminal_2 = String::new();
+    for (args, code) in [
+        (&["client", "--format", "%Y-%m-%d %H:%M:%S"][..], 0),
+        (
+            &[
+                "client",
+                "--format",
+                "%H:%M:%S",
+                "--interval",
+                "1s",
+                "--count",
+                "3",
+            ],
+            0,
+        ),
+        (&["client", "--format", "%Q"], 1),
+    ] {
+        let addr = addr.to_string();
+        let output = time_sync(&[args, &["--addr", &addr]].concat());
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {output:?}");
+        terminal_2.push_str(&shown_command(args));
+        // The client prints the server's reply on stdout, then (for an error
+        // reply) its own complaint on stderr.
+        terminal_2.push_str(&digits_as_hashes(&stdout_text(&output)));
+        terminal_2.push_str(&digits_as_hashes(&stderr_text(&output)));
+    }
+    let shown = "127.0.0.1:9000";
+    let terminal_1 = format!(
+        "$ time-sync server\n{}\n",
+        stop_and_collect(server).join("\n")
+    );
+    let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
+    check_session_output("ch04-time-server-terminal-1.session.txt", &terminal_1);
+    check_session_output("ch04-time-server-terminal-2.session.txt", &terminal_2);
+}
+
+/// The book's client against a server suspended with Ctrl-Z: its socket
+/// exists, nobody reads it, so only the timeout tells.
+#[test]
+fn the_books_timeout_against_a_suspended_server_is_what_the_client_prints() {
+    let server = format_server();
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill")
+            .args([name, &server.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {name}");
+    };
+    signal("-STOP");
+    let args = ["client", "--addr", "127.0.0.1:9000", "--timeout", "500ms"];
+    let addr = server.addr.to_string();
+    let output = time_sync(&["client", "--addr", &addr, "--timeout", "500ms"]);
+    signal("-CONT");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let terminal = format!(
+        "{}{}{}",
+        shown_command(&args),
+        stdout_text(&output),
+        stderr_text(&output)
+    );
+    let terminal = show_port_as(&terminal, server.addr, "127.0.0.1:9000");
+    check_session_output("ch04-time-no-reply.session.txt", &terminal);
+}
+
+/// The book's SNTP exchange: `time-sync sntp-server` in terminal 1, one
+/// `time-sync sntp` in terminal 2 (times, offset and delay masked).
+#[test]
+fn the_books_sntp_session_is_what_the_programs_print() {
+    let server = server_as_in_a_terminal(&["sntp-server", "--addr", "127.0.0.1:0"]);
+    let addr = server.addr;
+    let shown = "127.0.0.1:12300";
+    let output = time_sync(&["sntp", "--addr", &addr.to_string()]);
+    assert!(output.status.success(), "{output:?}");
+    let terminal_2 = format!(
+        "$ time-sync sntp --addr {shown}\n{}",
+        mask_sntp_output(&stdout_text(&output))
+    );
+    check_session_output("ch04-time-sntp-terminal-2.session.txt", &terminal_2);
+    let terminal_1 = format!(
+        "$ time-sync sntp-server\n{}\n",
+        stop_and_collect(server).join("\n")
+    );
+    let terminal_1 = show_port_as(&terminal_1, addr, shown);
+    check_session_output("ch04-time-sntp-terminal-1.session.txt", &terminal_1);
 }
 
 #[test]

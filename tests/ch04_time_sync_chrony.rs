@@ -17,7 +17,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, on_path, run, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, check_session_output, on_path, run, show_port_as, stderr_text,
+    stdout_text, workspace_bin,
 };
 use time_sync::sntp_client;
 
@@ -56,6 +57,71 @@ fn privilege_args() -> Vec<&'static str> {
     } else {
         vec!["-U"]
     }
+}
+
+/// Every digit as `#`: times and offsets differ from run to run.
+fn digits_as_hashes(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// What `time-sync sntp` prints, as the book shows it: the digits of the four
+/// times, of the offset and of the delay as `#`, the offset's sign as `±`
+/// (the same masking as in tests/ch04_time_sync.rs).
+fn mask_sntp_output(text: &str) -> String {
+    let mut shown = String::new();
+    for line in text.lines() {
+        let value_starts = if line.starts_with('T') {
+            line.find(") ")
+        } else if line.starts_with("offset") || line.starts_with("delay") {
+            line.rfind("= ")
+        } else {
+            None
+        };
+        match value_starts {
+            Some(at) => {
+                let (label, value) = line.split_at(at);
+                let mut value = digits_as_hashes(value);
+                if line.starts_with("offset") {
+                    value = value.replacen(['+', '-'], "±", 1);
+                }
+                shown.push_str(label);
+                shown.push_str(&value);
+            }
+            None => shown.push_str(line),
+        }
+        shown.push('\n');
+    }
+    shown
+}
+
+/// chronyd's log as the book shows it: the lines containing one of `keep`,
+/// and `…` for each run of other lines (chronyd's version, build features and
+/// privileges differ from machine to machine); digits as `#`, and the sign of
+/// the offset, which chronyd prints only when it is negative, as `±`.
+fn chronyd_log_as_shown(log: &str, keep: &[&str]) -> String {
+    let mut shown = String::new();
+    let mut left_out = false;
+    for line in log.lines() {
+        if keep.iter().any(|k| line.contains(k)) {
+            if left_out {
+                shown.push_str("…\n");
+                left_out = false;
+            }
+            let line = digits_as_hashes(line)
+                .replace("wrong by -#", "wrong by #")
+                .replace("wrong by #", "wrong by ±#");
+            shown.push_str(&line);
+            shown.push('\n');
+        } else {
+            left_out = true;
+        }
+    }
+    if left_out {
+        shown.push_str("…\n");
+    }
+    shown
 }
 
 /// A temporary directory, removed when dropped.
@@ -169,6 +235,25 @@ impl ChronyServer {
     }
 }
 
+impl ChronyServer {
+    /// Stops chronyd as Ctrl-C in its terminal would (it logs `chronyd exiting`
+    /// and exits), and returns its whole log.
+    fn stop(&mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -TERM chronyd");
+        let deadline = Instant::now() + TEST_TIMEOUT;
+        // Polls: std offers no wait with a timeout on a child we keep.
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "chronyd did not exit on SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.log()
+    }
+}
+
 impl Drop for ChronyServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -179,7 +264,7 @@ impl Drop for ChronyServer {
 #[test]
 fn our_sntp_client_asks_a_real_chronyd() {
     let Some(chronyd) = chronyd() else { return };
-    let server = ChronyServer::start(&chronyd);
+    let mut server = ChronyServer::start(&chronyd);
     let output = run(
         workspace_bin("time-sync"),
         &["sntp", "--addr", &server.addr.to_string(), "--json"],
@@ -194,6 +279,26 @@ fn our_sntp_client_asks_a_real_chronyd() {
     // chronyd reads the same clock as we do: the offset can only come from the
     // path, so |θ| ≤ δ/2 (plus chronyd's own timestamping slack).
     assert!(delay >= 0.0 && offset.abs() <= delay / 2.0 + 1e-3, "{json}");
+
+    // The book's two terminals: chronyd (its log, trimmed) and our client.
+    let output = run(
+        workspace_bin("time-sync"),
+        &["sntp", "--addr", &server.addr.to_string()],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}\n{}", server.log());
+    let shown = "127.0.0.1:12399";
+    let terminal_2 = format!(
+        "$ time-sync sntp --addr {shown}\n{}",
+        mask_sntp_output(&stdout_text(&output))
+    );
+    let terminal_2 = show_port_as(&terminal_2, server.addr, shown);
+    check_session_output("ch04-time-chrony-sntp.session.txt", &terminal_2);
+    let terminal_1 = format!(
+        "$ sudo chronyd -x -d -f server.conf -u root\n{}",
+        chronyd_log_as_shown(&server.stop(), &[CLOCK_UNTOUCHED])
+    );
+    check_session_output("ch04-time-chrony-server.session.txt", &terminal_1);
 }
 
 #[test]
@@ -240,6 +345,13 @@ fn chronyd_as_a_client_accepts_our_sntp_server() {
         .unwrap_or_else(|| panic!("cannot read the offset in {line:?}"));
     // The same clock on both ends: chrony must find (almost) no offset.
     assert!(offset.abs() < 0.01, "{line}");
+
+    // The book's terminal: chronyd's log, trimmed to the two lines that matter.
+    let terminal = format!(
+        "$ sudo chronyd -Q -d -t 20 -f client.conf -u root\n{}",
+        chronyd_log_as_shown(&stderr, &[CLOCK_UNTOUCHED, "System clock wrong by"])
+    );
+    check_session_output("ch04-time-chrony-client.session.txt", &terminal);
 }
 
 #[test]
