@@ -9,6 +9,10 @@ use netlab_common::testing::{
     show_port_as, stderr_text, stdout_text, workspace_bin,
 };
 
+#[path = "support/sntp_output.rs"]
+mod sntp_output;
+use sntp_output::{digits_as_hashes, mask_sntp_output};
+
 const PYTHON_SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_server.py");
 const PYTHON_CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/time_client.py");
 
@@ -50,43 +54,6 @@ fn ask(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
     assert_eq!(from, addr);
     buffer.truncate(len);
     buffer
-}
-
-/// Every digit as `#`: the reader's clock shows other times than the test's.
-fn digits_as_hashes(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .collect()
-}
-
-/// What `time-sync sntp` prints, as the book shows it: the digits of the four
-/// times, of the offset and of the delay as `#`, the offset's sign as `±`. The
-/// labels, the formulas and the stratum line stay exactly as printed.
-fn mask_sntp_output(text: &str) -> String {
-    let mut shown = String::new();
-    for line in text.lines() {
-        let value_starts = if line.starts_with('T') {
-            line.find(") ")
-        } else if line.starts_with("offset") || line.starts_with("delay") {
-            line.rfind("= ")
-        } else {
-            None
-        };
-        match value_starts {
-            Some(at) => {
-                let (label, value) = line.split_at(at);
-                let mut value = digits_as_hashes(value);
-                if line.starts_with("offset") {
-                    value = value.replacen(['+', '-'], "±", 1);
-                }
-                shown.push_str(label);
-                shown.push_str(&value);
-            }
-            None => shown.push_str(line),
-        }
-        shown.push('\n');
-    }
-    shown
 }
 
 /// The command line as the book shows it: arguments with `%` or a space in

@@ -20,6 +20,10 @@ use netlab_common::testing::{
     ServerProcess, TEST_TIMEOUT, check_session_output, on_path, run, show_port_as, stderr_text,
     stdout_text, workspace_bin,
 };
+
+#[path = "support/sntp_output.rs"]
+mod sntp_output;
+use sntp_output::{digits_as_hashes, mask_sntp_output};
 use time_sync::sntp_client;
 
 /// What chronyd logs at start when `-x` or `-Q` is in effect: proof that it
@@ -57,43 +61,6 @@ fn privilege_args() -> Vec<&'static str> {
     } else {
         vec!["-U"]
     }
-}
-
-/// Every digit as `#`: times and offsets differ from run to run.
-fn digits_as_hashes(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .collect()
-}
-
-/// What `time-sync sntp` prints, as the book shows it: the digits of the four
-/// times, of the offset and of the delay as `#`, the offset's sign as `±`
-/// (the same masking as in tests/ch04_time_sync.rs).
-fn mask_sntp_output(text: &str) -> String {
-    let mut shown = String::new();
-    for line in text.lines() {
-        let value_starts = if line.starts_with('T') {
-            line.find(") ")
-        } else if line.starts_with("offset") || line.starts_with("delay") {
-            line.rfind("= ")
-        } else {
-            None
-        };
-        match value_starts {
-            Some(at) => {
-                let (label, value) = line.split_at(at);
-                let mut value = digits_as_hashes(value);
-                if line.starts_with("offset") {
-                    value = value.replacen(['+', '-'], "±", 1);
-                }
-                shown.push_str(label);
-                shown.push_str(&value);
-            }
-            None => shown.push_str(line),
-        }
-        shown.push('\n');
-    }
-    shown
 }
 
 /// chronyd's log as the book shows it: the lines containing one of `keep`,
