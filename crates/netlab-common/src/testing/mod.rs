@@ -18,6 +18,9 @@ use std::time::Duration;
 
 use crate::listen::parse_line;
 
+mod terminal;
+pub use terminal::{Terminal, interrupt};
+
 /// How long a test waits for anything (a line, a reply, a process) before failing.
 /// Generous, because CI machines are slow; a passing test never waits this long.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
