@@ -172,20 +172,14 @@ fn chat_client_explains_a_refused_connection() {
     assert!(stderr_text(&output).contains("nothing is listening"));
 }
 
-/// Starts `tcp-demo ARGS...` with its stderr joined to its stdout, in order, as a
-/// terminal shows both (the chat server says on stderr who connected).
-fn server_in_a_terminal(args: &[&str]) -> ServerProcess {
-    let program = tcp_demo().to_string_lossy().into_owned();
-    let mut sh_args = vec!["-c", "exec \"$0\" \"$@\" 2>&1", program.as_str()];
-    sh_args.extend_from_slice(args);
-    ServerProcess::start("sh", &sh_args)
-}
-
 /// The book's chat, typed through pipes: the server says 你好, the client answers
 /// 在吗?, the server ends it with q.
 #[test]
 fn the_books_chat_session_is_what_the_programs_print() {
-    let mut server = server_in_a_terminal(&["chat-server", "--addr", "127.0.0.1:0"]);
+    let mut server = ServerProcess::start_as_in_a_terminal(
+        tcp_demo(),
+        &["chat-server", "--addr", "127.0.0.1:0"],
+    );
     server.type_text("你好\nq\n");
     let addr = server.addr;
     let client = run(

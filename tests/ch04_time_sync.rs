@@ -72,15 +72,6 @@ fn shown_command(args: &[&str]) -> String {
     line
 }
 
-/// A time-sync server whose stderr goes into the same pipe as its stdout, in
-/// the order it writes them, as both end up in a reader's terminal.
-fn server_as_in_a_terminal(args: &[&str]) -> ServerProcess {
-    let bin = workspace_bin("time-sync");
-    let mut sh_args = vec!["-c", "exec \"$0\" \"$@\" 2>&1", bin.to_str().unwrap()];
-    sh_args.extend(args);
-    ServerProcess::start("sh", &sh_args)
-}
-
 /// Stops a server that would run forever, as Ctrl-C does, and returns
 /// everything it printed.
 fn stop_and_collect(server: ServerProcess) -> Vec<String> {
@@ -96,7 +87,10 @@ fn stop_and_collect(server: ServerProcess) -> Vec<String> {
 /// terminal 1, three clients in terminal 2 (times shown as `#`).
 #[test]
 fn the_books_time_server_session_is_what_the_programs_print() {
-    let server = server_as_in_a_terminal(&["server", "--addr", "127.0.0.1:0"]);
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("time-sync"),
+        &["server", "--addr", "127.0.0.1:0"],
+    );
     let addr = server.addr;
     let mut terminal_2 = String::new();
     for (args, code) in [
@@ -166,7 +160,10 @@ fn the_books_timeout_against_a_suspended_server_is_what_the_client_prints() {
 /// `time-sync sntp` in terminal 2 (times, offset and delay masked).
 #[test]
 fn the_books_sntp_session_is_what_the_programs_print() {
-    let server = server_as_in_a_terminal(&["sntp-server", "--addr", "127.0.0.1:0"]);
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("time-sync"),
+        &["sntp-server", "--addr", "127.0.0.1:0"],
+    );
     let addr = server.addr;
     let shown = "127.0.0.1:12300";
     let output = time_sync(&["sntp", "--addr", &addr.to_string()]);

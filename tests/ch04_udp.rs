@@ -390,15 +390,6 @@ fn qq_server_shows_invalid_utf8_and_keeps_serving() {
     assert_eq!(&buf[..n], "收到".as_bytes());
 }
 
-/// Starts `udp-demo ARGS...` with its stderr joined to its stdout, in order, as a
-/// terminal shows both.
-fn server_in_a_terminal(args: &[&str]) -> ServerProcess {
-    let program = udp_demo().to_string_lossy().into_owned();
-    let mut sh_args = vec!["-c", "exec \"$0\" \"$@\" 2>&1", program.as_str()];
-    sh_args.extend_from_slice(args);
-    ServerProcess::start("sh", &sh_args)
-}
-
 /// Stops a server as Ctrl-C does and returns everything it printed.
 fn interrupt(server: ServerProcess) -> Vec<String> {
     let status = std::process::Command::new("kill")
@@ -424,7 +415,8 @@ fn terminal(command: &str, printed: &str, actual: SocketAddr, shown: &str) -> St
 
 #[test]
 fn the_books_udp_session_is_what_the_programs_print() {
-    let server = server_in_a_terminal(&["server", "--addr", "127.0.0.1:0"]);
+    let server =
+        ServerProcess::start_as_in_a_terminal(udp_demo(), &["server", "--addr", "127.0.0.1:0"]);
     let addr = server.addr;
     let client = run(udp_demo(), &["client", "--addr", &addr.to_string()], b"");
     assert!(client.status.success(), "{}", stderr_text(&client));
@@ -452,7 +444,8 @@ fn the_books_udp_session_is_what_the_programs_print() {
 /// 在吗?, the server answers 在, the client ends with q.
 #[test]
 fn the_books_qq_session_is_what_the_programs_print() {
-    let mut server = server_in_a_terminal(&["qq-server", "--addr", "127.0.0.1:0"]);
+    let mut server =
+        ServerProcess::start_as_in_a_terminal(udp_demo(), &["qq-server", "--addr", "127.0.0.1:0"]);
     server.type_text("在\n");
     let addr = server.addr;
     let client = run(

@@ -508,24 +508,14 @@ fn the_books_transfer_session_is_what_the_programs_print() {
     fs::write(&source, BOOK_CONTENT).unwrap();
     // Stderr in the same pipe, as a terminal shows it: a failed upload would
     // show in the book's terminal 1 too.
-    let framing = workspace_bin("framing").display().to_string();
     let dir = inbox.path().display().to_string();
-    let server = ServerProcess::start(
-        "sh",
-        &[
-            "-c",
-            "exec \"$0\" \"$@\" 2>&1",
-            &framing,
-            "receive",
-            "--addr",
-            "127.0.0.1:0",
-            "--dir",
-            &dir,
-        ],
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("framing"),
+        &["receive", "--addr", "127.0.0.1:0", "--dir", &dir],
     );
     let addr = server.addr;
     let sender = run(
-        &framing,
+        workspace_bin("framing"),
         &[
             "send",
             "--addr",

@@ -390,31 +390,6 @@ fn a_zero_timeout_is_a_usage_error_naming_the_value() {
     }
 }
 
-/// Starts `framing ARGS...` with its stderr in the same pipe as its stdout, in
-/// the order printed, as a terminal shows them (the book's terminal 1 includes
-/// the error a server prints about a client).
-fn server_as_in_a_terminal(args: &[&str]) -> ServerProcess {
-    let framing = workspace_bin("framing").display().to_string();
-    let mut sh = vec!["-c", "exec \"$0\" \"$@\" 2>&1", framing.as_str()];
-    sh.extend_from_slice(args);
-    ServerProcess::start("sh", &sh)
-}
-
-/// The lines a server prints until (and including) one containing `needle`.
-fn lines_until(server: &ServerProcess, needle: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let line = server
-            .next_line(TEST_TIMEOUT)
-            .unwrap_or_else(|| panic!("no line containing {needle:?}; saw {lines:#?}"));
-        let done = line.contains(needle);
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
-}
-
 /// The book's long command: 40 lines of exactly 64 bytes, so one recv(1024)
 /// takes exactly 16 whole lines and the page stays readable.
 const BOOK_LONG: &str =
@@ -424,8 +399,10 @@ const BOOK_LONG: &str =
 /// (docs/src/output/ch05-raw-terminal-*.session.txt).
 #[test]
 fn the_books_raw_session_is_what_the_programs_print() {
-    let server =
-        server_as_in_a_terminal(&["cmd-server", "--addr", "127.0.0.1:0", "--protocol", "raw"]);
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("framing"),
+        &["cmd-server", "--addr", "127.0.0.1:0", "--protocol", "raw"],
+    );
     let addr = server.addr;
     let client = run(
         workspace_bin("framing"),
@@ -453,7 +430,7 @@ fn the_books_raw_session_is_what_the_programs_print() {
     // buffer (the rest of the long output and `hi`), so its kernel reset the
     // connection, and the server says so.
     let mut printed = vec![server.first_line.clone()];
-    printed.extend(lines_until(&server, "ran b'echo hi'"));
+    printed.extend(server.lines_until("ran b'echo hi'"));
     printed.extend(server.next_line(TEST_TIMEOUT));
     let terminal_1 = format!(
         "$ framing cmd-server --protocol raw\n{}\n",

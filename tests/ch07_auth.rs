@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use netlab_common::testing::{
     ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
-    show_port_as, stderr_text, stdout_text, workspace_bin,
+    run_with_env, show_port_as, stderr_text, stdout_text, workspace_bin,
 };
 
 const KEY: &str = "alex-sb";
@@ -318,21 +318,6 @@ fn client_accepts_a_host_name() {
     assert!(stdout_text(&output).contains("NAMED"));
 }
 
-/// The lines a server prints until (and including) one containing `needle`.
-fn lines_until(server: &ServerProcess, needle: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let line = server
-            .next_line(TEST_TIMEOUT)
-            .unwrap_or_else(|| panic!("no line containing {needle:?}; saw {lines:#?}"));
-        let done = line.contains(needle);
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
-}
-
 /// The terminals of "Trying it" (docs/src/output/ch07-auth-*.session.txt): the
 /// server, a client with the key, and a client with a wrong key.
 #[test]
@@ -340,20 +325,10 @@ fn the_books_sessions_are_what_the_programs_print() {
     let key = KeyFile::new("book", KEY);
     // The server's stderr in the same pipe as its stdout, in the order printed,
     // as a terminal shows them: the refusal of the second client is on stderr.
-    let auth = workspace_bin("auth").display().to_string();
     let key_arg = key.arg();
-    let server = ServerProcess::start(
-        "sh",
-        &[
-            "-c",
-            "exec \"$0\" \"$@\" 2>&1",
-            &auth,
-            "server",
-            "--addr",
-            "127.0.0.1:0",
-            "--secret-file",
-            &key_arg,
-        ],
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("auth"),
+        &["server", "--addr", "127.0.0.1:0", "--secret-file", &key_arg],
     );
     let addr = server.addr;
     let shown = "127.0.0.1:9999";
@@ -378,16 +353,16 @@ fn the_books_sessions_are_what_the_programs_print() {
         "ch07-auth-terminal-2.session.txt",
         &for_the_book(&terminal_2),
     );
-    printed.extend(lines_until(&server, "closed"));
+    printed.extend(server.lines_until("closed"));
 
     // Still terminal 2: a guessed key, from the environment.
-    let guess = Command::new(&auth)
-        .args(["client", "--addr", &addr.to_string()])
-        .env("NETLAB_SECRET", "guess")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap(); // the client's own --timeout (10 s) bounds this
+    let guess = run_with_env(
+        workspace_bin("auth"),
+        &["client", "--addr", &addr.to_string()],
+        &[("NETLAB_SECRET", "guess")],
+        b"",
+        TEST_TIMEOUT,
+    );
     assert_eq!(guess.status.code(), Some(1));
     let wrong_key = format!(
         "$ NETLAB_SECRET=guess auth client\n{}{}",
@@ -395,7 +370,7 @@ fn the_books_sessions_are_what_the_programs_print() {
         stderr_text(&guess)
     );
     check_session_output("ch07-auth-wrong-key.session.txt", &for_the_book(&wrong_key));
-    printed.extend(lines_until(&server, "refused"));
+    printed.extend(server.lines_until("refused"));
 
     // Terminal 1, after both clients.
     let terminal_1 = format!("$ auth server --secret-file key\n{}\n", printed.join("\n"));

@@ -101,6 +101,39 @@ impl ServerProcess {
         }
     }
 
+    /// Starts `program args...` like [`ServerProcess::start`], but with its stderr
+    /// joined to its stdout in the order it writes them, as a reader's terminal
+    /// shows both: for the book's sessions, where a server's log lines (on stderr)
+    /// belong to what its terminal shows.
+    pub fn start_as_in_a_terminal<S: AsRef<OsStr>>(
+        program: impl AsRef<OsStr>,
+        args: &[S],
+    ) -> ServerProcess {
+        let mut sh_args: Vec<&OsStr> = vec![
+            OsStr::new("-c"),
+            OsStr::new("exec \"$0\" \"$@\" 2>&1"),
+            program.as_ref(),
+        ];
+        sh_args.extend(args.iter().map(AsRef::as_ref));
+        ServerProcess::start("sh", &sh_args)
+    }
+
+    /// The lines the server prints from now until (and including) one that
+    /// contains `needle`; panics after the test timeout.
+    pub fn lines_until(&self, needle: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self
+                .next_line(TEST_TIMEOUT)
+                .unwrap_or_else(|| panic!("no line containing {needle:?}; saw {lines:#?}"));
+            let done = line.contains(needle);
+            lines.push(line);
+            if done {
+                return lines;
+            }
+        }
+    }
+
     /// The next line the server prints on stdout, or `None` after the timeout or at
     /// the end of its output.
     pub fn next_line(&self, timeout: Duration) -> Option<String> {
@@ -222,9 +255,22 @@ pub fn run_with_timeout<S: AsRef<OsStr>>(
     stdin: &[u8],
     timeout: Duration,
 ) -> Output {
+    run_with_env(program, args, &[], stdin, timeout)
+}
+
+/// [`run_with_timeout`] with extra environment variables, e.g. a secret passed
+/// the way a student would (`NETLAB_SECRET=... auth client`).
+pub fn run_with_env<S: AsRef<OsStr>>(
+    program: impl AsRef<OsStr>,
+    args: &[S],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+    timeout: Duration,
+) -> Output {
     let program = program.as_ref();
     let mut child = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
