@@ -276,6 +276,33 @@ fn the_chat_client_skips_a_line_that_is_not_utf8_and_goes_on() {
 }
 
 #[test]
+fn the_chat_client_refuses_an_overlong_line_whole_and_goes_on() {
+    let server = start(&[]);
+    let addr = server.addr.to_string();
+    // One byte over the server's limit, then a line of exactly the limit.
+    let over = "x".repeat(chat::policy::MAX_MESSAGE_LEN + 1);
+    let exact = "y".repeat(chat::policy::MAX_MESSAGE_LEN);
+    let input = format!("before\n{over}\n{exact}\nafter\n");
+    let output = run(
+        workspace_bin("chat"),
+        &["client", "--addr", &addr, "--nick", "piper"],
+        input.as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let stdout = stdout_text(&output);
+    assert!(
+        stdout.contains(&format!("piper: before\npiper: {exact}\npiper: after\n")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("xxx"), "no part of the long line is sent");
+    assert!(
+        stderr_text(&output).contains("longer than"),
+        "{}",
+        stderr_text(&output)
+    );
+}
+
+#[test]
 fn the_chat_client_refuses_a_bad_nickname_before_connecting() {
     // Nothing listens on port 1: exit code 2 shows the client never tried.
     let output = run(

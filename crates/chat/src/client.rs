@@ -23,6 +23,7 @@ use framing::codec::FrameCodec;
 use futures_util::{SinkExt, StreamExt};
 use netlab_common::Failure;
 use netlab_common::color::Style;
+use netlab_common::stream::read_line_bounded;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
@@ -214,11 +215,8 @@ pub async fn run(options: Options) -> Result<(), Failure> {
                 .explained("everything before /quit was sent; the server may be overloaded (try a longer --timeout)"));
             }
             typed = lines.recv(), if !quitting => match typed {
+                // The stdin reader already refused lines over MAX_MESSAGE_LEN.
                 Some(line) => {
-                    if line.len() > MAX_MESSAGE_LEN {
-                        eprintln!("not sent: a line has at most {MAX_MESSAGE_LEN} bytes, this one has {}", line.len());
-                        continue;
-                    }
                     tokio::time::sleep(pace.wait_time(Instant::now())).await;
                     pace.try_take(Instant::now());
                     connection.send(&line).await?;
@@ -239,24 +237,24 @@ pub async fn run(options: Options) -> Result<(), Failure> {
 /// A line that is not UTF-8 (a file saved as GBK, say) is skipped with a note
 /// instead of ending the input: chat messages are UTF-8 text.
 fn spawn_stdin_reader() -> mpsc::Receiver<String> {
-    use std::io::BufRead;
     let (tx, rx) = mpsc::channel(STDIN_QUEUE);
     std::thread::spawn(move || {
         let mut input = std::io::stdin().lock();
-        let mut bytes = Vec::new();
-        loop {
-            bytes.clear();
-            match input.read_until(b'\n', &mut bytes) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
+        // A line is held up to the server's limit and no further: whatever is
+        // piped in, the client's memory stays bounded.
+        while let Ok(Some(line)) = read_line_bounded(&mut input, MAX_MESSAGE_LEN) {
+            if line.cut {
+                eprintln!(
+                    "not sent: that line is longer than {MAX_MESSAGE_LEN} bytes, the server's limit"
+                );
+                continue;
             }
-            let Ok(text) = std::str::from_utf8(&bytes) else {
+            let Ok(line) = std::str::from_utf8(&line.bytes) else {
                 eprintln!(
                     "not sent: that line is not UTF-8 text (is the file in another encoding, e.g. GBK?)"
                 );
                 continue;
             };
-            let line = text.trim_end_matches(['\n', '\r']);
             if line.trim().is_empty() {
                 continue;
             }

@@ -31,6 +31,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use netlab_common::Tell;
+use netlab_common::stream::read_line_bounded;
 
 /// The tutorial's chat port. It binds `('192.168.21.36',9000)`, a classroom
 /// machine's address; we stay on loopback unless the student names another.
@@ -218,23 +219,13 @@ impl Console<'_> {
                 write!(self.output, "{PROMPT}")?;
                 self.output.flush()?;
             }
-            let mut raw = Vec::new();
-            let n = (&mut *self.input)
-                .take(MAX_INPUT_LINE as u64)
-                .read_until(b'\n', &mut raw)?;
-            if n == 0 {
+            // A line longer than we are willing to hold comes back cut (its tail
+            // dropped, never taken for the next message) and is refused below.
+            let Some(raw) = read_line_bounded(&mut *self.input, MAX_INPUT_LINE)? else {
                 self.input_ended = true;
                 return Ok(QUIT.to_string());
-            }
-            if raw.last() != Some(&b'\n') && raw.len() == MAX_INPUT_LINE {
-                // Longer than we are willing to hold: skip the rest of this line,
-                // so that its tail is not taken for the next message.
-                skip_rest_of_line(&mut *self.input)?;
-            }
-            while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                raw.pop();
-            }
-            let line = String::from_utf8_lossy(&raw).into_owned();
+            };
+            let line = String::from_utf8_lossy(&raw.bytes).into_owned();
             if line.is_empty() {
                 eprintln!("(an empty line would send nothing; type a message, or q to quit)");
             } else if line.len() > RECV_BUFFER {
@@ -252,20 +243,6 @@ impl Console<'_> {
     fn show(&mut self, text: &str) -> io::Result<()> {
         writeln!(self.output, "{text}")?;
         self.output.flush()
-    }
-}
-
-/// Reads and drops everything up to and including the next newline, a bounded
-/// piece at a time.
-fn skip_rest_of_line(input: &mut dyn BufRead) -> io::Result<()> {
-    loop {
-        let mut scrap = Vec::new();
-        let n = input
-            .take(MAX_INPUT_LINE as u64)
-            .read_until(b'\n', &mut scrap)?;
-        if n == 0 || scrap.last() == Some(&b'\n') {
-            return Ok(());
-        }
     }
 }
 

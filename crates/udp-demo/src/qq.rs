@@ -19,11 +19,12 @@
 //! chat would add accounts, delivery receipts and retransmission, because UDP
 //! loses datagrams; ours only notices when no reply comes (`--timeout`).
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use netlab_common::color::Style;
+use netlab_common::stream::read_line_bounded;
 
 use crate::boundaries::recv_from_reporting;
 
@@ -160,27 +161,10 @@ pub fn read_stripped_line(
         write!(output, "{prompt}")?;
         output.flush()?;
     }
-    let mut raw = Vec::new();
-    let n = input
-        .take(MAX_INPUT_LINE as u64)
-        .read_until(b'\n', &mut raw)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if raw.last() != Some(&b'\n') && raw.len() == MAX_INPUT_LINE {
-        // Longer than we hold: drop the rest of the line too, so its tail is not
-        // taken for the next line.
-        loop {
-            let mut scrap = Vec::new();
-            let n = input
-                .take(MAX_INPUT_LINE as u64)
-                .read_until(b'\n', &mut scrap)?;
-            if n == 0 || scrap.last() == Some(&b'\n') {
-                break;
-            }
-        }
-    }
-    Ok(Some(String::from_utf8_lossy(&raw).trim().to_string()))
+    // A line longer than we hold comes back cut (its tail dropped, never taken
+    // for the next line); `fits` then refuses it.
+    let line = read_line_bounded(input, MAX_INPUT_LINE)?;
+    Ok(line.map(|line| String::from_utf8_lossy(&line.bytes).trim().to_string()))
 }
 
 /// Whether `text` fits in one read of the other side (`recvfrom(1024)`); says why
