@@ -59,18 +59,15 @@ fn content(len: usize) -> Vec<u8> {
 }
 
 fn receiver(dir: &TempDir) -> ServerProcess {
-    ServerProcess::start(
-        workspace_bin("framing"),
-        &[
-            "receive",
-            "--addr",
-            "127.0.0.1:0",
-            "--dir",
-            &dir.path().display().to_string(),
-            "--timeout",
-            "5s",
-        ],
-    )
+    receiver_in(dir.path(), &["--timeout", "5s"])
+}
+
+/// `framing receive` on 127.0.0.1:0 into `inbox`, with `extra` options.
+fn receiver_in(inbox: &Path, extra: &[&str]) -> ServerProcess {
+    let inbox = inbox.display().to_string();
+    let mut args = vec!["receive", "--addr", "127.0.0.1:0", "--dir", &inbox];
+    args.extend_from_slice(extra);
+    ServerProcess::start(workspace_bin("framing"), &args)
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
@@ -198,16 +195,7 @@ fn path_traversal_names_are_refused_and_nothing_escapes() {
     let parent = TempDir::new("traversal");
     let inbox = parent.path().join("inbox");
     fs::create_dir(&inbox).unwrap();
-    let server = ServerProcess::start(
-        workspace_bin("framing"),
-        &[
-            "receive",
-            "--addr",
-            "127.0.0.1:0",
-            "--dir",
-            &inbox.display().to_string(),
-        ],
-    );
+    let server = receiver_in(&inbox, &[]);
     let body = b"owned";
     let sha = sha256_hex(body);
     for name in [
@@ -246,18 +234,7 @@ fn truncated_bad_hash_and_garbage_uploads_leave_no_file() {
     let parent = TempDir::new("hostile");
     let inbox = parent.path().join("inbox");
     fs::create_dir(&inbox).unwrap();
-    let server = ServerProcess::start(
-        workspace_bin("framing"),
-        &[
-            "receive",
-            "--addr",
-            "127.0.0.1:0",
-            "--dir",
-            &inbox.display().to_string(),
-            "--timeout",
-            "5s",
-        ],
-    );
+    let server = receiver_in(&inbox, &["--timeout", "5s"]);
     let entries = || {
         let mut names: Vec<String> = fs::read_dir(&inbox)
             .unwrap()
@@ -432,18 +409,7 @@ fn sender_reports_an_early_refusal_in_the_receivers_words() {
     let outbox = TempDir::new("big-outbox");
     let source = outbox.path().join("big.bin");
     fs::write(&source, content(20 * 1024 * 1024)).unwrap();
-    let server = ServerProcess::start(
-        workspace_bin("framing"),
-        &[
-            "receive",
-            "--addr",
-            "127.0.0.1:0",
-            "--dir",
-            &inbox.path().display().to_string(),
-            "--max-size",
-            "1MiB",
-        ],
-    );
+    let server = receiver_in(inbox.path(), &["--max-size", "1MiB"]);
     let output = run(
         workspace_bin("framing"),
         &[
