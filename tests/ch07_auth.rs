@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use netlab_common::testing::{
     ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
@@ -63,22 +63,13 @@ fn rust_client(addr: SocketAddr, key: &KeyFile, input: &str) -> Output {
 
 /// Runs a Python program with NETLAB_SECRET set to `key`.
 fn python_with_key(args: &[&str], key: &str, input: &str) -> Output {
-    let mut child = Command::new("python3")
-        .args(args)
-        .env("NETLAB_SECRET", key)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    // The Python client has a 30 s socket timeout: it cannot hang the test.
-    child.wait_with_output().unwrap()
+    run_with_env(
+        "python3",
+        args,
+        &[("NETLAB_SECRET", key)],
+        input.as_bytes(),
+        TEST_TIMEOUT,
+    )
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
@@ -151,23 +142,17 @@ fn rust_client_talks_to_the_python_server() {
     if !peer_available("python3") {
         return;
     }
-    let mut server = Command::new("python3")
-        .args([&python("auth_server.py"), "127.0.0.1:0"])
-        .env("NETLAB_SECRET", KEY)
-        .stdout(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    let first = lines.next().unwrap().unwrap();
-    let addr = netlab_common::listen::parse_line(&first).expect("listening on line");
+    let server = ServerProcess::start_with_env(
+        "python3",
+        &[&python("auth_server.py"), "127.0.0.1:0"],
+        &[("NETLAB_SECRET", KEY)],
+    );
+    let addr = server.addr;
     let key = KeyFile::new("pyserver", KEY);
     let wrong = KeyFile::new("pyserver-wrong", "guess");
     let good = rust_client(addr, &key, "hello\n");
     let bad = rust_client(addr, &wrong, "hello\n");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server); // kills the Python server
     assert!(good.status.success(), "{}", stderr_text(&good));
     assert!(stdout_text(&good).contains("HELLO"));
     assert_eq!(bad.status.code(), Some(1));
@@ -181,22 +166,15 @@ fn python_client_talks_to_the_python_server() {
     if !peer_available("python3") {
         return;
     }
-    let mut server = Command::new("python3")
-        .args([&python("auth_server.py"), "127.0.0.1:0"])
-        .env("NETLAB_SECRET", KEY)
-        .stdout(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    let first = lines.next().unwrap().unwrap();
-    let addr = netlab_common::listen::parse_line(&first).expect("listening on line");
-    let addr = addr.to_string();
+    let server = ServerProcess::start_with_env(
+        "python3",
+        &[&python("auth_server.py"), "127.0.0.1:0"],
+        &[("NETLAB_SECRET", KEY)],
+    );
+    let addr = server.addr.to_string();
     let good = python_with_key(&[&python("auth_client.py"), &addr], KEY, "hello\n");
     let bad = python_with_key(&[&python("auth_client.py"), &addr], "guess", "hello\n");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server); // kills the Python server
     assert!(good.status.success(), "{}", stderr_text(&good));
     assert_eq!(stdout_text(&good), "welcome\nHELLO\n");
     assert_eq!(bad.status.code(), Some(1), "{}", stderr_text(&bad));

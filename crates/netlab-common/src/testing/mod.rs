@@ -72,9 +72,20 @@ impl ServerProcess {
     /// Starts `program args...` with a piped stdin and waits (with a timeout) for its
     /// first line, which must be `listening on ADDR`.
     pub fn start<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: &[S]) -> ServerProcess {
+        ServerProcess::start_with_env(program, args, &[])
+    }
+
+    /// [`ServerProcess::start`] with extra environment variables (a secret in
+    /// `NETLAB_SECRET`, say).
+    pub fn start_with_env<S: AsRef<OsStr>>(
+        program: impl AsRef<OsStr>,
+        args: &[S],
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let program = program.as_ref();
         let mut child = Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
