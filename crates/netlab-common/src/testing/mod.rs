@@ -32,28 +32,48 @@ pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// executable (`target/debug/`), after asking cargo to build them once per test
 /// process. After `cargo test` at the root that build is a quick no-op.
 pub fn workspace_bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let profile_dir = cargo_build_once(&["--bin", name]);
+    profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// The path of a listing — the example `name` of the workspace package `package`
+/// (`crates/PACKAGE/examples/NAME.rs`) — built and up to date, like
+/// [`workspace_bin`]: what `cargo run -p PACKAGE --example NAME` runs.
+pub fn workspace_example(package: &str, name: &str) -> PathBuf {
+    let profile_dir = cargo_build_once(&["-p", package, "--example", name]);
+    profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Runs `cargo build --quiet WHAT...` into this test's own target directory, once
+/// per test process for each `what`, and returns `target/<profile>`.
+fn cargo_build_once(what: &[&str]) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashSet<Vec<String>>>> = OnceLock::new();
     let test_exe = std::env::current_exe().expect("path of the test executable");
     // target/<profile>/deps/<test> → target/<profile>
     let profile_dir = test_exe
         .parent()
         .and_then(Path::parent)
-        .expect("the test executable lives in target/<profile>/deps");
+        .expect("the test executable lives in target/<profile>/deps")
+        .to_path_buf();
     let built = BUILT.get_or_init(|| Mutex::new(HashSet::new()));
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
-    if built.insert(name.to_string()) {
+    if built.insert(what.iter().map(|s| s.to_string()).collect()) {
         let target_dir = profile_dir.parent().expect("target directory");
         let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cargo
-            .args(["build", "--quiet", "--bin", name, "--target-dir"])
+            .args(["build", "--quiet"])
+            .args(what)
+            .arg("--target-dir")
             .arg(target_dir);
         if profile_dir.file_name() == Some(OsStr::new("release")) {
             cargo.arg("--release");
         }
         let status = cargo.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --bin {name} failed");
+        assert!(status.success(), "cargo build {} failed", what.join(" "));
     }
-    profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    profile_dir
 }
 
 /// A server process started for a test; killed when dropped.
