@@ -248,7 +248,7 @@ fn browser_session_terminal(server: ServerProcess) -> String {
         .iter()
         .map(|line| normalise_request_line(line))
         .collect();
-    let text = format!("$ tcp-demo http\n{}\n", text.join("\n"));
+    let text = format!("$ cargo run -q -p tcp-demo -- http\n{}\n", text.join("\n"));
     mask_ports(&show_port_as(&text, addr, shown), &[shown])
 }
 

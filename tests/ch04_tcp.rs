@@ -53,10 +53,16 @@ fn the_books_two_terminal_session_is_what_the_programs_print() {
     let (code, printed) = server.wait_output();
     assert_eq!(code, Some(0));
     let shown = first::DEFAULT_ADDR;
-    let terminal_1 = format!("$ tcp-demo server\n{}\n", printed.join("\n"));
+    let terminal_1 = format!(
+        "$ cargo run -q -p tcp-demo -- server\n{}\n",
+        printed.join("\n")
+    );
     let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
     check_session_output("ch04-tcp-terminal-1.session.txt", &terminal_1);
-    let terminal_2 = format!("$ tcp-demo client\n{}", stdout_text(&client));
+    let terminal_2 = format!(
+        "$ cargo run -q -p tcp-demo -- client\n{}",
+        stdout_text(&client)
+    );
     check_session_output("ch04-tcp-terminal-2.session.txt", &terminal_2);
 }
 
@@ -337,7 +343,7 @@ fn the_books_address_in_use_error_is_what_a_second_server_prints() {
     assert_eq!(second.status.code(), Some(1), "{}", stderr_text(&second));
     // A terminal shows both streams; stdout is empty, as the server never listened.
     let terminal = format!(
-        "$ tcp-demo server\n{}{}",
+        "$ cargo run -q -p tcp-demo -- server\n{}{}",
         stdout_text(&second),
         stderr_text(&second)
     );

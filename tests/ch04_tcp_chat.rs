@@ -209,13 +209,13 @@ fn the_books_chat_session_is_what_the_programs_print() {
     }
     let shown = chat::DEFAULT_ADDR;
     let terminal_1 = format!(
-        "$ printf '你好\\nq\\n' | tcp-demo chat-server\n{}\n",
+        "$ printf '你好\\nq\\n' | cargo run -q -p tcp-demo -- chat-server\n{}\n",
         printed.join("\n")
     );
     let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
     check_session_output("ch04-tcp-chat-server.session.txt", &terminal_1);
     let terminal_2 = format!(
-        "$ printf '在吗?\\n' | tcp-demo chat-client\n{}",
+        "$ printf '在吗?\\n' | cargo run -q -p tcp-demo -- chat-client\n{}",
         stdout_text(&client)
     );
     check_session_output("ch04-tcp-chat-client.session.txt", &terminal_2);

@@ -59,7 +59,7 @@ fn ask(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
 /// The command line as the book shows it: arguments with `%` or a space in
 /// single quotes, as a reader types them in a shell.
 fn shown_command(args: &[&str]) -> String {
-    let mut line = String::from("$ time-sync");
+    let mut line = String::from("$ cargo run -q -p time-sync --");
     for arg in args {
         line.push(' ');
         if arg.contains(['%', ' ']) {
@@ -120,7 +120,7 @@ fn the_books_time_server_session_is_what_the_programs_print() {
     }
     let shown = "127.0.0.1:9000";
     let terminal_1 = format!(
-        "$ time-sync server\n{}\n",
+        "$ cargo run -q -p time-sync -- server\n{}\n",
         stop_and_collect(server).join("\n")
     );
     let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
@@ -169,12 +169,12 @@ fn the_books_sntp_session_is_what_the_programs_print() {
     let output = time_sync(&["sntp", "--addr", &addr.to_string()]);
     assert!(output.status.success(), "{output:?}");
     let terminal_2 = format!(
-        "$ time-sync sntp --addr {shown}\n{}",
+        "$ cargo run -q -p time-sync -- sntp --addr {shown}\n{}",
         mask_sntp_output(&stdout_text(&output))
     );
     check_session_output("ch04-time-sntp-terminal-2.session.txt", &terminal_2);
     let terminal_1 = format!(
-        "$ time-sync sntp-server\n{}\n",
+        "$ cargo run -q -p time-sync -- sntp-server\n{}\n",
         stop_and_collect(server).join("\n")
     );
     let terminal_1 = show_port_as(&terminal_1, addr, shown);

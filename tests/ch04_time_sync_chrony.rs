@@ -256,7 +256,7 @@ fn our_sntp_client_asks_a_real_chronyd() {
     assert!(output.status.success(), "{output:?}\n{}", server.log());
     let shown = "127.0.0.1:12399";
     let terminal_2 = format!(
-        "$ time-sync sntp --addr {shown}\n{}",
+        "$ cargo run -q -p time-sync -- sntp --addr {shown}\n{}",
         mask_sntp_output(&stdout_text(&output))
     );
     let terminal_2 = show_port_as(&terminal_2, server.addr, shown);

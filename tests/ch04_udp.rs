@@ -432,11 +432,16 @@ fn the_books_udp_session_is_what_the_programs_print() {
     let printed = format!("{}\n", printed.join("\n"));
     check_session_output(
         "ch04-udp-terminal-1.session.txt",
-        &terminal("udp-demo server", &printed, addr, shown),
+        &terminal("cargo run -q -p udp-demo -- server", &printed, addr, shown),
     );
     check_session_output(
         "ch04-udp-terminal-2.session.txt",
-        &terminal("udp-demo client", &stdout_text(&client), addr, shown),
+        &terminal(
+            "cargo run -q -p udp-demo -- client",
+            &stdout_text(&client),
+            addr,
+            shown,
+        ),
     );
 }
 
@@ -465,12 +470,17 @@ fn the_books_qq_session_is_what_the_programs_print() {
     let shown = qq::DEFAULT_ADDR;
     check_session_output(
         "ch04-udp-qq-server.session.txt",
-        &terminal("printf '在\\n' | udp-demo qq-server", &printed, addr, shown),
+        &terminal(
+            "printf '在\\n' | cargo run -q -p udp-demo -- qq-server",
+            &printed,
+            addr,
+            shown,
+        ),
     );
     check_session_output(
         "ch04-udp-qq-client.session.txt",
         &terminal(
-            "printf '金老板\\n在吗?\\nq\\n' | udp-demo qq-client",
+            "printf '金老板\\n在吗?\\nq\\n' | cargo run -q -p udp-demo -- qq-client",
             &stdout_text(&client),
             addr,
             shown,

@@ -492,7 +492,7 @@ fn the_books_transfer_session_is_what_the_programs_print() {
     );
     assert!(sender.status.success(), "{}", stderr_text(&sender));
     let terminal_2 = format!(
-        "$ framing send {BOOK_FILE}\n{}{}",
+        "$ cargo run -q -p framing -- send {BOOK_FILE}\n{}{}",
         stdout_text(&sender),
         stderr_text(&sender)
     );
@@ -508,7 +508,7 @@ fn the_books_transfer_session_is_what_the_programs_print() {
         printed.push(line.unwrap_or_else(|| panic!("no `saved` line; saw {printed:#?}")));
     }
     let terminal_1 = format!(
-        "$ framing receive --dir /tmp/inbox\n{}\n",
+        "$ cargo run -q -p framing -- receive --dir /tmp/inbox\n{}\n",
         printed.join("\n")
     )
     .replace(&dir, "/tmp/inbox");

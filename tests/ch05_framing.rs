@@ -422,8 +422,9 @@ fn the_books_raw_session_is_what_the_programs_print() {
     let (first, second) = stdout.split_at(1024);
     assert!(first.starts_with("line 01 ") && second.starts_with("line 17 "));
     // A terminal shows the commands as the user types them, before each answer.
-    let terminal_2 =
-        format!("$ framing cmd-client --protocol raw\n{BOOK_LONG}\n{first}echo hi\n{second}");
+    let terminal_2 = format!(
+        "$ cargo run -q -p framing -- cmd-client --protocol raw\n{BOOK_LONG}\n{first}echo hi\n{second}"
+    );
     check_session_output("ch05-raw-terminal-2.session.txt", &terminal_2);
 
     // The server ran both commands; the client left with unread bytes in its
@@ -433,7 +434,7 @@ fn the_books_raw_session_is_what_the_programs_print() {
     printed.extend(server.lines_until("ran b'echo hi'"));
     printed.extend(server.next_line(TEST_TIMEOUT));
     let terminal_1 = format!(
-        "$ framing cmd-server --protocol raw\n{}\n",
+        "$ cargo run -q -p framing -- cmd-server --protocol raw\n{}\n",
         printed.join("\n")
     );
     let shown = "127.0.0.1:8888";

@@ -321,7 +321,7 @@ fn the_books_sessions_are_what_the_programs_print() {
     let mut replies = stdout.lines();
     let welcome = replies.next().unwrap_or_default();
     // A terminal shows each typed line (the terminal echoes it) before its reply.
-    let mut terminal_2 = format!("$ auth client --secret-file key\n{welcome}\n");
+    let mut terminal_2 = format!("$ cargo run -q -p auth -- client --secret-file key\n{welcome}\n");
     for line in typed {
         let reply = replies.next().expect("one reply per line");
         terminal_2.push_str(&format!("{line}\n{reply}\n"));
@@ -343,7 +343,7 @@ fn the_books_sessions_are_what_the_programs_print() {
     );
     assert_eq!(guess.status.code(), Some(1));
     let wrong_key = format!(
-        "$ NETLAB_SECRET=guess auth client\n{}{}",
+        "$ NETLAB_SECRET=guess cargo run -q -p auth -- client\n{}{}",
         stdout_text(&guess),
         stderr_text(&guess)
     );
@@ -351,7 +351,10 @@ fn the_books_sessions_are_what_the_programs_print() {
     printed.extend(server.lines_until("refused"));
 
     // Terminal 1, after both clients.
-    let terminal_1 = format!("$ auth server --secret-file key\n{}\n", printed.join("\n"));
+    let terminal_1 = format!(
+        "$ cargo run -q -p auth -- server --secret-file key\n{}\n",
+        printed.join("\n")
+    );
     check_session_output(
         "ch07-auth-terminal-1.session.txt",
         &for_the_book(&terminal_1),

@@ -764,7 +764,7 @@ fn the_books_chat_room_session_is_what_the_programs_print() {
     let addr = server.addr.to_string();
     let client = |nick: &str| {
         Terminal::open(
-            &format!("chat client --nick {nick}"),
+            &format!("cargo run -q -p chat -- client --nick {nick}"),
             workspace_bin("chat"),
             &["client", "--addr", &addr, "--nick", nick],
         )
@@ -816,7 +816,7 @@ fn the_books_chat_room_session_is_what_the_programs_print() {
     screens.push(("ch08-chat-terminal-2.session.txt", screen));
 
     let shown = chat::server::DEFAULT_ADDR;
-    let (code, screen) = interrupt("chat server", server, shown);
+    let (code, screen) = interrupt("cargo run -q -p chat -- server", server, shown);
     assert_eq!(code, Some(0));
     assert!(
         screen.ends_with("^C\nshutting down: telling every client\nbye\n"),

@@ -196,7 +196,7 @@ fn the_books_threaded_echo_session_is_what_the_programs_print() {
         check_session_output(file, &screen);
     }
     // No signal handler: Ctrl-C ends `serve_forever` the hard way, as in Python.
-    let (code, terminal_1) = interrupt("chat threaded-echo", server, shown);
+    let (code, terminal_1) = interrupt("cargo run -q -p chat -- threaded-echo", server, shown);
     assert_eq!(code, None, "killed by SIGINT");
     check_session_output("ch08-threaded-echo-terminal-1.session.txt", &terminal_1);
 }

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
+use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin, workspace_example};
 
 fn docs_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src")
@@ -189,6 +189,67 @@ fn every_session_output_is_checked_by_a_test() {
     }
 }
 
+/// The program that `cargo run -q [-p PACKAGE] [--example NAME] [-- ARGS...]` runs,
+/// and its arguments: how the book writes every command, so that it works when
+/// copy-pasted in a fresh clone. `None` for anything else.
+fn cargo_run(words: &[String]) -> Option<(PathBuf, Vec<String>)> {
+    let mut words = words.iter().map(String::as_str);
+    if (words.next(), words.next(), words.next()) != (Some("cargo"), Some("run"), Some("-q")) {
+        return None;
+    }
+    let (mut package, mut example) = ("netlab", None);
+    loop {
+        match words.next() {
+            Some("-p") => package = words.next()?,
+            Some("--example") => example = Some(words.next()?),
+            Some("--") | None => break,
+            Some(_) => return None,
+        }
+    }
+    let program = match example {
+        Some(name) => workspace_example(package, name),
+        None => workspace_bin(package),
+    };
+    Some((program, words.map(str::to_string).collect()))
+}
+
+/// The words a shell command line starts with: the first one, and the first one
+/// after each `|`, `&&` or `;`.
+fn commands_in(line: &str) -> Vec<&str> {
+    line.split(['|', ';', '&'])
+        .filter_map(|part| {
+            part.split_whitespace().find(|word| !word.contains('=')) // skip `NAME=value` assignments
+        })
+        .collect()
+}
+
+/// A student copies commands from the book into a fresh clone, where the
+/// workspace's binaries are not on the PATH: every command that runs one of them
+/// is written `cargo run -q -p CRATE -- ...`, never as a bare program name.
+#[test]
+fn no_command_in_the_book_needs_a_binary_on_the_path() {
+    let mut bare = Vec::new();
+    let files = markdown_pages().into_iter().chain(output_files());
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            let Some(command) = line.trim_start().strip_prefix("$ ") else {
+                continue;
+            };
+            for program in commands_in(command) {
+                if netlab::BINARIES.contains(&program) {
+                    bare.push(format!("{file:?}: {line}"));
+                }
+            }
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "commands that need an installed binary (write `cargo run -q -p CRATE -- ...`):\n{}",
+        bare.join("\n")
+    );
+}
+
 #[test]
 fn command_outputs_in_the_book_are_current() {
     let bless = std::env::var_os("NETLAB_BLESS").is_some();
@@ -206,8 +267,9 @@ fn command_outputs_in_the_book_are_current() {
             None => (command, false),
         };
         let words = split_command(command);
-        let (program, args) = words.split_first().expect("a program name");
-        let output = run(workspace_bin(program), args, b"");
+        let (program, args) = cargo_run(&words)
+            .unwrap_or_else(|| panic!("{file:?}: the command must be `cargo run -q ...`"));
+        let output = run(program, &args, b"");
         assert!(
             output.status.code().is_some(),
             "{file:?}: `{command}` was killed: {}",
@@ -262,4 +324,29 @@ fn command_lines_split_like_a_shell() {
         vec!["time-sync", "client", "--format", "%Y %m"]
     );
     assert_eq!(split_command("x ''"), vec!["x", ""]);
+}
+
+#[test]
+fn cargo_run_commands_name_their_program() {
+    let words = split_command("cargo run -q -p time-sync -- client --format '%Y'");
+    let (program, args) = cargo_run(&words).unwrap();
+    assert!(program.ends_with(format!("time-sync{}", std::env::consts::EXE_SUFFIX)));
+    assert_eq!(args, ["client", "--format", "%Y"]);
+    let (tour, args) = cargo_run(&split_command("cargo run -q -- --chapter 1")).unwrap();
+    assert!(tour.ends_with(format!("netlab{}", std::env::consts::EXE_SUFFIX)));
+    assert_eq!(args, ["--chapter", "1"]);
+    assert!(cargo_run(&split_command("tcp-demo server")).is_none());
+    assert!(cargo_run(&split_command("cargo run -p tcp-demo -- server")).is_none());
+}
+
+#[test]
+fn the_commands_of_a_shell_line_are_found() {
+    assert_eq!(
+        commands_in("printf 'a\\n' | NETLAB_SECRET=k tcp-demo chat-server"),
+        ["printf", "tcp-demo"]
+    );
+    assert_eq!(
+        commands_in("cargo build && target/x"),
+        ["cargo", "target/x"]
+    );
 }

@@ -97,7 +97,7 @@ fn grading_an_unsolved_checkout_reports_the_failed_tests() {
     check_session_output(
         "instructors-grading.session.txt",
         &format!(
-            "$ cargo run -p exercises -- --dir /path/to/student/netlab/exercises check ip_to_binary --json\n{shown}\n"
+            "$ cargo run -q -p exercises -- --dir /path/to/student/netlab/exercises check ip_to_binary --json\n{shown}\n"
         ),
     );
     fs::remove_dir_all(dir.parent().unwrap()).unwrap();
