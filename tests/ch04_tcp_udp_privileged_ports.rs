@@ -1,6 +1,8 @@
 //! Chapter 4 (四.套接字初使用): every tcp-demo and udp-demo server explains a
 //! privileged port (below 1024) in one extra line, exit code 1. CI runs the tests as
-//! root, who may bind any port, so the servers run as `nobody` there.
+//! root, who may bind any port, so the servers run as `nobody` there. Unix only:
+//! ports below 1024 are not reserved on Windows.
+#![cfg(unix)]
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

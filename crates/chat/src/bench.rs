@@ -86,6 +86,7 @@ struct Seen {
 
 /// Raises this process's open-file limit (RLIMIT_NOFILE) as far as the hard
 /// limit allows and returns it; `ulimit -n` shows the same number in a shell.
+#[cfg(unix)]
 pub fn raise_nofile_limit() -> u64 {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => limit,
@@ -93,6 +94,13 @@ pub fn raise_nofile_limit() -> u64 {
             .map(|(soft, _hard)| soft)
             .unwrap_or(0),
     }
+}
+
+/// Windows has no per-process open-file limit for sockets (RLIMIT_NOFILE is a
+/// Unix idea): 0 means "no limit known", and [`check_clients`] lets any count try.
+#[cfg(not(unix))]
+pub fn raise_nofile_limit() -> u64 {
+    0
 }
 
 /// Refuses more clients than this process can open sockets for (each client is

@@ -66,10 +66,18 @@ pub fn run(command: &[u8]) -> Output {
     }
 }
 
+/// The system's shell and its "run this command line" flag, like Python's
+/// `subprocess.Popen(cmd, shell=True)`: `sh -c` on Unix, `cmd /C` on Windows.
+#[cfg(not(windows))]
+const SHELL: [&str; 2] = ["sh", "-c"];
+#[cfg(windows)]
+const SHELL: [&str; 2] = ["cmd", "/C"];
+
 fn spawn(command: &str) -> io::Result<Child> {
-    let mut shell = Command::new("sh");
+    let [program, run_flag] = SHELL;
+    let mut shell = Command::new(program);
     shell
-        .arg("-c")
+        .arg(run_flag)
         .arg(command)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -16,7 +16,10 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
+#[cfg(windows)]
+use std::os::windows::io::AsRawSocket;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,6 +28,21 @@ use socket2::SockRef;
 
 /// How long the `settimeout` row waits for data that never comes.
 pub const DEMO_READ_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The operating system's number for a socket: a file descriptor on Unix, a
+/// `SOCKET` handle on Windows (Python's `fileno()` returns either).
+#[cfg(unix)]
+fn raw_handle(stream: &TcpStream) -> String {
+    stream.as_raw_fd().to_string()
+}
+#[cfg(unix)]
+const RAW_HANDLE_CALL: &str = "stream.as_raw_fd()";
+#[cfg(windows)]
+fn raw_handle(stream: &TcpStream) -> String {
+    stream.as_raw_socket().to_string()
+}
+#[cfg(windows)]
+const RAW_HANDLE_CALL: &str = "stream.as_raw_socket()";
 
 /// How long any other step may wait before the lesson counts as failed.
 const STEP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -160,8 +178,8 @@ pub fn table() -> io::Result<Vec<Row>> {
     ));
     rows.push(Row::new(
         "s.fileno()",
-        "stream.as_raw_fd()",
-        client.as_raw_fd().to_string(),
+        RAW_HANDLE_CALL,
+        raw_handle(&client),
         true,
     ));
 

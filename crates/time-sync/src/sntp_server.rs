@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::thread;
 
 use netlab_common::{Failure, listen};
+#[cfg(unix)]
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::droplog::DropLog;
@@ -197,6 +198,7 @@ pub fn is_peer_error(error: &io::Error) -> bool {
 // ANCHOR: reuseport
 /// Binds `count` UDP sockets to the same address with `SO_REUSEPORT`. With port 0
 /// the first socket picks the port and the others join it.
+#[cfg(unix)]
 pub fn bind_sockets(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
     let mut sockets = Vec::with_capacity(count);
     let mut bound = addr;
@@ -214,6 +216,20 @@ pub fn bind_sockets(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>
     Ok(sockets)
 }
 // ANCHOR_END: reuseport
+
+/// Without `SO_REUSEPORT` (Windows), the threads share one socket instead: each
+/// `recv_from` still takes one whole datagram, but the kernel no longer keeps a
+/// client's packets on one thread.
+#[cfg(not(unix))]
+pub fn bind_sockets(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
+    let first = UdpSocket::bind(addr)?;
+    let mut sockets = Vec::with_capacity(count.max(1));
+    for _ in 1..count.max(1) {
+        sockets.push(first.try_clone()?);
+    }
+    sockets.insert(0, first);
+    Ok(sockets)
+}
 
 /// Which receive/send loop a server thread runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@
 //! udp-demo boundaries
 //! ```
 
+use std::ffi::c_int;
 use std::io;
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, UdpSocket};
@@ -50,11 +51,16 @@ pub struct Datagram {
     pub truncated_from: Option<usize>,
 }
 
-/// The flags for peeking at the size of the next datagram.
+/// The flags for peeking at the size of the next datagram. Only Linux reports
+/// the real length with `MSG_TRUNC`; elsewhere the peek still says *whether* the
+/// datagram was cut (socket2 turns Windows' `WSAEMSGSIZE` into the same flag).
 #[cfg(target_os = "linux")]
-const PEEK_FLAGS: libc::c_int = libc::MSG_PEEK | libc::MSG_TRUNC;
-#[cfg(not(target_os = "linux"))]
-const PEEK_FLAGS: libc::c_int = libc::MSG_PEEK;
+const PEEK_FLAGS: c_int = libc::MSG_PEEK | libc::MSG_TRUNC;
+#[cfg(all(unix, not(target_os = "linux")))]
+const PEEK_FLAGS: c_int = libc::MSG_PEEK;
+/// `MSG_PEEK` of winsock2.h (the libc crate has no socket flags for Windows).
+#[cfg(windows)]
+const PEEK_FLAGS: c_int = 0x2;
 
 /// `recvfrom(buffer_len)`, but truncation is reported instead of hidden.
 ///
