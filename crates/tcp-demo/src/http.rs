@@ -293,6 +293,7 @@ fn print_request(peer: SocketAddr, head: &[u8]) {
     let _ = stdout.flush();
 }
 
+// ANCHOR: browser_request
 /// What our demo client sends: the request a browser sends, shortened.
 fn browser_like_request(addr: SocketAddr) -> String {
     format!(
@@ -302,6 +303,7 @@ fn browser_like_request(addr: SocketAddr) -> String {
          Connection: close\r\n\r\n"
     )
 }
+// ANCHOR_END: browser_request
 
 /// Chapter 2's demo: a tiny HTTP server on 127.0.0.1:0, a client that sends what a
 /// browser sends, the raw request and the response.
