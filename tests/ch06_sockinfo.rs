@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
+use netlab_common::testing::{
+    check_session_output, mask_ports, run, stderr_text, stdout_text, workspace_bin,
+};
 
 fn tcp_demo() -> PathBuf {
     workspace_bin("tcp-demo")
@@ -53,4 +55,45 @@ fn the_chapter_6_demo_is_deterministic() {
         first,
         stdout_text(&run(tcp_demo(), &["demo", "--chapter", "6"], b""))
     );
+}
+
+/// The terminal of the book's "Run it" (docs/src/output/ch06-sockinfo.session.txt).
+/// What differs from run to run and machine to machine is shown as a placeholder:
+/// ports as `<port>`, buffer sizes as `<bytes>`, the descriptor as `<fd>` and the
+/// bytes one non-blocking write accepted as `<n>`.
+#[test]
+fn the_books_sockinfo_terminal() {
+    let output = run(tcp_demo(), &["sockinfo"], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let printed: Vec<String> = stdout_text(&output)
+        .lines()
+        .map(normalise_sockinfo_line)
+        .collect();
+    let text = format!(
+        "$ cargo run -q -p tcp-demo -- sockinfo\n{}\n",
+        printed.join("\n")
+    );
+    check_session_output("ch06-sockinfo.session.txt", &mask_ports(&text, &[]));
+}
+
+fn normalise_sockinfo_line(line: &str) -> String {
+    let last_word_as = |placeholder: &str| match line.rsplit_once(' ') {
+        Some((head, _)) => format!("{head} {placeholder}"),
+        None => line.to_string(),
+    };
+    if line.starts_with("s.getsockopt(SOL_SOCKET, SO_RCVBUF)")
+        || line.starts_with("s.getsockopt(SOL_SOCKET, SO_SNDBUF)")
+    {
+        return last_word_as("<bytes>");
+    }
+    if line.starts_with("s.fileno()") {
+        return last_word_as("<fd>");
+    }
+    // "send versus sendall: one non-blocking write() accepted 3919467 of 33554432 bytes; ..."
+    if let Some((before, after)) = line.split_once(" accepted ")
+        && let Some((_, rest)) = after.split_once(" of ")
+    {
+        return format!("{before} accepted <n> of {rest}");
+    }
+    line.to_string()
 }

@@ -147,6 +147,7 @@ pub fn table() -> io::Result<Vec<Row>> {
         false,
     ));
 
+    // ANCHOR: options
     client.set_nodelay(true)?; // Python: s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)
     rows.push(Row::new(
         "s.getsockopt(IPPROTO_TCP, TCP_NODELAY)",
@@ -176,6 +177,7 @@ pub fn table() -> io::Result<Vec<Row>> {
         ),
         false,
     ));
+    // ANCHOR_END: options
     rows.push(Row::new(
         "s.fileno()",
         RAW_HANDLE_CALL,
