@@ -464,7 +464,7 @@ fn mask_seconds(text: &str) -> String {
     format!("{head}{time}{tail}")
 }
 
-/// The two terminals of "Advanced: sending files"
+/// The two terminals of "The lab's file transfer" (chapter 5, Going further)
 /// (docs/src/output/ch05-transfer-terminal-*.session.txt).
 #[test]
 fn the_books_transfer_session_is_what_the_programs_print() {

@@ -8,8 +8,7 @@ use std::process::Command;
 use std::sync::mpsc;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
-    show_port_as, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stderr_text, stdout_text, workspace_bin,
 };
 
 fn python(name: &str) -> String {
@@ -388,56 +387,4 @@ fn a_zero_timeout_is_a_usage_error_naming_the_value() {
         assert!(stderr.contains("at least 1ms"), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{args:?}: nothing may listen");
     }
-}
-
-/// The book's long command: 40 lines of exactly 64 bytes, so one recv(1024)
-/// takes exactly 16 whole lines and the page stays readable.
-const BOOK_LONG: &str =
-    r"printf 'line %02d of 40, each 64 bytes long, 2560 bytes in all: ---------\n' $(seq 40)";
-
-/// The two terminals of "Seeing it: the remote-command server"
-/// (docs/src/output/ch05-raw-terminal-*.session.txt).
-#[test]
-fn the_books_raw_session_is_what_the_programs_print() {
-    let server = ServerProcess::start_as_in_a_terminal(
-        workspace_bin("framing"),
-        &["cmd-server", "--addr", "127.0.0.1:0", "--protocol", "raw"],
-    );
-    let addr = server.addr;
-    let client = run(
-        workspace_bin("framing"),
-        &[
-            "cmd-client",
-            "--addr",
-            &addr.to_string(),
-            "--protocol",
-            "raw",
-        ],
-        format!("{BOOK_LONG}\necho hi\n").as_bytes(),
-    );
-    assert!(client.status.success(), "{}", stderr_text(&client));
-    let stdout = stdout_text(&client);
-    // Each answer is one recv(1024): 16 lines of the long output each.
-    assert_eq!(stdout.len(), 2 * 1024, "{stdout}");
-    let (first, second) = stdout.split_at(1024);
-    assert!(first.starts_with("line 01 ") && second.starts_with("line 17 "));
-    // A terminal shows the commands as the user types them, before each answer.
-    let terminal_2 = format!(
-        "$ cargo run -q -p framing -- cmd-client --protocol raw\n{BOOK_LONG}\n{first}echo hi\n{second}"
-    );
-    check_session_output("ch05-raw-terminal-2.session.txt", &terminal_2);
-
-    // The server ran both commands; the client left with unread bytes in its
-    // buffer (the rest of the long output and `hi`), so its kernel reset the
-    // connection, and the server says so.
-    let mut printed = vec![server.first_line.clone()];
-    printed.extend(server.lines_until("ran b'echo hi'"));
-    printed.extend(server.next_line(TEST_TIMEOUT));
-    let terminal_1 = format!(
-        "$ cargo run -q -p framing -- cmd-server --protocol raw\n{}\n",
-        printed.join("\n")
-    );
-    let shown = "127.0.0.1:8888";
-    let terminal_1 = mask_ports(&show_port_as(&terminal_1, addr, shown), &[shown]);
-    check_session_output("ch05-raw-terminal-1.session.txt", &terminal_1);
 }

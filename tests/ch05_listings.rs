@@ -444,10 +444,11 @@ fn a_listing_is_at_most_twice_as_long_as_its_python_twin() {
     }
 }
 
-/// The two terminals of the book's "Run it" for one pair: the server (stopped with
-/// Ctrl-C at the end) and the client, which types each of `typed` after the
-/// answer to the one before (`until`: the end of that answer).
-fn book_session(pair: &str, typed: &[(&str, &str)]) {
+/// The two terminals of the book's "Run it" for one pair, checked against the
+/// files `server_file` and `client_file`: the server (stopped with Ctrl-C at the
+/// end) and the client, which types each of `typed` after the answer to the one
+/// before (`until`: the end of that answer).
+fn book_session(pair: &str, server_file: &str, client_file: &str, typed: &[(&str, &str)]) {
     let server = server(Rust, &format!("{pair}_server"), &[]);
     let addr = server.addr.to_string();
     let shown_client = format!("cargo run -q -p framing --example {pair}_client");
@@ -459,12 +460,11 @@ fn book_session(pair: &str, typed: &[(&str, &str)]) {
     }
     let (code, screen, stderr) = terminal_2.close();
     assert_eq!(code, Some(0), "{stderr}");
-    let name = pair.replace('_', "-");
-    check_session_output(&format!("ch05-listing-{name}-client.session.txt"), &screen);
+    check_session_output(client_file, &screen);
     let shown_server = format!("cargo run -q -p framing --example {pair}_server");
     let (code, screen) = interrupt(&shown_server, server, "127.0.0.1:8888");
     assert_eq!(code, None, "no signal handler: Ctrl-C ends it");
-    check_session_output(&format!("ch05-listing-{name}-server.session.txt"), &screen);
+    check_session_output(server_file, &screen);
 }
 
 /// docs/src/output/ch05-listing-cmd-{server,client}.session.txt: the leak.
@@ -472,7 +472,12 @@ fn book_session(pair: &str, typed: &[(&str, &str)]) {
 fn the_books_raw_listing_session_is_what_the_programs_print() {
     let line_16 = book_lines(16, 16);
     let line_32 = book_lines(32, 32);
-    book_session("cmd", &[(BOOK_LONG, &line_16), ("echo hi", &line_32)]);
+    book_session(
+        "cmd",
+        "ch05-listing-cmd-server.session.txt",
+        "ch05-listing-cmd-client.session.txt",
+        &[(BOOK_LONG, &line_16), ("echo hi", &line_32)],
+    );
 }
 
 /// docs/src/output/ch05-listing-prefix-cmd-{server,client}.session.txt: the fix.
@@ -481,6 +486,8 @@ fn the_books_prefix_listing_session_is_what_the_programs_print() {
     let line_40 = book_lines(40, 40);
     book_session(
         "prefix_cmd",
+        "ch05-listing-prefix-cmd-server.session.txt",
+        "ch05-listing-prefix-cmd-client.session.txt",
         &[(BOOK_LONG, &line_40), ("echo hi", "[3 bytes]\nhi\n")],
     );
 }
