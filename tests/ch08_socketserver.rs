@@ -8,8 +8,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, interrupt, peer_available, run,
-    stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, peer_available, run, stdout_text, workspace_bin,
 };
 
 const PYTHON_CLIENT: &str = concat!(
@@ -154,49 +153,4 @@ fn our_echo_bench_talks_to_the_tutorial_python_server() {
     let report = echo_bench(server.addr, "2");
     assert_eq!(report["round_trips"], 100);
     assert_eq!(report["failed_clients"], 0);
-}
-
-/// The session the book shows (docs/src/output/ch08-threaded-echo-terminal-*.session.txt):
-/// `chat threaded-echo` and two copies of the tutorial's Python client, the second
-/// one served while the first is still connected.
-#[test]
-fn the_books_threaded_echo_session_is_what_the_programs_print() {
-    if !peer_available("python3") {
-        return;
-    }
-    let server = start("threaded-echo");
-    let addr = server.addr.to_string();
-    let shown = chat::echo::DEFAULT_ADDR;
-    let python_client = || {
-        Terminal::open(
-            &format!("python3 tests/python/socketserver_client.py {shown}"),
-            "python3",
-            &[PYTHON_CLIENT, &addr],
-        )
-    };
-    let mut terminal_2 = python_client();
-    terminal_2.expect(">>: ");
-    terminal_2.type_line("hello");
-    terminal_2.expect("HELLO\n>>: ");
-    let mut terminal_3 = python_client();
-    terminal_3.expect(">>: ");
-    terminal_3.type_line("你好 abc");
-    terminal_3.expect("你好 ABC\n>>: ");
-    // Terminal 2 is still served: one thread per client.
-    terminal_2.type_line("still here");
-    terminal_2.expect("STILL HERE\n>>: ");
-    for (file, mut terminal) in [
-        ("ch08-threaded-echo-terminal-2.session.txt", terminal_2),
-        ("ch08-threaded-echo-terminal-3.session.txt", terminal_3),
-    ] {
-        terminal.type_line("q");
-        let (code, screen, stderr) = terminal.close();
-        assert_eq!(code, Some(0), "{stderr}");
-        assert_eq!(stderr, "");
-        check_session_output(file, &screen);
-    }
-    // No signal handler: Ctrl-C ends `serve_forever` the hard way, as in Python.
-    let (code, terminal_1) = interrupt("cargo run -q -p chat -- threaded-echo", server, shown);
-    assert_eq!(code, None, "killed by SIGINT");
-    check_session_output("ch08-threaded-echo-terminal-1.session.txt", &terminal_1);
 }
