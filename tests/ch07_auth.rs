@@ -1,20 +1,28 @@
-//! Chapter 7 (七.验证客户端链接的合法性): `auth server` / `auth client` and the
-//! tutorial's Python programs, in both directions; wrong keys, replayed answers,
-//! silent and half-answering clients.
+//! Chapter 7 (七.验证客户端链接的合法性): `auth server` / `auth client` speak the
+//! course's bytes (32 random bytes, the HMAC answer, then the upper-case echo; a
+//! wrong answer gets a closed connection and nothing else), with both digests,
+//! against each other and against the tutorial's Python programs in both
+//! directions; `--verdict` adds the `welcome`/`refused` line; wrong keys,
+//! replayed answers, silent and half-answering clients.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Output;
 
+use auth::{CHALLENGE_LEN, Digest, Secret};
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
-    run_with_env, show_port_as, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, mask_ports, peer_available, run,
+    run_with_env, show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
 
 const KEY: &str = "alex-sb";
 
+/// Both digests, as the lab's `--digest` and the Python programs' second argument
+/// name them.
+const DIGESTS: [Digest; 2] = [Digest::Sha256, Digest::Md5];
+
 fn python(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
+    tutorial_python(name).display().to_string()
 }
 
 /// A key file in the temp directory, removed when dropped.
@@ -39,33 +47,54 @@ impl Drop for KeyFile {
     }
 }
 
-fn start_server(key: &KeyFile, extra: &[&str]) -> ServerProcess {
-    let mut args = vec!["server", "--addr", "127.0.0.1:0", "--secret-file"];
-    let key = key.arg();
-    args.push(&key);
+/// `auth server` on a free port with the key in NETLAB_SECRET.
+fn lab_server(extra: &[&str]) -> ServerProcess {
+    let mut args = vec!["server", "--addr", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    ServerProcess::start(workspace_bin("auth"), &args)
+    ServerProcess::start_with_env(workspace_bin("auth"), &args, &[("NETLAB_SECRET", KEY)])
 }
 
-fn rust_client(addr: SocketAddr, key: &KeyFile, input: &str) -> Output {
-    run(
+/// `auth client` with `key` in NETLAB_SECRET, `input` as its keyboard.
+fn lab_client(addr: SocketAddr, key: &str, extra: &[&str], input: &str) -> Output {
+    let addr = addr.to_string();
+    let mut args = vec!["client", "--addr", &addr];
+    args.extend_from_slice(extra);
+    run_with_env(
         workspace_bin("auth"),
-        &[
-            "client",
-            "--addr",
-            &addr.to_string(),
-            "--secret-file",
-            &key.arg(),
-        ],
+        &args,
+        &[("NETLAB_SECRET", key)],
         input.as_bytes(),
+        TEST_TIMEOUT,
     )
 }
 
-/// Runs a Python program with NETLAB_SECRET set to `key`.
-fn python_with_key(args: &[&str], key: &str, input: &str) -> Output {
+/// The lab's `--digest` option for `digest`.
+fn digest_args(digest: Digest) -> [&'static str; 2] {
+    ["--digest", digest.python_name()]
+}
+
+/// The tutorial's Python server on a free port, with `digest`.
+fn python_server(digest: Digest) -> ServerProcess {
+    ServerProcess::start_with_env(
+        "python3",
+        &[
+            &python("auth_server.py"),
+            "127.0.0.1:0",
+            digest.python_name(),
+        ],
+        &[("NETLAB_SECRET", KEY)],
+    )
+}
+
+/// The tutorial's Python client, with `key` and `digest`.
+fn python_client(addr: SocketAddr, key: &str, digest: Digest, input: &str) -> Output {
     run_with_env(
         "python3",
-        args,
+        &[
+            &python("auth_client.py"),
+            &addr.to_string(),
+            digest.python_name(),
+        ],
         &[("NETLAB_SECRET", key)],
         input.as_bytes(),
         TEST_TIMEOUT,
@@ -78,161 +107,241 @@ fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+fn read_challenge(stream: &mut TcpStream) -> [u8; CHALLENGE_LEN] {
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    stream.read_exact(&mut challenge).unwrap();
+    challenge
+}
+
+/// Everything until the server closes (a reset counts as the end too).
 fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
     let mut rest = Vec::new();
     let _ = stream.read_to_end(&mut rest);
     rest
 }
 
-#[test]
-fn rust_client_with_the_key_is_welcomed_and_served() {
-    let key = KeyFile::new("good", KEY);
-    let server = start_server(&key, &[]);
-    let output = rust_client(server.addr, &key, "hello\nquit\n");
-    assert!(output.status.success(), "{}", stderr_text(&output));
-    let stdout = stdout_text(&output);
-    assert!(stdout.starts_with("welcome"), "{stdout}");
-    assert!(stdout.contains("HELLO"), "{stdout}");
-    server.expect_line("welcomed");
+fn secret() -> Secret {
+    Secret::new(KEY.as_bytes().to_vec()).unwrap()
 }
 
-#[test]
-fn rust_client_with_a_wrong_key_is_refused() {
-    let key = KeyFile::new("server", KEY);
-    let wrong = KeyFile::new("wrong", "guess");
-    let server = start_server(&key, &[]);
-    let output = rust_client(server.addr, &wrong, "hello\n");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr_text(&output).contains("refused"),
-        "{}",
-        stderr_text(&output)
-    );
-    // The server keeps serving the next client.
-    let output = rust_client(server.addr, &key, "again\n");
-    assert!(stdout_text(&output).contains("AGAIN"));
-}
+// ---- The course's bytes -------------------------------------------------------
 
 #[test]
-fn python_client_is_welcomed_with_the_key_and_refused_without() {
-    if !peer_available("python3") {
-        return;
+fn the_lab_server_sends_the_challenge_then_only_the_upper_case_echo() {
+    for digest in DIGESTS {
+        let server = lab_server(&digest_args(digest));
+        let mut stream = connect(server.addr);
+        let challenge = read_challenge(&mut stream);
+        let answer = digest.answer(&secret(), &challenge);
+        assert_eq!(answer.len(), digest.answer_len());
+        stream.write_all(&answer).unwrap();
+        // No verdict: the next bytes are the reply to our first data.
+        stream.write_all(b"hello").unwrap();
+        let mut reply = [0u8; 5];
+        stream.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"HELLO", "{digest:?}");
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(read_to_end(&mut stream), b"", "{digest:?}");
+        server.expect_line("welcomed");
     }
-    let key = KeyFile::new("py", KEY);
-    let server = start_server(&key, &[]);
-    let addr = server.addr.to_string();
-    let good = python_with_key(
-        &[&python("auth_client.py"), &addr],
-        KEY,
-        "hello\n你好 abc\n",
-    );
-    assert!(good.status.success(), "{}", stderr_text(&good));
-    let stdout = stdout_text(&good);
-    assert!(stdout.starts_with("welcome"), "{stdout}");
-    assert!(stdout.contains("HELLO"), "{stdout}");
-    assert!(stdout.contains("你好 ABC"), "{stdout}");
-
-    let bad = python_with_key(&[&python("auth_client.py"), &addr], "guess", "hello\n");
-    assert_eq!(bad.status.code(), Some(1), "{}", stderr_text(&bad));
-    assert!(stdout_text(&bad).starts_with("refused"));
 }
 
 #[test]
-fn rust_client_talks_to_the_python_server() {
-    if !peer_available("python3") {
-        return;
+fn a_wrong_answer_gets_a_closed_connection_and_not_one_byte() {
+    for digest in DIGESTS {
+        let server = lab_server(&digest_args(digest));
+        let mut stream = connect(server.addr);
+        let challenge = read_challenge(&mut stream);
+        let wrong = digest.answer(&Secret::new(b"guess".to_vec()).unwrap(), &challenge);
+        stream.write_all(&wrong).unwrap();
+        assert_eq!(read_to_end(&mut stream), b"", "{digest:?}");
     }
-    let server = ServerProcess::start_with_env(
-        "python3",
-        &[&python("auth_server.py"), "127.0.0.1:0"],
-        &[("NETLAB_SECRET", KEY)],
-    );
-    let addr = server.addr;
-    let key = KeyFile::new("pyserver", KEY);
-    let wrong = KeyFile::new("pyserver-wrong", "guess");
-    let good = rust_client(addr, &key, "hello\n");
-    let bad = rust_client(addr, &wrong, "hello\n");
-    drop(server); // kills the Python server
-    assert!(good.status.success(), "{}", stderr_text(&good));
-    assert!(stdout_text(&good).contains("HELLO"));
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr_text(&bad).contains("refused"));
-}
-
-/// The twins among themselves: the tutorial's protocol (with SHA-256) is the
-/// reference the Rust programs are tested against, so it must work on its own.
-#[test]
-fn python_client_talks_to_the_python_server() {
-    if !peer_available("python3") {
-        return;
-    }
-    let server = ServerProcess::start_with_env(
-        "python3",
-        &[&python("auth_server.py"), "127.0.0.1:0"],
-        &[("NETLAB_SECRET", KEY)],
-    );
-    let addr = server.addr.to_string();
-    let good = python_with_key(&[&python("auth_client.py"), &addr], KEY, "hello\n");
-    let bad = python_with_key(&[&python("auth_client.py"), &addr], "guess", "hello\n");
-    drop(server); // kills the Python server
-    assert!(good.status.success(), "{}", stderr_text(&good));
-    assert_eq!(stdout_text(&good), "welcome\nHELLO\n");
-    assert_eq!(bad.status.code(), Some(1), "{}", stderr_text(&bad));
-    assert!(stdout_text(&bad).starts_with("refused"));
 }
 
 #[test]
-fn a_replayed_answer_is_refused() {
-    let key = KeyFile::new("replay", KEY);
-    let server = start_server(&key, &[]);
-    let secret = auth::Secret::new(KEY.as_bytes().to_vec()).unwrap();
-
+fn a_replayed_answer_is_closed_too() {
+    let server = lab_server(&[]);
     // A legitimate client, recorded by an eavesdropper.
     let mut first = connect(server.addr);
-    let mut challenge = [0u8; auth::CHALLENGE_LEN];
-    first.read_exact(&mut challenge).unwrap();
-    let recorded = auth::answer(&secret, &challenge);
+    let challenge = read_challenge(&mut first);
+    let recorded = auth::answer(&secret(), &challenge);
     first.write_all(&recorded).unwrap();
-    let mut status = [0u8; auth::STATUS_LEN];
-    first.read_exact(&mut status).unwrap();
-    assert_eq!(&status, b"welcome\n");
+    first.write_all(b"ok").unwrap();
+    let mut reply = [0u8; 2];
+    first.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"OK");
 
     // The eavesdropper replays the recorded answer on a new connection.
     let mut replay = connect(server.addr);
-    let mut fresh = [0u8; auth::CHALLENGE_LEN];
-    replay.read_exact(&mut fresh).unwrap();
+    let fresh = read_challenge(&mut replay);
     assert_ne!(fresh, challenge, "every connection gets a fresh challenge");
     replay.write_all(&recorded).unwrap();
-    assert_eq!(read_to_end(&mut replay), b"refused\n");
+    assert_eq!(read_to_end(&mut replay), b"");
 }
 
 #[test]
 fn silent_and_half_answering_clients_are_dropped_and_others_served() {
-    let key = KeyFile::new("silent", KEY);
-    let server = start_server(&key, &["--handshake-timeout", "300ms"]);
+    let server = lab_server(&["--handshake-timeout", "300ms"]);
 
     let mut silent = connect(server.addr);
     let mut half = connect(server.addr);
-    let mut challenge = [0u8; auth::CHALLENGE_LEN];
-    half.read_exact(&mut challenge).unwrap();
+    read_challenge(&mut half);
     half.write_all(&[0u8; 10]).unwrap();
 
-    // Both get their challenge, then `refused`, then the connection closes.
-    let silent_bytes = read_to_end(&mut silent);
-    assert_eq!(silent_bytes.len(), auth::CHALLENGE_LEN + auth::STATUS_LEN);
-    assert!(silent_bytes.ends_with(b"refused\n"));
-    assert_eq!(read_to_end(&mut half), b"refused\n");
+    // Both get their challenge and then a closed connection, at the deadline.
+    assert_eq!(read_to_end(&mut silent).len(), CHALLENGE_LEN);
+    assert_eq!(read_to_end(&mut half), b"");
 
-    // A short answer followed by a close is refused at once.
+    // A short answer followed by a close is dropped at once.
     let mut short = connect(server.addr);
-    short.read_exact(&mut challenge).unwrap();
+    read_challenge(&mut short);
     short.write_all(&[1u8; 31]).unwrap();
     short.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&mut short), b"refused\n");
+    assert_eq!(read_to_end(&mut short), b"");
 
-    let output = rust_client(server.addr, &key, "still here\n");
-    assert!(stdout_text(&output).contains("STILL HERE"));
+    let output = lab_client(server.addr, KEY, &[], "still here\n");
+    assert_eq!(stdout_text(&output), "STILL HERE\n");
 }
+
+// ---- The lab client against the lab server --------------------------------------
+
+#[test]
+fn the_lab_client_with_the_key_is_served_with_either_digest() {
+    for digest in DIGESTS {
+        let server = lab_server(&digest_args(digest));
+        let output = lab_client(
+            server.addr,
+            KEY,
+            &digest_args(digest),
+            "hello\n\n你好 abc\nquit\nnot sent\n",
+        );
+        assert!(output.status.success(), "{}", stderr_text(&output));
+        assert_eq!(stdout_text(&output), "HELLO\n你好 ABC\n", "{digest:?}");
+    }
+}
+
+#[test]
+fn the_lab_client_with_a_wrong_key_learns_it_from_the_closed_connection() {
+    let server = lab_server(&[]);
+    let output = lab_client(server.addr, "guess", &[], "hello\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout_text(&output), "");
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("closed the connection: wrong key?"),
+        "{stderr}"
+    );
+    // The server keeps serving the next client.
+    let output = lab_client(server.addr, KEY, &[], "again\n");
+    assert_eq!(stdout_text(&output), "AGAIN\n");
+}
+
+#[test]
+fn different_digests_do_not_agree() {
+    let server = lab_server(&digest_args(Digest::Md5));
+    let output = lab_client(server.addr, KEY, &[], "hello\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_text(&output).contains("wrong key?"));
+    assert!(stderr_text(&output).contains("--digest"));
+}
+
+// ---- --verdict ----------------------------------------------------------------
+
+#[test]
+fn with_verdict_the_server_says_welcome_or_refused() {
+    let server = lab_server(&["--verdict"]);
+    let mut stream = connect(server.addr);
+    let challenge = read_challenge(&mut stream);
+    stream
+        .write_all(&auth::answer(&secret(), &challenge))
+        .unwrap();
+    let mut status = [0u8; auth::STATUS_LEN];
+    stream.read_exact(&mut status).unwrap();
+    assert_eq!(&status, auth::WELCOME);
+
+    let mut wrong = connect(server.addr);
+    read_challenge(&mut wrong);
+    wrong.write_all(&[0u8; 32]).unwrap();
+    assert_eq!(read_to_end(&mut wrong), auth::REFUSED);
+
+    let good = lab_client(server.addr, KEY, &["--verdict"], "hello\n");
+    assert!(good.status.success(), "{}", stderr_text(&good));
+    assert_eq!(
+        stdout_text(&good),
+        "welcome: the server accepted our answer\nHELLO\n"
+    );
+    let bad = lab_client(server.addr, "guess", &["--verdict"], "hello\n");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr_text(&bad).contains("refused us: wrong secret"));
+}
+
+/// Why the default sends no verdict: a client that does not expect the line
+/// reads it as the start of its first reply. The lab client reads as many bytes
+/// as it sent (5 for `hello`), so the glued bytes show exactly.
+#[test]
+fn a_verdict_glues_to_the_first_reply_of_a_client_that_does_not_expect_it() {
+    let server = lab_server(&["--verdict"]);
+    let output = lab_client(server.addr, KEY, &[], "hello\nworld\n");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "welco\nme\nHE\n");
+}
+
+#[test]
+fn a_verdict_client_against_a_silent_server_explains_its_timeout() {
+    let server = lab_server(&[]);
+    let output = lab_client(
+        server.addr,
+        KEY,
+        &["--verdict", "--timeout", "300ms"],
+        "hello\n",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_text(&output);
+    assert!(stderr.contains("no reply from"), "{stderr}");
+    assert!(stderr.contains("--verdict"), "{stderr}");
+}
+
+// ---- Against the tutorial's Python programs ---------------------------------------
+
+#[test]
+fn the_python_client_is_served_by_the_lab_server_with_either_digest() {
+    if !peer_available("python3") {
+        return;
+    }
+    for digest in DIGESTS {
+        let server = lab_server(&digest_args(digest));
+        let good = python_client(server.addr, KEY, digest, "hello\n你好 abc\nquit\n");
+        assert!(good.status.success(), "{}", stderr_text(&good));
+        assert_eq!(stdout_text(&good), ">>: HELLO\n>>: 你好 ABC\n>>: ");
+        server.expect_line("welcomed");
+
+        // A wrong key: the course's client is not told; its reply is empty (or
+        // the connection is reset), never the service.
+        let bad = python_client(server.addr, "guess", digest, "hello\nquit\n");
+        assert!(!stdout_text(&bad).contains("HELLO"), "{digest:?}");
+    }
+}
+
+#[test]
+fn the_lab_client_is_served_by_the_python_server_with_either_digest() {
+    if !peer_available("python3") {
+        return;
+    }
+    for digest in DIGESTS {
+        let server = python_server(digest);
+        let good = lab_client(server.addr, KEY, &digest_args(digest), "hello\n");
+        assert!(good.status.success(), "{}", stderr_text(&good));
+        assert_eq!(stdout_text(&good), "HELLO\n", "{digest:?}");
+        server.expect_line("链接合法,开始通信");
+
+        let bad = lab_client(server.addr, "guess", &digest_args(digest), "hello\n");
+        assert_eq!(bad.status.code(), Some(1), "{digest:?}");
+        assert!(stderr_text(&bad).contains("wrong key?"));
+        server.expect_line("该链接不合法,关闭");
+    }
+}
+
+// ---- Command line -------------------------------------------------------------
 
 #[test]
 fn no_secret_is_a_usage_error_and_a_command_line_secret_is_warned_about() {
@@ -248,8 +357,7 @@ fn no_secret_is_a_usage_error_and_a_command_line_secret_is_warned_about() {
         stderr_text(&output)
     );
 
-    let key = KeyFile::new("warn", KEY);
-    let server = start_server(&key, &[]);
+    let server = lab_server(&[]);
     let output = run(
         workspace_bin("auth"),
         &[
@@ -266,97 +374,104 @@ fn no_secret_is_a_usage_error_and_a_command_line_secret_is_warned_about() {
 }
 
 #[test]
-fn a_zero_timeout_is_a_usage_error_naming_the_value() {
-    for args in [
-        &["client", "--timeout", "0s"][..],
-        &["server", "--handshake-timeout", "0"][..],
-    ] {
-        let output = run(workspace_bin("auth"), args, b"");
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr_text(&output).contains("at least 1ms"), "{args:?}");
-    }
-}
-
-#[test]
-fn client_accepts_a_host_name() {
-    let key = KeyFile::new("byname", KEY);
-    let server = start_server(&key, &[]);
+fn a_secret_file_works_like_the_variable() {
+    let key = KeyFile::new("file", KEY);
+    let server = lab_server(&[]);
     let output = run(
         workspace_bin("auth"),
         &[
             "client",
             "--addr",
-            &format!("localhost:{}", server.addr.port()),
+            &server.addr.to_string(),
             "--secret-file",
             &key.arg(),
         ],
-        b"named\n",
+        b"from a file\n",
     );
     assert!(output.status.success(), "{}", stderr_text(&output));
-    assert!(stdout_text(&output).contains("NAMED"));
+    assert_eq!(stdout_text(&output), "FROM A FILE\n");
 }
 
-/// The terminals of "Trying it" (docs/src/output/ch07-auth-*.session.txt): the
-/// server, a client with the key, and a client with a wrong key.
 #[test]
-fn the_books_sessions_are_what_the_programs_print() {
-    let key = KeyFile::new("book", KEY);
-    // The server's stderr in the same pipe as its stdout, in the order printed,
-    // as a terminal shows them: the refusal of the second client is on stderr.
-    let key_arg = key.arg();
-    let server = ServerProcess::start_as_in_a_terminal(
-        workspace_bin("auth"),
-        &["server", "--addr", "127.0.0.1:0", "--secret-file", &key_arg],
-    );
-    let addr = server.addr;
-    let shown = "127.0.0.1:9999";
-    let for_the_book = |text: &str| mask_ports(&show_port_as(text, addr, shown), &[shown]);
-    let mut printed = vec![server.first_line.clone()];
-
-    // Terminal 2: the client with the key; the user types `hello`.
-    let typed = ["hello"];
-    let client = rust_client(addr, &key, &format!("{}\n", typed.join("\n")));
-    assert!(client.status.success(), "{}", stderr_text(&client));
-    let stdout = stdout_text(&client);
-    let mut replies = stdout.lines();
-    let welcome = replies.next().unwrap_or_default();
-    // A terminal shows each typed line (the terminal echoes it) before its reply.
-    let mut terminal_2 = format!("$ cargo run -q -p auth -- client --secret-file key\n{welcome}\n");
-    for line in typed {
-        let reply = replies.next().expect("one reply per line");
-        terminal_2.push_str(&format!("{line}\n{reply}\n"));
+fn a_zero_timeout_or_an_unknown_digest_is_a_usage_error_naming_the_value() {
+    for (args, named) in [
+        (&["client", "--timeout", "0s"][..], "at least 1ms"),
+        (&["server", "--handshake-timeout", "0"][..], "at least 1ms"),
+        (&["server", "--digest", "sha1"][..], "sha1"),
+    ] {
+        let output = run(workspace_bin("auth"), args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr_text(&output).contains(named), "{args:?}");
     }
-    assert_eq!(replies.next(), None, "{stdout}");
-    check_session_output(
-        "ch07-auth-terminal-2.session.txt",
-        &for_the_book(&terminal_2),
-    );
-    printed.extend(server.lines_until("closed"));
+}
 
-    // Still terminal 2: a guessed key, from the environment.
-    let guess = run_with_env(
+#[test]
+fn client_accepts_a_host_name() {
+    let server = lab_server(&[]);
+    let addr = format!("localhost:{}", server.addr.port());
+    let output = run_with_env(
         workspace_bin("auth"),
-        &["client", "--addr", &addr.to_string()],
-        &[("NETLAB_SECRET", "guess")],
-        b"",
+        &["client", "--addr", &addr],
+        &[("NETLAB_SECRET", KEY)],
+        b"named\n",
         TEST_TIMEOUT,
     );
-    assert_eq!(guess.status.code(), Some(1));
-    let wrong_key = format!(
-        "$ NETLAB_SECRET=guess cargo run -q -p auth -- client\n{}{}",
-        stdout_text(&guess),
-        stderr_text(&guess)
-    );
-    check_session_output("ch07-auth-wrong-key.session.txt", &for_the_book(&wrong_key));
-    printed.extend(server.lines_until("refused"));
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "NAMED\n");
+}
 
-    // Terminal 1, after both clients.
-    let terminal_1 = format!(
-        "$ cargo run -q -p auth -- server --secret-file key\n{}\n",
-        printed.join("\n")
+// ---- The book's sessions --------------------------------------------------------
+
+/// The tutorial's address, as the book shows it.
+const SHOWN: &str = "127.0.0.1:9999";
+
+fn for_the_book(text: &str, addr: SocketAddr) -> String {
+    mask_ports(&show_port_as(text, addr, SHOWN), &[SHOWN])
+}
+
+/// "Try it": with the lab server's `--verdict` and a client that does not expect
+/// the line, the verdict is glued to the first reply.
+#[test]
+fn the_books_glued_verdict_session() {
+    let server = lab_server(&["--verdict"]);
+    let auth = workspace_bin("auth");
+    let addr = server.addr.to_string();
+    let mut terminal = Terminal::open(
+        "NETLAB_SECRET=alex-sb cargo run -q -p auth -- client",
+        "env",
+        &[
+            &format!("NETLAB_SECRET={KEY}"),
+            &auth.display().to_string(),
+            "client",
+            "--addr",
+            &addr,
+        ],
+    );
+    terminal.type_line("hello");
+    terminal.expect("welco\n");
+    terminal.type_line("world");
+    terminal.expect("me\nHE\n");
+    let (code, screen, stderr) = terminal.close();
+    assert_eq!(code, Some(0), "{stderr}");
+    check_session_output(
+        "ch07-auth-glued-verdict.session.txt",
+        &for_the_book(&screen, server.addr),
+    );
+}
+
+/// "Try it": the lab client with a wrong key, against the course's server.
+#[test]
+fn the_books_wrong_key_session() {
+    let server = lab_server(&[]);
+    let output = lab_client(server.addr, "guess", &[], "hello\n");
+    assert_eq!(output.status.code(), Some(1));
+    let screen = format!(
+        "$ NETLAB_SECRET=guess cargo run -q -p auth -- client\nhello\n{}{}",
+        stdout_text(&output),
+        stderr_text(&output)
     );
     check_session_output(
-        "ch07-auth-terminal-1.session.txt",
-        &for_the_book(&terminal_1),
+        "ch07-auth-wrong-key.session.txt",
+        &for_the_book(&screen, server.addr),
     );
 }

@@ -1,10 +1,14 @@
-//! The `auth server` and `auth client` programs, and [`SecretArgs`], the
-//! command-line options that load a secret (also used by `framing`).
+//! The `auth server` and `auth client` programs, [`HandshakeArgs`] (`--digest`,
+//! `--verdict`), and [`SecretArgs`], the command-line options that load a secret
+//! (also used by `framing` and `chat`).
 //!
 //! After the handshake both programs do what the tutorial's do: the client sends
 //! each line it reads, the server answers it in upper case (`data.upper()`).
+//! The listings (`examples/auth_server.rs`, `examples/auth_client.rs`) do just
+//! that; these add a deadline for the answer, a client limit, an idle timeout,
+//! bounded input lines and explained errors.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,8 +16,12 @@ use std::time::Duration;
 use netlab_common::Failure;
 use netlab_common::listen::announce;
 use netlab_common::serve::{peer_name, thread_per_client};
+use netlab_common::stream::{read_full, read_line_bounded};
 
-use crate::{AuthError, SECRET_ENV, Secret, client_handshake, server_handshake_within};
+use crate::{
+    AuthError, Digest, Handshake, SECRET_ENV, Secret, Verdict, client_handshake,
+    server_handshake_within,
+};
 
 /// The tutorial's `recv(1024)`: how much the echo service reads at once.
 pub const BUFSIZE: usize = 1024;
@@ -78,14 +86,45 @@ impl SecretArgs {
     }
 }
 
+/// The two choices both sides must agree on: `--digest` and `--verdict`.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct HandshakeArgs {
+    /// The hash inside the HMAC: sha256 (Python's hmac.new(key, msg, 'sha256')),
+    /// or md5, what the course's hmac.new(key, msg) meant before Python 3.8.
+    /// The answer is 32 bytes with sha256, 16 with md5.
+    #[arg(long, value_enum, default_value_t = Digest::Sha256)]
+    pub digest: Digest,
+
+    /// After the answer, the server sends one line, `welcome` or `refused`
+    /// (netlab's extension). The course's programs send none; use it on both
+    /// sides or on neither.
+    #[arg(long)]
+    pub verdict: bool,
+}
+
+impl HandshakeArgs {
+    /// The handshake these options describe.
+    pub fn handshake(&self) -> Handshake {
+        Handshake {
+            digest: self.digest,
+            verdict: if self.verdict {
+                Verdict::Announced
+            } else {
+                Verdict::Silent
+            },
+        }
+    }
+}
+
 // ANCHOR: serve
-/// `auth server`: accept clients, authenticate each one, and serve the welcomed
-/// ones the tutorial's upper-case echo. One thread per client, at most
-/// [`MAX_CLIENTS`] at once.
+/// `auth server`: accept clients, authenticate each one, and serve the ones
+/// that knew the key the tutorial's upper-case echo. One thread per client, at
+/// most [`MAX_CLIENTS`] at once.
 pub fn run_server(
     addr: SocketAddr,
     secret: Secret,
     handshake_timeout: Duration,
+    handshake: Handshake,
 ) -> Result<(), Failure> {
     let listener = TcpListener::bind(addr).map_err(|e| Failure::bind(addr, e))?;
     let local = listener
@@ -94,7 +133,7 @@ pub fn run_server(
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     thread_per_client(&listener, MAX_CLIENTS, "clients", move |conn, peer| {
         println!("new connection from {peer}"); // Python: print('新连接[%s:%s]' % addr)
-        match serve_client(conn, &secret, handshake_timeout) {
+        match serve_client(conn, &secret, handshake_timeout, handshake) {
             Ok(()) => println!("{peer}: closed"),
             Err(error) => eprintln!("{peer}: {error}"),
         }
@@ -107,12 +146,14 @@ fn serve_client(
     mut conn: TcpStream,
     secret: &Secret,
     handshake_timeout: Duration,
+    handshake: Handshake,
 ) -> Result<(), AuthError> {
     // Without a deadline, a client that connects and says nothing (or trickles
     // its answer byte by byte) would hold this thread forever.
     conn.set_write_timeout(Some(handshake_timeout))?;
-    if let Err(error) = server_handshake_within(&conn, secret, handshake_timeout) {
+    if let Err(error) = server_handshake_within(&conn, secret, handshake_timeout, handshake) {
         // Python: print('该链接不合法,关闭'); conn.close()
+        // Without a verdict, the closed connection is all the client learns.
         let _ = conn.shutdown(Shutdown::Both);
         return Err(error);
     }
@@ -133,38 +174,64 @@ fn serve_client(
 
 /// `auth client`: authenticate, then send each line of standard input and print
 /// the server's reply; `quit` or the end of input stops.
-pub fn run_client(addr: SocketAddr, secret: Secret, timeout: Duration) -> Result<(), Failure> {
+pub fn run_client(
+    addr: SocketAddr,
+    secret: Secret,
+    timeout: Duration,
+    handshake: Handshake,
+) -> Result<(), Failure> {
     let mut conn =
         TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::connect(addr, e))?;
     conn.set_read_timeout(Some(timeout))
+        .and_then(|()| conn.set_write_timeout(Some(timeout)))
         .map_err(|e| Failure::io("setting a timeout", e))?;
-    match client_handshake(&mut conn, &secret) {
-        Ok(()) => println!("welcome: the server accepted our answer"),
+    let announced = handshake.verdict == Verdict::Announced;
+    match client_handshake(&mut conn, &secret, handshake) {
+        Ok(()) if announced => println!("welcome: the server accepted our answer"),
+        // The course's server says nothing: we learn how it went from the reply
+        // to our first line.
+        Ok(()) => {}
+        Err(AuthError::Timeout) if announced => {
+            return Err(Failure::timeout(addr, timeout).explained(
+                "with --verdict the server must run with --verdict too: the course's \
+                 server sends no verdict, it waits for your first line",
+            ));
+        }
         Err(AuthError::Timeout) => return Err(Failure::timeout(addr, timeout)),
         Err(AuthError::Refused) => {
-            return Err(Failure::other(format!("{addr} refused us: wrong secret")).explained(
-                "the server computed another HMAC than we did: both sides must use the same key",
-            ));
+            return Err(
+                Failure::other(format!("{addr} refused us: wrong secret")).explained(
+                    "the server computed another HMAC than we did: both sides must use the same \
+                 key and the same --digest",
+                ),
+            );
         }
         Err(error) => return Err(Failure::other(format!("handshake with {addr}: {error}"))),
     }
-    let stdin = io::stdin();
-    let mut buf = [0u8; BUFSIZE];
-    for line in stdin.lock().lines() {
-        let line = line.map_err(|e| Failure::io("reading standard input", e))?;
-        // Python: data = input('>>: ').strip(); if not data: continue
-        let data = line.trim();
+    let mut input = io::stdin().lock();
+    let mut replied = false;
+    // Python: data = input('>>: ').strip()
+    while let Some(line) = read_line_bounded(&mut input, BUFSIZE)
+        .map_err(|e| Failure::io("reading standard input", e))?
+    {
+        if line.cut {
+            eprintln!("note: the line was cut to {BUFSIZE} bytes, what the server reads at once");
+        }
+        let data = line.bytes.trim_ascii();
         if data.is_empty() {
-            continue;
+            continue; // Python: if not data: continue
         }
-        if data == "quit" {
-            break;
+        if data == b"quit" {
+            break; // Python: if data == 'quit': break
         }
-        conn.write_all(data.as_bytes())
-            .map_err(|e| Failure::io(format!("sending to {addr}"), e))?;
-        // Python: response = tcp_socket_client.recv(bufsize)
-        let n = match conn.read(&mut buf) {
-            Ok(n) => n,
+        let reply = match exchange(&mut conn, data) {
+            Ok(reply) => reply,
+            Err(e) if is_closed(&e) && !replied && !announced => {
+                return Err(closed_after_answer(addr));
+            }
+            Err(e) if is_closed(&e) => {
+                return Err(Failure::other(format!("{addr} closed the connection")));
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -173,18 +240,56 @@ pub fn run_client(addr: SocketAddr, secret: Secret, timeout: Duration) -> Result
             {
                 return Err(Failure::timeout(addr, timeout));
             }
-            Err(e) => return Err(Failure::io(format!("receiving from {addr}"), e)),
+            Err(e) => return Err(Failure::io(format!("talking to {addr}"), e)),
         };
-        if n == 0 {
-            return Err(Failure::other(format!("{addr} closed the connection")));
-        }
-        let reply = buf.get(..n).unwrap_or_default();
-        println!("{}", String::from_utf8_lossy(reply));
+        replied = true;
+        // Python: print(respone.decode('utf-8'))
+        println!("{}", String::from_utf8_lossy(&reply));
         io::stdout()
             .flush()
             .map_err(|e| Failure::io("writing to stdout", e))?;
     }
     Ok(())
+}
+
+/// Sends `data` and reads the reply: as many bytes as were sent, because the
+/// service answers every byte with one byte (`data.upper()`). The course's
+/// client reads once (`recv(1024)`) and takes whatever has arrived; counting
+/// the bytes is chapter 5's lesson: a reply may come in pieces.
+fn exchange(conn: &mut TcpStream, data: &[u8]) -> io::Result<Vec<u8>> {
+    // Python: tcp_socket_client.sendall(data.encode('utf-8'))
+    conn.write_all(data)?;
+    // Python: respone = tcp_socket_client.recv(bufsize)
+    let mut reply = vec![0u8; data.len()];
+    let got = read_full(conn, &mut reply)?;
+    if got == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    reply.truncate(got);
+    Ok(reply)
+}
+
+/// Whether `error` means the server has closed (or reset) the connection.
+fn is_closed(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+/// The connection was closed before the first reply: without a verdict, that
+/// is how the course's server says "wrong answer".
+fn closed_after_answer(addr: SocketAddr) -> Failure {
+    Failure::other(format!(
+        "{addr} closed the connection before its first reply: wrong key?"
+    ))
+    .explained(
+        "the server answers a wrong HMAC by closing, without a word: both sides need the \
+         same key and the same --digest (--verdict on both makes it say welcome or refused)",
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Chapter 7's demo for the tour: one server, three clients — one with the right
-//! key, one with a wrong key, one replaying an answer it recorded earlier.
+//! key, one with a wrong key, one replaying an answer it recorded earlier. The
+//! bytes are the course's: the server never says whether an answer was right; it
+//! serves the client, or closes the connection.
 //!
 //! The challenge is random, so its bytes are never printed (the transcript must
 //! be the same on every run); the narration says what they are instead. All lines
@@ -15,7 +17,7 @@ use std::time::Duration;
 use netlab_common::{DemoResult, Narrator};
 
 use crate::{
-    AuthError, CHALLENGE_LEN, HANDSHAKE_TIMEOUT, STATUS_LEN, Secret, answer, server_handshake,
+    AuthError, CHALLENGE_LEN, HANDSHAKE_TIMEOUT, Handshake, Secret, answer, server_handshake,
 };
 
 /// The demo's key. A real deployment reads its key from a file or the
@@ -28,6 +30,8 @@ const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many connections the demo's server accepts before it ends.
 const DEMO_CLIENTS: usize = 3;
+
+type ServerVerdict = Result<String, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Chapter 7's demo, run by the tour.
 pub fn demo(narrator: &Narrator) -> DemoResult {
@@ -48,23 +52,26 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
                 return;
             };
             let _ = conn.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
-            let result = server_handshake(&mut conn, &server_secret);
+            let result = server_handshake(&mut conn, &server_secret, Handshake::COURSE);
             if result.is_ok() {
-                // The tutorial's service after the handshake: upper-case echo.
+                // The tutorial's data_handler: upper-case echo (one round here).
                 let mut buf = [0u8; 1024];
                 if let Ok(n) = conn.read(&mut buf) {
                     let _ = conn.write_all(&buf[..n].to_ascii_uppercase());
                 }
             }
+            // Dropping `conn` closes the connection: after a wrong answer, that
+            // is all the client gets.
+            drop(conn);
             if verdicts_tx.send(result).is_err() {
                 return;
             }
         }
     });
-    let server_verdict = || -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let server_verdict = || -> ServerVerdict {
         Ok(match verdicts.recv_timeout(DEMO_TIMEOUT)? {
-            Ok(()) => "welcomed the client".to_string(),
-            Err(error) => format!("dropped the client: {error}"),
+            Ok(()) => "the answer was right: served the client, until it closed".to_string(),
+            Err(error) => format!("closed the connection: {error}"),
         })
     };
 
@@ -78,11 +85,13 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
         "→ server: HMAC-SHA256(key, challenge), 32 bytes (Python: hmac.new(key, msg, 'sha256').digest())",
     );
     conn.write_all(&recorded)?;
-    read_status(&mut conn, narrator)?;
-    narrator.event(
-        "server",
-        &server_verdict_after_echo(&mut conn, narrator, &server_verdict)?,
-    );
+    narrator.send("client", "server", b"hello");
+    conn.write_all(b"hello")?;
+    let mut reply = [0u8; 5];
+    conn.read_exact(&mut reply)?;
+    narrator.receive("client", "server", &reply);
+    drop(conn);
+    narrator.event("server", &server_verdict()?);
 
     // 2. A wrong key.
     narrator.say("client 2 guesses the key:");
@@ -94,7 +103,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
         "→ server: HMAC-SHA256(b'guess', challenge), 32 bytes",
     );
     conn.write_all(&answer(&wrong, &challenge))?;
-    read_status(&mut conn, narrator)?;
+    read_close(&mut conn, narrator)?;
     narrator.event("server", &server_verdict()?);
 
     // 3. A replay of client 1's answer.
@@ -111,11 +120,14 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     );
     narrator.event("client", "→ server: client 1's recorded answer, 32 bytes");
     conn.write_all(&recorded)?;
-    read_status(&mut conn, narrator)?;
+    read_close(&mut conn, narrator)?;
     narrator.event("server", &server_verdict()?);
 
     server.join().map_err(|_| "the demo server panicked")?;
-    narrator.say("the key never crossed the wire; a wrong key or a replayed answer is refused.");
+    narrator.say(
+        "the key never crossed the wire; a wrong key or a replayed answer gets a closed \
+         connection and not one byte more.",
+    );
     Ok(())
 }
 
@@ -138,25 +150,20 @@ fn read_challenge(
     Ok(challenge)
 }
 
-fn read_status(conn: &mut TcpStream, narrator: &Narrator) -> std::io::Result<()> {
-    let mut status = Vec::with_capacity(STATUS_LEN);
-    conn.take(STATUS_LEN as u64).read_to_end(&mut status)?;
-    narrator.receive("client", "server", &status);
+/// After a wrong answer: the server sends nothing and closes; the client's
+/// next read finds the end of the stream.
+fn read_close(conn: &mut TcpStream, narrator: &Narrator) -> std::io::Result<()> {
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest)?;
+    if rest.is_empty() {
+        narrator.event(
+            "client",
+            "← server: nothing, the connection is closed (recv returns b'')",
+        );
+    } else {
+        narrator.receive("client", "server", &rest);
+    }
     Ok(())
-}
-
-/// After a welcome: one round of the upper-case echo, then the server's verdict.
-fn server_verdict_after_echo(
-    conn: &mut TcpStream,
-    narrator: &Narrator,
-    server_verdict: &dyn Fn() -> Result<String, Box<dyn std::error::Error + Send + Sync>>,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    narrator.send("client", "server", b"hello");
-    conn.write_all(b"hello")?;
-    let mut reply = [0u8; 5];
-    conn.read_exact(&mut reply)?;
-    narrator.receive("client", "server", &reply);
-    server_verdict()
 }
 
 #[cfg(test)]
@@ -165,15 +172,25 @@ mod tests {
     use netlab_common::Narrator;
 
     #[test]
-    fn demo_welcomes_the_key_and_refuses_guess_and_replay() {
+    fn demo_serves_the_key_and_shuts_out_guess_and_replay() {
         let (narrator, captured) = Narrator::capture();
         demo(&narrator).unwrap();
         let text = captured.text();
-        assert_eq!(text.matches("b'welcome\\n'").count(), 1, "{text}");
-        assert_eq!(text.matches("b'refused\\n'").count(), 2, "{text}");
+        assert!(!text.contains("welcome\\n"), "no verdict line: {text}");
+        assert_eq!(
+            text.matches("the connection is closed").count(),
+            2,
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("closed the connection: authentication refused")
+                .count(),
+            2,
+            "{text}"
+        );
         assert!(text.contains("[client] ← server: b'HELLO'"), "{text}");
         assert!(text.contains("a fresh random challenge"), "{text}");
-        assert!(text.contains("[server] welcomed the client"), "{text}");
+        assert!(text.contains("[server] the answer was right"), "{text}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! A blocking read waits forever unless the stream has a read timeout: set one
 //! before the handshake (`stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))`), and
-//! a timed-out read comes back as [`AuthError::Timeout`].
+//! a timed-out read comes back as [`AuthError::Timeout`]. On a TCP server,
+//! prefer [`server_handshake_within`]: one deadline for the whole answer.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -12,47 +13,58 @@ use std::time::{Duration, Instant};
 use netlab_common::stream::read_full;
 
 use crate::{
-    AuthError, CHALLENGE_LEN, DIGEST_LEN, REFUSED, STATUS_LEN, Secret, WELCOME, answer,
-    new_challenge, verify,
+    AuthError, CHALLENGE_LEN, DIGEST_LEN, Handshake, REFUSED, STATUS_LEN, Secret, Verdict, WELCOME,
+    new_challenge,
 };
 
 // ANCHOR: server
-/// The server's side: send a fresh challenge, read exactly [`DIGEST_LEN`] bytes,
-/// verify them, and send `welcome\n` (then return `Ok`) or `refused\n` (then
-/// return [`AuthError::Refused`]; the caller closes the connection).
-pub fn server_handshake<S: Read + Write>(stream: &mut S, secret: &Secret) -> Result<(), AuthError> {
+/// The server's side: send a fresh challenge, read the whole answer
+/// ([`Digest::answer_len`](crate::Digest::answer_len) bytes), and verify it in
+/// constant time. `Ok` means the client knows the key; on `Err` the caller
+/// closes the connection. With [`Verdict::Announced`] the client is told first:
+/// `welcome\n` or `refused\n`.
+pub fn server_handshake<S: Read + Write>(
+    stream: &mut S,
+    secret: &Secret,
+    handshake: Handshake,
+) -> Result<(), AuthError> {
     // Python: msg = os.urandom(32); conn.sendall(msg)
     let challenge = new_challenge()?;
     stream.write_all(&challenge)?;
     stream.flush()?;
-    // Python: response = conn.recv(len(digest))
+    // Python: respone = conn.recv(len(digest))
     // recv(32) may return fewer bytes even from an honest client, so we read
-    // until we have all 32 (or the client gave up).
-    let mut response = [0u8; DIGEST_LEN];
-    let got = match read_full(stream, &mut response) {
-        Ok(got) => got,
-        Err(error) => {
-            // Tell a slow client why it is dropped; it may not be listening.
-            let _ = stream.write_all(REFUSED);
-            return Err(error.into());
-        }
+    // until we have the whole answer (or the client gave up).
+    let mut buf = [0u8; DIGEST_LEN];
+    let response = buf
+        .get_mut(..handshake.digest.answer_len())
+        .unwrap_or_default();
+    let result = match read_full(stream, response) {
+        Err(error) => Err(AuthError::from(error)),
+        Ok(got) if got < response.len() => Err(AuthError::ShortAnswer),
+        // Python: hmac.compare_digest(respone, digest)
+        Ok(_) if handshake.digest.verify(secret, &challenge, response) => Ok(()),
+        Ok(_) => Err(AuthError::Refused),
     };
-    if got < DIGEST_LEN {
-        let _ = stream.write_all(REFUSED);
-        return Err(AuthError::ShortAnswer);
+    if handshake.verdict == Verdict::Announced {
+        announce(stream, &result)?;
     }
-    // Python: hmac.compare_digest(response, digest)
-    if verify(secret, &challenge, &response) {
-        stream.write_all(WELCOME)?;
-        stream.flush()?;
-        Ok(())
-    } else {
-        stream.write_all(REFUSED)?;
-        stream.flush()?;
-        Err(AuthError::Refused)
-    }
+    result
 }
 // ANCHOR_END: server
+
+/// Sends the verdict line. A refused client may be gone or not reading, so that
+/// line is sent on a best-effort basis; the welcome must arrive.
+fn announce<S: Write>(stream: &mut S, result: &Result<(), AuthError>) -> Result<(), AuthError> {
+    if result.is_ok() {
+        stream.write_all(WELCOME)?;
+        stream.flush()?;
+    } else {
+        let _ = stream.write_all(REFUSED);
+        let _ = stream.flush();
+    }
+    Ok(())
+}
 
 /// [`server_handshake`] on a TCP connection, with one deadline for the whole
 /// exchange: the client has `limit` to send its whole answer.
@@ -66,13 +78,14 @@ pub fn server_handshake_within(
     conn: &TcpStream,
     secret: &Secret,
     limit: Duration,
+    handshake: Handshake,
 ) -> Result<(), AuthError> {
     let before = conn.read_timeout()?;
     let mut stream = Deadline {
         conn,
         until: Instant::now() + limit,
     };
-    let result = server_handshake(&mut stream, secret);
+    let result = server_handshake(&mut stream, secret, handshake);
     conn.set_read_timeout(before)?;
     result
 }
@@ -109,18 +122,27 @@ impl Write for Deadline<'_> {
 }
 
 // ANCHOR: client
-/// The client's side: read the [`CHALLENGE_LEN`]-byte challenge, send the HMAC
-/// answer, and read the server's verdict.
-pub fn client_handshake<S: Read + Write>(stream: &mut S, secret: &Secret) -> Result<(), AuthError> {
+/// The client's side: read the [`CHALLENGE_LEN`]-byte challenge and send the
+/// HMAC answer. With [`Verdict::Silent`] (the course's) that is all: whether the
+/// answer was right shows only when the service answers, or the connection turns
+/// out closed. With [`Verdict::Announced`] the server's verdict line is read too.
+pub fn client_handshake<S: Read + Write>(
+    stream: &mut S,
+    secret: &Secret,
+    handshake: Handshake,
+) -> Result<(), AuthError> {
     // Python: msg = conn.recv(32)
     let mut challenge = [0u8; CHALLENGE_LEN];
     if read_full(stream, &mut challenge)? < CHALLENGE_LEN {
         return Err(AuthError::ShortChallenge);
     }
-    // Python: conn.sendall(hmac.new(secret_key, msg, 'sha256').digest())
-    stream.write_all(&answer(secret, &challenge))?;
+    // Python: conn.sendall(hmac.new(secret_key, msg, digestmod).digest())
+    stream.write_all(&handshake.digest.answer(secret, &challenge))?;
     stream.flush()?;
-    read_verdict(stream)
+    match handshake.verdict {
+        Verdict::Silent => Ok(()),
+        Verdict::Announced => read_verdict(stream),
+    }
 }
 // ANCHOR_END: client
 
@@ -132,7 +154,7 @@ fn read_verdict<R: Read>(stream: &mut R) -> Result<(), AuthError> {
 }
 
 /// `welcome\n` is success, `refused\n` (or a server that just closed, as the
-/// tutorial's Python server does) is a refusal, anything else is unexpected.
+/// course's server does) is a refusal, anything else is unexpected.
 pub(crate) fn verdict(status: &[u8]) -> Result<(), AuthError> {
     if status == WELCOME {
         Ok(())
@@ -146,15 +168,25 @@ pub(crate) fn verdict(status: &[u8]) -> Result<(), AuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{TcpListener, TcpStream};
+    use std::net::{Shutdown, TcpListener, TcpStream};
     use std::thread;
 
-    use crate::HANDSHAKE_TIMEOUT;
+    use crate::{Digest, HANDSHAKE_TIMEOUT, answer};
+
+    const ANNOUNCED_MD5: Handshake = Handshake {
+        digest: Digest::Md5,
+        verdict: Verdict::Announced,
+    };
+
+    fn key(bytes: &[u8]) -> Secret {
+        Secret::new(bytes.to_vec()).unwrap()
+    }
 
     /// Runs the server handshake on one accepted connection in a thread and the
     /// given client function against it; returns both results.
     fn pair<T: Send + 'static>(
         server_secret: &[u8],
+        handshake: Handshake,
         client: impl FnOnce(TcpStream) -> T + Send + 'static,
     ) -> (Result<(), AuthError>, T) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -166,25 +198,68 @@ mod tests {
         });
         let (mut conn, _) = listener.accept().unwrap();
         conn.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
-        let secret = Secret::new(server_secret.to_vec()).unwrap();
-        let server = server_handshake(&mut conn, &secret);
+        let server = server_handshake(&mut conn, &key(server_secret), handshake);
         drop(conn);
         (server, client.join().unwrap())
     }
 
+    /// Everything the client receives until the server closes.
+    fn rest(stream: &mut TcpStream) -> Vec<u8> {
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        rest
+    }
+
     #[test]
-    fn right_key_is_welcomed() {
-        let (server, client) = pair(b"alex-sb", |mut stream| {
-            client_handshake(&mut stream, &Secret::new(b"alex-sb".to_vec()).unwrap())
+    fn course_right_key_passes_and_nothing_follows_the_challenge() {
+        let (server, (client, after)) = pair(b"alex-sb", Handshake::COURSE, |mut stream| {
+            let client = client_handshake(&mut stream, &key(b"alex-sb"), Handshake::COURSE);
+            (client, rest(&mut stream))
+        });
+        assert!(server.is_ok());
+        assert!(client.is_ok());
+        assert_eq!(after, b"", "the course's server sends no verdict");
+    }
+
+    #[test]
+    fn course_wrong_key_is_refused_without_a_word() {
+        let (server, (client, after)) = pair(b"alex-sb", Handshake::COURSE, |mut stream| {
+            let client = client_handshake(&mut stream, &key(b"guess"), Handshake::COURSE);
+            (client, rest(&mut stream))
+        });
+        assert!(matches!(server, Err(AuthError::Refused)));
+        assert!(client.is_ok(), "a silent client cannot know yet");
+        assert_eq!(after, b"");
+    }
+
+    #[test]
+    fn announced_right_key_is_welcomed() {
+        let (server, client) = pair(b"alex-sb", Handshake::WITH_VERDICT, |mut stream| {
+            client_handshake(&mut stream, &key(b"alex-sb"), Handshake::WITH_VERDICT)
         });
         assert!(server.is_ok());
         assert!(client.is_ok());
     }
 
     #[test]
-    fn wrong_key_is_refused_on_both_sides() {
-        let (server, client) = pair(b"alex-sb", |mut stream| {
-            client_handshake(&mut stream, &Secret::new(b"guess".to_vec()).unwrap())
+    fn announced_wrong_key_is_refused_on_both_sides() {
+        let (server, client) = pair(b"alex-sb", Handshake::WITH_VERDICT, |mut stream| {
+            client_handshake(&mut stream, &key(b"guess"), Handshake::WITH_VERDICT)
+        });
+        assert!(matches!(server, Err(AuthError::Refused)));
+        assert!(matches!(client, Err(AuthError::Refused)));
+    }
+
+    #[test]
+    fn md5_answers_are_16_bytes_and_work_both_ways() {
+        let (server, client) = pair(b"k", ANNOUNCED_MD5, |mut stream| {
+            client_handshake(&mut stream, &key(b"k"), ANNOUNCED_MD5)
+        });
+        assert!(server.is_ok());
+        assert!(client.is_ok());
+        // An MD5 server reads 16 bytes: the first half of a SHA-256 answer is wrong.
+        let (server, client) = pair(b"k", ANNOUNCED_MD5, |mut stream| {
+            client_handshake(&mut stream, &key(b"k"), Handshake::WITH_VERDICT)
         });
         assert!(matches!(server, Err(AuthError::Refused)));
         assert!(matches!(client, Err(AuthError::Refused)));
@@ -192,14 +267,12 @@ mod tests {
 
     #[test]
     fn partial_answer_then_close_is_short() {
-        let (server, reply) = pair(b"k", |mut stream| {
+        let (server, reply) = pair(b"k", Handshake::WITH_VERDICT, |mut stream| {
             let mut challenge = [0u8; CHALLENGE_LEN];
             stream.read_exact(&mut challenge).unwrap();
             stream.write_all(&[0u8; 10]).unwrap();
-            stream.shutdown(std::net::Shutdown::Write).unwrap();
-            let mut reply = Vec::new();
-            let _ = stream.read_to_end(&mut reply);
-            reply
+            stream.shutdown(Shutdown::Write).unwrap();
+            rest(&mut stream)
         });
         assert!(matches!(server, Err(AuthError::ShortAnswer)));
         assert_eq!(reply, REFUSED);
@@ -208,12 +281,12 @@ mod tests {
     #[test]
     fn answer_for_another_challenge_is_refused() {
         // A replay: the right key, but the answer to an old challenge.
-        let (server, _) = pair(b"k", |mut stream| {
+        let (server, _) = pair(b"k", Handshake::COURSE, |mut stream| {
             let mut challenge = [0u8; CHALLENGE_LEN];
             stream.read_exact(&mut challenge).unwrap();
-            let old = answer(&Secret::new(b"k".to_vec()).unwrap(), &[0u8; CHALLENGE_LEN]);
+            let old = answer(&key(b"k"), &[0u8; CHALLENGE_LEN]);
             stream.write_all(&old).unwrap();
-            read_verdict(&mut stream)
+            rest(&mut stream)
         });
         assert!(matches!(server, Err(AuthError::Refused)));
     }
@@ -225,9 +298,9 @@ mod tests {
         let _client = TcpStream::connect(addr).unwrap();
         let (mut conn, _) = listener.accept().unwrap();
         // A short timeout keeps the test fast; the real servers use HANDSHAKE_TIMEOUT.
-        conn.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        conn.set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
-        let result = server_handshake(&mut conn, &Secret::new(b"k".to_vec()).unwrap());
+        let result = server_handshake(&mut conn, &key(b"k"), Handshake::COURSE);
         assert!(matches!(result, Err(AuthError::Timeout)));
     }
 
@@ -242,23 +315,21 @@ mod tests {
             stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
             let mut challenge = [0u8; CHALLENGE_LEN];
             stream.read_exact(&mut challenge).unwrap();
-            let right = answer(&Secret::new(b"k".to_vec()).unwrap(), &challenge);
+            let right = answer(&key(b"k"), &challenge);
             for byte in right {
                 // Slow on purpose (this is the behaviour under test, not a way
                 // to wait for something): 32 × 50 ms is far beyond the limit.
-                thread::sleep(std::time::Duration::from_millis(50));
+                thread::sleep(Duration::from_millis(50));
                 if stream.write_all(&[byte]).is_err() {
                     break;
                 }
             }
-            let mut verdict = Vec::new();
-            let _ = stream.read_to_end(&mut verdict);
-            verdict
+            rest(&mut stream)
         });
         let (conn, _) = listener.accept().unwrap();
         conn.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
-        let limit = std::time::Duration::from_millis(300);
-        let result = server_handshake_within(&conn, &Secret::new(b"k".to_vec()).unwrap(), limit);
+        let limit = Duration::from_millis(300);
+        let result = server_handshake_within(&conn, &key(b"k"), limit, Handshake::WITH_VERDICT);
         assert!(matches!(result, Err(AuthError::Timeout)), "{result:?}");
         assert_eq!(
             conn.read_timeout().unwrap(),
@@ -270,17 +341,18 @@ mod tests {
     }
 
     #[test]
-    fn within_the_deadline_the_right_key_is_welcomed() {
+    fn within_the_deadline_the_right_key_passes() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let client = thread::spawn(move || {
             let mut stream = TcpStream::connect(addr).unwrap();
             stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
-            client_handshake(&mut stream, &Secret::new(b"k".to_vec()).unwrap())
+            client_handshake(&mut stream, &key(b"k"), Handshake::COURSE)
         });
         let (conn, _) = listener.accept().unwrap();
-        let secret = Secret::new(b"k".to_vec()).unwrap();
-        assert!(server_handshake_within(&conn, &secret, HANDSHAKE_TIMEOUT).is_ok());
+        let result =
+            server_handshake_within(&conn, &key(b"k"), HANDSHAKE_TIMEOUT, Handshake::COURSE);
+        assert!(result.is_ok());
         assert!(client.join().unwrap().is_ok());
     }
 
@@ -294,7 +366,7 @@ mod tests {
         });
         let mut stream = TcpStream::connect(addr).unwrap();
         stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).unwrap();
-        let result = client_handshake(&mut stream, &Secret::new(b"k".to_vec()).unwrap());
+        let result = client_handshake(&mut stream, &key(b"k"), Handshake::COURSE);
         server.join().unwrap();
         assert!(matches!(result, Err(AuthError::ShortChallenge)));
     }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth::cli::{SecretArgs, run_client, run_server};
+use auth::cli::{HandshakeArgs, SecretArgs, run_client, run_server};
 use clap::{Parser, Subcommand};
 use netlab_common::addr::parse_peer;
 use netlab_common::failure::parse_duration;
@@ -13,7 +13,8 @@ use netlab_common::{Failure, Narrator};
 
 /// Chapter 7, 七.验证客户端链接的合法性: prove a client knows a shared secret
 /// without sending it — the server sends 32 random bytes, the client answers
-/// HMAC-SHA256(secret, challenge), the server compares in constant time.
+/// HMAC-SHA256(secret, challenge), the server compares in constant time and
+/// serves the client, or closes the connection without a word.
 ///
 /// The secret comes from --secret-file FILE or the environment variable
 /// NETLAB_SECRET; there is no default secret.
@@ -26,8 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Chapter 7 server: challenge every client, serve the welcomed ones an
-    /// upper-case echo (the tutorial's data_handler), drop the others.
+    /// Chapter 7 server: challenge every client, serve the ones that know the
+    /// key an upper-case echo (the tutorial's data_handler), close the others.
     Server {
         /// Address to listen on (the tutorial's is 127.0.0.1:9999; port 0 = any).
         #[arg(long, default_value = "127.0.0.1:9999")]
@@ -36,6 +37,8 @@ enum Command {
         /// dropped (the library's HANDSHAKE_TIMEOUT is 10s).
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         handshake_timeout: Duration,
+        #[command(flatten)]
+        handshake: HandshakeArgs,
         #[command(flatten)]
         secret: SecretArgs,
     },
@@ -49,10 +52,12 @@ enum Command {
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         timeout: Duration,
         #[command(flatten)]
+        handshake: HandshakeArgs,
+        #[command(flatten)]
         secret: SecretArgs,
     },
     /// Chapter 7's handshake, both sides in one process, narrated: the right key
-    /// is welcomed, a wrong key and a replayed answer are refused.
+    /// is served, a wrong key and a replayed answer are shut out.
     Demo {
         /// Never colour the output.
         #[arg(long)]
@@ -65,13 +70,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Server {
             addr,
             handshake_timeout,
+            handshake,
             secret,
-        } => run_server(addr, secret.require()?, handshake_timeout),
+        } => run_server(
+            addr,
+            secret.require()?,
+            handshake_timeout,
+            handshake.handshake(),
+        ),
         Command::Client {
             addr,
             timeout,
+            handshake,
             secret,
-        } => run_client(addr, secret.require()?, timeout),
+        } => run_client(addr, secret.require()?, timeout, handshake.handshake()),
         Command::Demo { no_color } => {
             let narrator = if no_color {
                 Narrator::new(std::io::stdout(), false)

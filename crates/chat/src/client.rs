@@ -18,7 +18,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use auth::Secret;
+use auth::{Handshake, Secret};
 use framing::codec::FrameCodec;
 use futures_util::{SinkExt, StreamExt};
 use netlab_common::Failure;
@@ -78,7 +78,7 @@ impl Connection {
         let _ = socket.set_nodelay(true);
         let mut socket = socket;
         if let Some(secret) = secret {
-            auth::asynchronous::client_handshake(&mut socket, secret)
+            auth::asynchronous::client_handshake(&mut socket, secret, Handshake::WITH_VERDICT)
                 .await
                 .map_err(|error| match error {
                     auth::AuthError::Refused => Failure::other(format!(

@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use auth::Secret;
+use auth::{Handshake, Secret};
 use framing::FrameError;
 use framing::codec::FrameCodec;
 use futures_util::{SinkExt, StreamExt};
@@ -156,7 +156,8 @@ async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: &Shared, stop: C
     tune(&socket);
     // Chapter 7: prove you know the secret before anything else.
     if let Some(secret) = &shared.secret {
-        let handshake = auth::asynchronous::server_handshake(&mut socket, secret);
+        let handshake =
+            auth::asynchronous::server_handshake(&mut socket, secret, Handshake::WITH_VERDICT);
         let result = tokio::select! {
             result = handshake => result,
             () = stop.cancelled() => return,

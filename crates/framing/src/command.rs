@@ -26,7 +26,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use auth::Secret;
+use auth::{Handshake, Secret};
 use netlab_common::Failure;
 use netlab_common::bytes::python_repr;
 use netlab_common::listen::{announce, is_loopback};
@@ -131,7 +131,12 @@ fn serve_client(
     println!("{peer}: connected");
     if let Some(secret) = secret {
         conn.set_write_timeout(Some(auth::HANDSHAKE_TIMEOUT))?;
-        if let Err(error) = auth::server_handshake_within(&conn, secret, auth::HANDSHAKE_TIMEOUT) {
+        if let Err(error) = auth::server_handshake_within(
+            &conn,
+            secret,
+            auth::HANDSHAKE_TIMEOUT,
+            Handshake::WITH_VERDICT,
+        ) {
             let _ = conn.shutdown(Shutdown::Both);
             return Err(format!("not authenticated: {error}").into());
         }
@@ -254,9 +259,11 @@ pub fn run_client(config: ClientConfig) -> Result<(), Failure> {
     conn.set_read_timeout(Some(config.timeout))
         .map_err(|e| Failure::io("setting a timeout", e))?;
     if let Some(secret) = &config.secret {
-        auth::client_handshake(&mut conn, secret).map_err(|error| match error {
-            auth::AuthError::Timeout => Failure::timeout(addr, config.timeout),
-            error => Failure::other(format!("authenticating with {addr}: {error}")),
+        auth::client_handshake(&mut conn, secret, Handshake::WITH_VERDICT).map_err(|error| {
+            match error {
+                auth::AuthError::Timeout => Failure::timeout(addr, config.timeout),
+                error => Failure::other(format!("authenticating with {addr}: {error}")),
+            }
         })?;
     }
     let to_failure = |error: io::Error| match error.kind() {

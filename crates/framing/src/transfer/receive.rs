@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use auth::Secret;
+use auth::{Handshake, Secret};
 use netlab_common::Failure;
 use netlab_common::listen::announce;
 use netlab_common::serve::thread_per_client;
@@ -313,7 +313,9 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
         if let Some(secret) = &secret {
             // One deadline for the whole answer (the --timeout applies per
             // read afterwards, and is restored by the call).
-            if let Err(error) = auth::server_handshake_within(&conn, secret, timeout) {
+            if let Err(error) =
+                auth::server_handshake_within(&conn, secret, timeout, Handshake::WITH_VERDICT)
+            {
                 eprintln!("{peer}: not authenticated: {error}");
                 return;
             }

@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use auth::Secret;
+use auth::{Handshake, Secret};
 use netlab_common::Failure;
 use netlab_common::stream::read_full;
 use serde::Serialize;
@@ -107,7 +107,7 @@ pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
     conn.set_read_timeout(Some(config.timeout)).map_err(net)?;
     conn.set_write_timeout(Some(config.timeout)).map_err(net)?;
     if let Some(secret) = &config.secret {
-        auth::client_handshake(&mut conn, secret)
+        auth::client_handshake(&mut conn, secret, Handshake::WITH_VERDICT)
             .map_err(|e| Failure::other(format!("authenticating with {addr}: {e}")))?;
     }
     // Python: header_bytes = json.dumps(header).encode('utf-8')
