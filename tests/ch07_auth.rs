@@ -3,7 +3,9 @@
 //! wrong answer gets a closed connection and nothing else), with both digests,
 //! against each other and against the tutorial's Python programs in both
 //! directions; `--verdict` adds the `welcome`/`refused` line; wrong keys,
-//! replayed answers, silent and half-answering clients.
+//! replayed answers, silent and half-answering clients. The listings
+//! (crates/auth/examples/auth_server.rs, auth_client.rs) against their Python
+//! twins, both ways and with both digests.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -13,6 +15,7 @@ use auth::{CHALLENGE_LEN, Digest, Secret};
 use netlab_common::testing::{
     ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, mask_ports, peer_available, run,
     run_with_env, show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
+    workspace_example,
 };
 
 const KEY: &str = "alex-sb";
@@ -228,7 +231,7 @@ fn the_lab_client_with_a_wrong_key_learns_it_from_the_closed_connection() {
     assert_eq!(stdout_text(&output), "");
     let stderr = stderr_text(&output);
     assert!(
-        stderr.contains("closed the connection: wrong key?"),
+        stderr.contains("closed the connection before its first reply: wrong key?"),
         "{stderr}"
     );
     // The server keeps serving the next client.
@@ -341,6 +344,117 @@ fn the_lab_client_is_served_by_the_python_server_with_either_digest() {
     }
 }
 
+// ---- The listings against their Python twins ----------------------------------------
+
+/// The listing `crates/auth/examples/auth_server.rs` on a free port, with `digest`.
+fn listing_server(digest: Digest) -> ServerProcess {
+    ServerProcess::start_with_env(
+        workspace_example("auth", "auth_server"),
+        &["127.0.0.1:0", digest.python_name()],
+        &[("NETLAB_SECRET", KEY)],
+    )
+}
+
+/// The listing `crates/auth/examples/auth_client.rs`, with `key` and `digest`.
+fn listing_client(addr: SocketAddr, key: &str, digest: Digest, input: &str) -> Output {
+    run_with_env(
+        workspace_example("auth", "auth_client"),
+        &[&addr.to_string(), digest.python_name()],
+        &[("NETLAB_SECRET", key)],
+        input.as_bytes(),
+        TEST_TIMEOUT,
+    )
+}
+
+/// What a server of the tutorial prints for one connection, ports masked.
+fn printed_for_one_client(server: &ServerProcess, last: &str) -> Vec<String> {
+    server
+        .lines_until(last)
+        .iter()
+        .map(|line| mask_ports(line, &[]))
+        .collect()
+}
+
+#[test]
+fn the_listing_server_sends_the_courses_bytes_with_either_digest() {
+    for digest in DIGESTS {
+        let server = listing_server(digest);
+        let mut stream = connect(server.addr);
+        let challenge = read_challenge(&mut stream);
+        stream
+            .write_all(&digest.answer(&secret(), &challenge))
+            .unwrap();
+        stream.write_all(b"hello").unwrap();
+        let mut reply = [0u8; 5];
+        stream.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"HELLO", "{digest:?}");
+        drop(stream);
+
+        let mut wrong = connect(server.addr);
+        let challenge = read_challenge(&mut wrong);
+        let guess = Secret::new(b"guess".to_vec()).unwrap();
+        wrong.write_all(&digest.answer(&guess, &challenge)).unwrap();
+        assert_eq!(read_to_end(&mut wrong), b"", "{digest:?}");
+    }
+}
+
+#[test]
+fn the_listing_server_and_the_python_client_agree_with_either_digest() {
+    if !peer_available("python3") {
+        return;
+    }
+    for digest in DIGESTS {
+        let server = listing_server(digest);
+        let good = python_client(server.addr, KEY, digest, "hello\n你好 abc\nquit\n");
+        assert!(good.status.success(), "{}", stderr_text(&good));
+        assert_eq!(stdout_text(&good), ">>: HELLO\n>>: 你好 ABC\n>>: ");
+        assert_eq!(
+            printed_for_one_client(&server, "链接合法"),
+            [
+                "新连接[127.0.0.1:<port>]",
+                "开始验证新链接的合法性",
+                "链接合法,开始通信"
+            ]
+        );
+        let bad = python_client(server.addr, "guess", digest, "hello\nquit\n");
+        assert!(!stdout_text(&bad).contains("HELLO"), "{digest:?}");
+        assert_eq!(
+            printed_for_one_client(&server, "不合法"),
+            [
+                "新连接[127.0.0.1:<port>]",
+                "开始验证新链接的合法性",
+                "该链接不合法,关闭"
+            ]
+        );
+    }
+}
+
+#[test]
+fn the_listing_client_and_the_python_server_agree_with_either_digest() {
+    if !peer_available("python3") {
+        return;
+    }
+    for digest in DIGESTS {
+        let server = python_server(digest);
+        let good = listing_client(server.addr, KEY, digest, "hello\n\n你好 abc\nquit\n");
+        assert!(good.status.success(), "{}", stderr_text(&good));
+        assert_eq!(stdout_text(&good), ">>: HELLO\n>>: >>: 你好 ABC\n>>: ");
+        assert_eq!(
+            printed_for_one_client(&server, "链接合法"),
+            [
+                "新连接[127.0.0.1:<port>]",
+                "开始验证新链接的合法性",
+                "链接合法,开始通信"
+            ]
+        );
+        // A wrong key: the course's client is not told; the reply is empty,
+        // or the connection is reset. Never the service.
+        let bad = listing_client(server.addr, "guess", digest, "hello\nquit\n");
+        assert!(!stdout_text(&bad).contains("HELLO"), "{digest:?}");
+        server.expect_line("该链接不合法,关闭");
+    }
+}
+
 // ---- Command line -------------------------------------------------------------
 
 #[test]
@@ -427,6 +541,50 @@ const SHOWN: &str = "127.0.0.1:9999";
 
 fn for_the_book(text: &str, addr: SocketAddr) -> String {
     mask_ports(&show_port_as(text, addr, SHOWN), &[SHOWN])
+}
+
+/// "Run it": the listings in two terminals; the user types `hello`, then `quit`.
+#[test]
+fn the_books_run_it_sessions() {
+    let server = ServerProcess::start_with_env(
+        workspace_example("auth", "auth_server"),
+        &["127.0.0.1:0"],
+        &[("NETLAB_SECRET", KEY)],
+    );
+    let client = workspace_example("auth", "auth_client");
+    let mut terminal_2 = Terminal::open(
+        "NETLAB_SECRET=alex-sb cargo run -q -p auth --example auth_client",
+        "env",
+        &[
+            &format!("NETLAB_SECRET={KEY}"),
+            &client.display().to_string(),
+            &server.addr.to_string(),
+        ],
+    );
+    terminal_2.expect(">>: ");
+    terminal_2.type_line("hello");
+    terminal_2.expect("HELLO\n>>: ");
+    terminal_2.type_line("quit");
+    let (code, screen, stderr) = terminal_2.close();
+    assert_eq!(code, Some(0), "{stderr}");
+    check_session_output(
+        "ch07-auth-terminal-2.session.txt",
+        &for_the_book(&screen, server.addr),
+    );
+
+    let mut terminal_1 =
+        String::from("$ NETLAB_SECRET=alex-sb cargo run -q -p auth --example auth_server\n");
+    for line in [server.first_line.clone()]
+        .into_iter()
+        .chain(server.lines_until("链接合法"))
+    {
+        terminal_1.push_str(&line);
+        terminal_1.push('\n');
+    }
+    check_session_output(
+        "ch07-auth-terminal-1.session.txt",
+        &for_the_book(&terminal_1, server.addr),
+    );
 }
 
 /// "Try it": with the lab server's `--verdict` and a client that does not expect
