@@ -2,12 +2,12 @@
 # bytes with the HMAC of them, then send each line typed and print the reply;
 # `quit` ends.
 #
-# Changed from the tutorial only so that tests can use it:
+# Changed from the tutorial only where noted:
 # - the server address comes from argv (default the tutorial's 127.0.0.1:9999);
 # - the key comes from the environment variable NETLAB_SECRET, not the source;
 # - the digest is named (Python 3.8+ requires it): 'sha256', or 'md5' as a
 #   second argument, what the tutorial's hmac.new(secret_key, msg) meant;
-# - the socket has a timeout (10 s), so that a silent server cannot hang a test.
+# - the socket has a timeout (10 s): a silent server cannot hang the client.
 from socket import *
 import hmac, os, sys
 

@@ -3,7 +3,7 @@
 # serve a client that knew the key data.upper() until it closes; a client that
 # did not is closed without a word.
 #
-# Changed from the tutorial only so that tests can use it:
+# Changed from the tutorial only where noted:
 # - the address comes from argv (default the tutorial's 127.0.0.1:9999; port 0 =
 #   any free port), and the server prints `listening on HOST:PORT` first;
 # - the key comes from the environment variable NETLAB_SECRET, not the source;
