@@ -199,12 +199,9 @@ pub fn run_client(
         }
         Err(AuthError::Timeout) => return Err(Failure::timeout(addr, timeout)),
         Err(AuthError::Refused) => {
-            return Err(
-                Failure::other(format!("{addr} refused us: wrong secret")).explained(
-                    "the server computed another HMAC than we did: both sides must use the same \
-                 key and the same --digest",
-                ),
-            );
+            let why = "the server computed another HMAC than we did: both sides must use \
+                       the same key and the same --digest";
+            return Err(Failure::other(format!("{addr} refused us: wrong secret")).explained(why));
         }
         Err(error) => return Err(Failure::other(format!("handshake with {addr}: {error}"))),
     }
