@@ -20,12 +20,10 @@ const BUFSIZE: usize = 1024; // Python: BUFSIZE=1024
 /// `EOFError`).
 fn input(prompt: &str) -> io::Result<Option<String>> {
     print!("{prompt}");
-    io::stdout().flush()?;
+    io::stdout().flush()?; // print! without a newline does not flush by itself
     let mut line = String::new();
-    if io::stdin().read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    Ok(Some(line.trim_end_matches('\n').to_string()))
+    let n = io::stdin().read_line(&mut line)?; // 0 bytes: the end of the input
+    Ok((n > 0).then(|| line.trim_end_matches('\n').to_string()))
 }
 
 fn main() -> io::Result<()> {
