@@ -354,3 +354,41 @@ fn the_books_address_in_use_error_is_what_a_second_server_prints() {
     );
     drop(first_server);
 }
+
+/// `socket-params`: one line per case of socket.socket(family, type, proto,
+/// fileno), the same on every run and for every user (the book shows it); which
+/// raw-socket outcome happened here is a note on stderr.
+#[test]
+fn socket_params_tries_every_case_and_prints_the_same_every_run() {
+    let output = run(tcp_demo(), &["socket-params"], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    assert_eq!(text, stdout_text(&run(tcp_demo(), &["socket-params"], b"")));
+    for needle in [
+        "socket.socket()",
+        "AF_INET6, SOCK_STREAM, IPPROTO_TCP",
+        "AF_UNIX, SOCK_DGRAM, 0",
+        "refused: Protocol not supported",
+        "needs root or CAP_NET_RAW",
+        "the same socket, not a duplicate",
+        "a new descriptor number for the same socket",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let note = stderr_text(&output);
+    assert!(
+        note.contains("SOCK_RAW") && note.contains("this run:"),
+        "{note}"
+    );
+
+    let json = run(tcp_demo(), &["socket-params", "--json"], b"");
+    assert!(json.status.success(), "{}", stderr_text(&json));
+    let document: serde_json::Value = serde_json::from_str(&stdout_text(&json)).unwrap();
+    let cases = document["cases"].as_array().unwrap();
+    assert_eq!(
+        cases.len() + 1,
+        text.lines().count(),
+        "a title, then one line per case"
+    );
+    assert!(cases.iter().any(|case| case["this_run"].is_string()));
+}

@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | [`first`] | 四.套接字初使用 | the first server and client: `b'hello!'` → `b'hi'` | `tcp-demo server` / `tcp-demo client` |
 //! | [`reuse`] | 四 | "Address already in use", TIME_WAIT, `SO_REUSEADDR` | `tcp-demo reuse-demo`, `server --no-reuse-addr` |
+//! | [`socket_params`] | 四 | `socket.socket(family, type, proto, fileno)`, each case on a real socket | `tcp-demo socket-params` |
 //! | [`chat`] | 四 | the turn-taking line chat, UTF-8 over a stream | `tcp-demo chat-server` / `tcp-demo chat-client` |
 //! | [`http`] | 二.客户端/服务端架构 | B/S: a browser is just another client | `tcp-demo http` |
 //! | [`sockinfo`] | 六.socket的更多方法 | the socket method table, `send` vs `sendall` | `tcp-demo sockinfo` |
@@ -26,6 +27,7 @@ pub mod chat;
 pub mod first;
 pub mod http;
 pub mod reuse;
+pub mod socket_params;
 pub mod sockinfo;
 
 pub use netlab_common::Tell;

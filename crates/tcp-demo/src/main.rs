@@ -12,7 +12,7 @@ use netlab_common::bytes::python_repr;
 use netlab_common::failure::{exit_with, humanize_duration, parse_duration};
 use netlab_common::{Failure, Narrator, listen};
 use tcp_demo::first::{self, Variant};
-use tcp_demo::{Tell, chat, http, reuse, sockinfo};
+use tcp_demo::{Tell, chat, http, reuse, socket_params, sockinfo};
 
 /// tcp-demo: the TCP programs of the tutorial 网络编程, as Rust twins that speak
 /// the same bytes as the Python originals (chapters 2, 4 and 6).
@@ -34,6 +34,14 @@ enum Command {
     /// 四.套接字初使用: "Address already in use" — restarts a server while its old
     /// connection sits in TIME_WAIT, without and with SO_REUSEADDR, and explains.
     ReuseDemo,
+    /// 四.套接字初使用 (socket参数的详解): socket.socket(family, type, proto, fileno),
+    /// each case tried on a real socket: AF_INET, AF_INET6, AF_UNIX; SOCK_STREAM,
+    /// SOCK_DGRAM, SOCK_RAW; proto 0 versus IPPROTO_TCP; fileno (the same socket).
+    SocketParams {
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// 四.套接字初使用: the turn-taking TCP chat server (127.0.0.1:9000). Speaks
     /// first; each line is sent UTF-8 encoded; q ends the conversation.
     ChatServer(ChatServerArgs),
@@ -272,6 +280,23 @@ fn chat_client(args: ChatClientArgs) -> Result<(), Failure> {
     }
 }
 
+fn socket_params_command(json: bool) -> Result<(), Failure> {
+    let cases =
+        socket_params::cases().map_err(|e| Failure::io("trying the socket parameters", e))?;
+    // Who runs the program decides whether a raw socket may be opened: stdout
+    // explains both outcomes the same way for everyone, stderr says which one
+    // happened here.
+    if json {
+        print_line(&socket_params::to_json(&cases).to_string())?;
+    } else {
+        print_line(socket_params::render(&cases).trim_end())?;
+        for note in socket_params::this_run_notes(&cases) {
+            eprintln!("{note}");
+        }
+    }
+    Ok(())
+}
+
 fn sockinfo_command(json: bool) -> Result<(), Failure> {
     let rows = sockinfo::table().map_err(|e| Failure::io("trying the socket methods", e))?;
     let sendall = sockinfo::sendall_lesson().map_err(|e| Failure::io("the sendall lesson", e))?;
@@ -311,6 +336,7 @@ fn main() -> ExitCode {
             .map_err(|e| Failure::other(format!("the demo failed: {e}"))),
         Command::ChatServer(args) => chat_server(args),
         Command::ChatClient(args) => chat_client(args),
+        Command::SocketParams { json } => socket_params_command(json),
         Command::Sockinfo { json } => sockinfo_command(json),
         Command::Http { addr } => http_command(addr),
         Command::Demo { chapter } => demo(chapter),
