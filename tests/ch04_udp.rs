@@ -9,7 +9,7 @@ use netlab_common::testing::{
     ServerProcess, check_session_output, mask_ports, peer_available, run, show_port_as,
     stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
-use udp_demo::{qq, simple};
+use udp_demo::qq;
 
 fn udp_demo() -> PathBuf {
     workspace_bin("udp-demo")
@@ -411,38 +411,6 @@ fn terminal(command: &str, printed: &str, actual: SocketAddr, shown: &str) -> St
         &format!("('127.0.0.1', {shown_port})"),
     );
     mask_ports(&show_port_as(&text, actual, shown), &[shown])
-}
-
-#[test]
-fn the_books_udp_session_is_what_the_programs_print() {
-    let server =
-        ServerProcess::start_as_in_a_terminal(udp_demo(), &["server", "--addr", "127.0.0.1:0"]);
-    let addr = server.addr;
-    let client = run(udp_demo(), &["client", "--addr", &addr.to_string()], b"");
-    assert!(client.status.success(), "{}", stderr_text(&client));
-    assert_eq!(
-        stderr_text(&client),
-        "",
-        "the client's terminal shows stdout only"
-    );
-    // The tutorial's server answers one datagram and exits.
-    let (code, printed) = server.wait_output();
-    assert_eq!(code, Some(0));
-    let shown = simple::DEFAULT_ADDR;
-    let printed = format!("{}\n", printed.join("\n"));
-    check_session_output(
-        "ch04-udp-terminal-1.session.txt",
-        &terminal("cargo run -q -p udp-demo -- server", &printed, addr, shown),
-    );
-    check_session_output(
-        "ch04-udp-terminal-2.session.txt",
-        &terminal(
-            "cargo run -q -p udp-demo -- client",
-            &stdout_text(&client),
-            addr,
-            shown,
-        ),
-    );
 }
 
 /// The book's QQ chat, typed through pipes: the client picks 金老板 and asks
