@@ -120,6 +120,7 @@ impl Server {
         let mut server = Server {
             side,
             child,
+            // Unknown until the `listening on` line arrives, just below.
             addr: SocketAddr::from(([0, 0, 0, 0], 0)),
             keyboard,
             chunks,
@@ -278,7 +279,7 @@ fn connect(addr: SocketAddr) -> TcpStream {
     conn
 }
 
-/// Reads until `expected.len()` bytes arrived (or the peer closed) and returns them.
+/// Reads exactly `len` bytes (failing if the peer closes first) and returns them.
 fn read_n(conn: &mut TcpStream, len: usize) -> Vec<u8> {
     let mut got = vec![0u8; len];
     conn.read_exact(&mut got).expect("the expected bytes");

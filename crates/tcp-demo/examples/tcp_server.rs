@@ -16,7 +16,8 @@ fn main() -> std::io::Result<()> {
     // The address: the first argument (tests pass 127.0.0.1:0), or the tutorial's.
     let addr = args().nth(1).unwrap_or_else(|| "127.0.0.1:8898".into());
     // Python: sk = socket.socket(); sk.bind(('127.0.0.1',8898)); sk.listen()
-    // (one call in Rust; on Unix it also sets SO_REUSEADDR before bind, see below)
+    // (one call in Rust; on Unix it also sets SO_REUSEADDR before bind: a restarted
+    // server does not meet "Address already in use", see chapter 4's page)
     let sk = TcpListener::bind(addr)?;
     println!("listening on {}", sk.local_addr()?); // added, as in the Python copy
     let (mut conn, _addr) = sk.accept()?; // Python: conn,addr = sk.accept()
