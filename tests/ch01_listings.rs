@@ -111,27 +111,6 @@ fn b_before_a_finds_no_file() {
     }
 }
 
-#[test]
-fn the_listings_are_at_most_twice_their_pythons_lines() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let code_lines = |path: PathBuf, comment: &str| {
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{path:?}: {e}"))
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with(comment))
-            .count()
-    };
-    for name in ["a", "b"] {
-        let rust = code_lines(root.join(format!("examples/{name}.rs")), "//");
-        let python = code_lines(root.join(format!("tests/python/{name}.py")), "#");
-        assert!(
-            rust <= 2 * python,
-            "{name}.rs: {rust} lines, {name}.py: {python}"
-        );
-    }
-}
-
 /// The book's "Run it": a in terminal 1, then b in terminal 2, in the same
 /// directory.
 #[test]

@@ -11,7 +11,6 @@
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
@@ -303,54 +302,6 @@ fn recv_from(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
     let mut buf = [0u8; 65_536];
     let (n, from) = socket.recv_from(&mut buf).expect("a datagram");
     (buf[..n].to_vec(), from)
-}
-
-// ---------------------------------------------------------------------------
-// The size rule: a listing is at most twice its Python's lines of code.
-
-/// Non-blank lines that are not comments (`//` in Rust, `#` in Python).
-fn code_lines(path: &Path, comment: &str) -> usize {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path:?}: {e}"))
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with(comment))
-        .count()
-}
-
-#[test]
-fn every_chapter_4_listing_is_at_most_twice_its_pythons_lines() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for (package, names) in [
-        (
-            "tcp-demo",
-            &[
-                "tcp_server",
-                "tcp_client",
-                "tcp_classroom_server",
-                "tcp_classroom_client",
-                "chat_server",
-                "chat_client",
-            ][..],
-        ),
-        (
-            "udp-demo",
-            &["udp_server", "udp_client", "qq_server", "qq_client"][..],
-        ),
-        ("time-sync", &["time_server", "time_client"][..]),
-    ] {
-        for name in names {
-            let rust = code_lines(
-                &root.join(format!("crates/{package}/examples/{name}.rs")),
-                "//",
-            );
-            let python = code_lines(&root.join(format!("tests/python/{name}.py")), "#");
-            assert!(
-                rust <= 2 * python,
-                "{name}.rs has {rust} lines of code, more than twice {name}.py's {python}"
-            );
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------

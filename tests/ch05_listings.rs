@@ -415,35 +415,6 @@ fn the_rust_receiver_refuses_a_header_over_its_cap_without_reading_it() {
     assert!(entries(inbox.path()).is_empty());
 }
 
-#[test]
-fn a_listing_is_at_most_twice_as_long_as_its_python_twin() {
-    for name in [
-        "cmd_server",
-        "cmd_client",
-        "cmd_ack_server",
-        "cmd_ack_client",
-        "prefix_cmd_server",
-        "prefix_cmd_client",
-        "file_send",
-        "file_receive",
-    ] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let rust = fs::read_to_string(root.join(format!("crates/framing/examples/{name}.rs")));
-        let python = fs::read_to_string(root.join(format!("tests/python/{name}.py")));
-        let code = |text: &str, comment: &str| {
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with(comment))
-                .count()
-        };
-        let (rust, python) = (code(&rust.unwrap(), "//"), code(&python.unwrap(), "#"));
-        assert!(
-            rust <= 2 * python,
-            "{name}.rs: {rust} lines of code, {name}.py: {python}"
-        );
-    }
-}
-
 /// The two terminals of the book's "Run it" for one pair, checked against the
 /// files `server_file` and `client_file`: the server (stopped with Ctrl-C at the
 /// end) and the client, which types each of `typed` after the answer to the one

@@ -2,10 +2,9 @@
 //! tutorial's Python socketserver programs in tests/python/, in both directions and
 //! with several clients connected at once; and the three terminals the book shows.
 
-use std::fs;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -157,26 +156,6 @@ fn the_rust_server_serves_64_clients_that_connect_at_the_same_moment() {
     for (i, client) in clients.into_iter().enumerate() {
         let reply = client.join().expect("client thread");
         assert_eq!(reply, format!("CLIENT NUMBER {i}").into_bytes());
-    }
-}
-
-#[test]
-fn a_listing_is_at_most_twice_as_long_as_its_python_twin() {
-    for name in ["socketserver_server", "socketserver_client"] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let rust = fs::read_to_string(root.join(format!("crates/chat/examples/{name}.rs")));
-        let python = fs::read_to_string(root.join(format!("tests/python/{name}.py")));
-        let code = |text: &str, comment: &str| {
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with(comment))
-                .count()
-        };
-        let (rust, python) = (code(&rust.unwrap(), "//"), code(&python.unwrap(), "#"));
-        assert!(
-            rust <= 2 * python,
-            "{name}.rs: {rust} lines of code, {name}.py: {python}"
-        );
     }
 }
 

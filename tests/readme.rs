@@ -94,3 +94,44 @@ fn readme_names_the_two_commands() {
     assert!(text.contains("$ cargo run "));
     assert!(text.contains("$ cargo test "));
 }
+
+/// Every listing the README's table names (`` `crate`: `name` / `name` ``) is a file
+/// of that crate's `examples/`.
+#[test]
+fn readme_listings_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut named = 0;
+    for line in readme().lines().filter(|l| l.starts_with("| `")) {
+        let Some(last) = line.trim_end_matches('|').rsplit('|').next() else {
+            continue;
+        };
+        let Some((krate, names)) = last.trim().split_once(": ") else {
+            continue;
+        };
+        let krate = krate.trim_matches('`');
+        let dir = if krate == "netlab" {
+            root.to_path_buf()
+        } else {
+            root.join("crates").join(krate)
+        };
+        for name in names.split('`').skip(1).step_by(2) {
+            let names = if let Some(prefix) = name.strip_suffix('*') {
+                vec![format!("{prefix}server"), format!("{prefix}client")]
+            } else {
+                vec![name.to_string()]
+            };
+            for name in names {
+                let path = dir.join("examples").join(format!("{name}.rs"));
+                assert!(
+                    path.is_file(),
+                    "README names a listing {path:?} that does not exist"
+                );
+                named += 1;
+            }
+        }
+    }
+    assert!(
+        named >= 26,
+        "the README's table names only {named} listings"
+    );
+}
