@@ -350,3 +350,76 @@ fn the_commands_of_a_shell_line_are_found() {
         ["cargo", "target/x"]
     );
 }
+
+/// The book speaks to students: contributor mechanics (how outputs are checked,
+/// the test suite's variables and files, CI) belong in CONTRIBUTING.md and the
+/// instructors' page, not in a chapter.
+#[test]
+fn chapter_pages_say_nothing_of_the_test_machinery() {
+    let forbidden = [
+        "NETLAB_BLESS",
+        "NETLAB_REQUIRE_PEERS",
+        "session file",
+        "checked by a test",
+        "checked by the test",
+        "CI ",
+        ".ci/",
+    ];
+    let mut found = Vec::new();
+    for page in markdown_pages() {
+        if page.ends_with("instructors.md") {
+            continue;
+        }
+        let text = fs::read_to_string(&page).unwrap();
+        for line in text.lines().filter(|l| !l.contains("{{#include")) {
+            let test_file = line.contains("tests/") && line.contains(".rs");
+            for word in forbidden.iter().filter(|w| line.contains(**w)) {
+                found.push(format!("{page:?}: {word:?} in: {line}"));
+            }
+            if test_file {
+                found.push(format!("{page:?}: a test file in: {line}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The headings every chapter page has, in this order: the tutorial's idea comes
+/// first (under the page title), then these.
+const CHAPTER_SHAPE: [&str; 5] = [
+    "## 程序 The program",
+    "## 运行 Run it",
+    "## 动手试一试 Try it",
+    "## 练习 Exercises",
+    "## 深入 Going further",
+];
+
+/// Everything above 深入 Going further is a student's core path: at most this
+/// many source lines.
+const CORE_PATH_LINES: usize = 200;
+
+#[test]
+fn every_chapter_page_teaches_first_and_measures_later() {
+    let mut problems = Vec::new();
+    let chapters = markdown_pages().into_iter().filter(|page| {
+        page.file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("ch0"))
+    });
+    for page in chapters {
+        let text = fs::read_to_string(&page).unwrap();
+        let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("## ")).collect();
+        if headings != CHAPTER_SHAPE {
+            problems.push(format!("{page:?}: headings {headings:?}"));
+        }
+        let core = text
+            .lines()
+            .take_while(|line| *line != "## 深入 Going further")
+            .count();
+        if core >= CORE_PATH_LINES {
+            problems.push(format!(
+                "{page:?}: the core path is {core} lines (under {CORE_PATH_LINES})"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
