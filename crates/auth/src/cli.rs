@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use netlab_common::Failure;
+use netlab_common::admission::{Limits, Ticket};
 use netlab_common::listen::announce;
 use netlab_common::serve::{peer_name, thread_per_client};
 use netlab_common::stream::{read_full, read_line_bounded};
@@ -131,13 +132,17 @@ pub fn run_server(
         .local_addr()
         .map_err(|e| Failure::io("local address", e))?;
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    thread_per_client(&listener, MAX_CLIENTS, "clients", move |conn, peer| {
-        println!("new connection from {peer}"); // Python: print('新连接[%s:%s]' % addr)
-        match serve_client(conn, &secret, handshake_timeout, handshake) {
-            Ok(()) => println!("{peer}: closed"),
-            Err(error) => eprintln!("{peer}: {error}"),
-        }
-    });
+    thread_per_client(
+        &listener,
+        Limits::for_slots(MAX_CLIENTS),
+        move |conn, peer, ticket| {
+            println!("new connection from {peer}"); // Python: print('新连接[%s:%s]' % addr)
+            match serve_client(conn, &secret, handshake_timeout, handshake, ticket) {
+                Ok(()) => println!("{peer}: closed"),
+                Err(error) => eprintln!("{peer}: {error}"),
+            }
+        },
+    );
     Ok(())
 }
 
@@ -147,6 +152,7 @@ fn serve_client(
     secret: &Secret,
     handshake_timeout: Duration,
     handshake: Handshake,
+    mut ticket: Ticket,
 ) -> Result<(), AuthError> {
     // Without a deadline, a client that connects and says nothing (or trickles
     // its answer byte by byte) would hold this thread forever.
@@ -156,6 +162,11 @@ fn serve_client(
         // Without a verdict, the closed connection is all the client learns.
         let _ = conn.shutdown(Shutdown::Both);
         return Err(error);
+    }
+    // Authenticated: from a pending slot to a served one (or closed, when every
+    // served slot is taken).
+    if let Err(refused) = ticket.promote() {
+        return Err(AuthError::Io(std::io::Error::other(refused)));
     }
     println!("{}: welcomed", peer_name(&conn)); // Python: print('链接合法,开始通信')
     conn.set_read_timeout(Some(IDLE_TIMEOUT))?;

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use netlab_common::Failure;
 use serde::Serialize;
 
-use crate::transfer::{CHUNK, SendConfig, receive_one, send_file};
+use netlab_common::admission::{Admission, Limits};
+
+use crate::transfer::{CHUNK, Rules, SendConfig, receive_one, send_file};
 
 /// The default size of the benchmark file: 1 GiB, as in the target.
 pub const DEFAULT_SIZE: u64 = 1 << 30;
@@ -247,9 +249,17 @@ fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure, Failure> 
         .map_err(|e| Failure::io("local address", e))?;
     let receiver_dir = inbox.clone();
     let receiver = thread::spawn(move || -> Result<u64, String> {
-        let (mut conn, _) = listener.accept().map_err(|e| e.to_string())?;
+        let (mut conn, peer) = listener.accept().map_err(|e| e.to_string())?;
         let _ = conn.set_read_timeout(Some(STEP_TIMEOUT));
-        receive_one(&mut conn, &receiver_dir, u64::MAX)
+        // The same rules and slot as `framing receive`, with room for any size.
+        let rules = Rules {
+            max_size: u64::MAX,
+            ..Rules::default()
+        };
+        let mut ticket = Admission::new(Limits::for_slots(1))
+            .admit(peer.ip())
+            .map_err(|e| e.to_string())?;
+        receive_one(&mut conn, &receiver_dir, &rules, &mut ticket)
             .map(|saved| saved.size)
             .map_err(|e| e.to_string())
     });
@@ -304,6 +314,12 @@ fn best_of<E>(
 /// temporary directory by default), each `runs` times, and returns the best
 /// figure of each.
 pub fn run(size: u64, dir: Option<&Path>, runs: u32) -> Result<Vec<Figure>, Failure> {
+    if let Some(dir) = dir.filter(|dir| !dir.is_dir()) {
+        return Err(Failure::usage(format!(
+            "--dir {}: not a directory (create it first)",
+            dir.display()
+        )));
+    }
     let base = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
     let work = WorkDir(base.join(format!("netlab-bench-{}", std::process::id())));
     fs::create_dir_all(&work.0)

@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use auth::{Handshake, Secret};
 use netlab_common::Failure;
+use netlab_common::admission::{Limits, Ticket};
 use netlab_common::bytes::python_repr;
 use netlab_common::listen::{announce, is_loopback};
 use netlab_common::serve::thread_per_client;
@@ -50,7 +51,9 @@ const MAX_LENGTH_TEXT: usize = 20;
 /// reading the length).
 pub const READY: &[u8] = b"ready";
 
-/// At most this many clients are served at once (one thread each).
+/// At most this many clients are served at once (one thread each); as many again
+/// may be in their handshake, and one address may hold a quarter of them
+/// (`netlab_common::admission`).
 pub const MAX_CLIENTS: usize = 16;
 
 /// A client that sends nothing (or reads nothing of its answer) for this long is
@@ -81,6 +84,8 @@ pub struct ServerConfig {
     pub protocol: Protocol,
     /// With a secret, every client must pass the HMAC handshake first.
     pub secret: Option<Secret>,
+    /// How many clients are served, and how many one address may hold.
+    pub limits: Limits,
 }
 
 // ANCHOR: refuse_network
@@ -112,8 +117,8 @@ pub fn run_server(config: ServerConfig) -> Result<(), Failure> {
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     // The closure below is shared by every client's thread; it owns these.
     let (secret, protocol) = (config.secret, config.protocol);
-    thread_per_client(&listener, MAX_CLIENTS, "clients", move |conn, peer| {
-        if let Err(error) = serve_client(conn, protocol, secret.as_ref(), &peer) {
+    thread_per_client(&listener, config.limits, move |conn, peer, ticket| {
+        if let Err(error) = serve_client(conn, protocol, secret.as_ref(), &peer, ticket) {
             eprintln!("{peer}: {error}");
         }
     });
@@ -127,6 +132,7 @@ fn serve_client(
     protocol: Protocol,
     secret: Option<&Secret>,
     peer: &str,
+    mut ticket: Ticket,
 ) -> Result<(), Box<dyn std::error::Error>> {
     println!("{peer}: connected");
     if let Some(secret) = secret {
@@ -142,6 +148,12 @@ fn serve_client(
         }
         println!("{peer}: authenticated");
     }
+    // The handshake (if any) is done: the connection now holds a served slot.
+    // Without a secret there is no handshake: the first command comes from a
+    // person at a keyboard, who may take longer than any handshake deadline, so
+    // the connection counts as served at once and the per-address limit and the
+    // idle timeout are what bound it.
+    ticket.promote()?;
     conn.set_read_timeout(Some(IDLE_TIMEOUT))?;
     // A client that sends commands but never reads the answers would block our
     // write once its receive buffer and our send buffer are full (a command may
@@ -388,8 +400,10 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {
-            let (conn, _) = listener.accept().unwrap();
-            let _ = serve_client(conn, protocol, None, "test");
+            let (conn, peer) = listener.accept().unwrap();
+            let admission = netlab_common::admission::Admission::new(Limits::for_slots(1));
+            let ticket = admission.admit(peer.ip()).unwrap();
+            let _ = serve_client(conn, protocol, None, "test", ticket);
         });
         addr
     }

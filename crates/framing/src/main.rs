@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use auth::cli::SecretArgs;
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, Subcommand};
 use framing::command::{self, ClientConfig, Protocol, ServerConfig};
-use framing::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, SendConfig};
+use framing::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, Rules, SendConfig};
 use framing::{bench, sticky};
 use netlab_common::addr::parse_peer;
+use netlab_common::admission::Limits;
 use netlab_common::failure::parse_duration;
 use netlab_common::{Failure, Narrator};
 
@@ -40,6 +42,11 @@ enum Command {
         /// How messages are delimited: raw (the problem), ack or prefix (fixes).
         #[arg(long, value_enum, default_value = "raw")]
         protocol: Protocol,
+        /// Clients one address may have at once (1 to 16; default 4, a quarter of
+        /// the slots).
+        #[arg(long, default_value_t = Limits::for_slots(command::MAX_CLIENTS).per_address,
+              value_parser = RangedU64ValueParser::<usize>::new().range(1..=command::MAX_CLIENTS as u64))]
+        max_per_address: usize,
         #[command(flatten)]
         secret: SecretArgs,
     },
@@ -81,9 +88,28 @@ enum Command {
         /// Refuse files larger than this (e.g. 512MiB, 2GiB).
         #[arg(long, default_value_t = DEFAULT_MAX_FILE_SIZE, value_parser = bench::parse_size)]
         max_size: u64,
+        /// Replace a file that is already in --dir (by default it is kept and the
+        /// upload refused).
+        #[arg(long)]
+        overwrite: bool,
         /// Drop a sender that stays silent this long.
         #[arg(long, default_value = "30s", value_parser = parse_duration)]
         timeout: Duration,
+        /// The whole header must arrive within this time (one deadline, not per read).
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        header_timeout: Duration,
+        /// Drop an upload slower than this many bytes per second, averaged over
+        /// --rate-window (1 to 1099511627776; default 64 KiB/s).
+        #[arg(long, default_value_t = transfer::MIN_RATE, value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
+        min_rate: u64,
+        /// The window over which --min-rate is averaged.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        rate_window: Duration,
+        /// Uploads one address may have at once, sending or still in their header
+        /// (1 to 8; default 2, a quarter of the slots).
+        #[arg(long, default_value_t = Limits::for_slots(transfer::MAX_UPLOADS).per_address,
+              value_parser = RangedU64ValueParser::<usize>::new().range(1..=transfer::MAX_UPLOADS as u64))]
+        max_per_address: usize,
         #[command(flatten)]
         secret: SecretArgs,
     },
@@ -127,11 +153,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::CmdServer {
             addr,
             protocol,
+            max_per_address,
             secret,
         } => command::run_server(ServerConfig {
             addr,
             protocol,
             secret: secret.load()?,
+            limits: Limits {
+                per_address: max_per_address,
+                ..Limits::for_slots(command::MAX_CLIENTS)
+            },
         }),
         Command::CmdClient {
             addr,
@@ -158,12 +189,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
             dir,
             addr,
             max_size,
+            overwrite,
             timeout,
+            header_timeout,
+            min_rate,
+            rate_window,
+            max_per_address,
             secret,
         } => transfer::run_receiver(ReceiveConfig {
             addr,
             dir,
-            max_size,
+            rules: Rules {
+                max_size,
+                overwrite,
+                header_timeout,
+                min_rate,
+                rate_window,
+            },
+            limits: Limits {
+                per_address: max_per_address,
+                ..Limits::for_slots(transfer::MAX_UPLOADS)
+            },
             secret: secret.load()?,
             timeout,
         }),

@@ -19,11 +19,16 @@
 //!   read its `listening on` line and never block without a timeout.
 
 pub mod addr;
+pub mod admission;
+pub mod amplification;
 pub mod bytes;
 pub mod color;
+pub mod deadline;
 pub mod failure;
+pub mod files;
 pub mod listen;
 pub mod narrate;
+pub mod peer_text;
 pub mod serve;
 pub mod stream;
 pub mod tell;

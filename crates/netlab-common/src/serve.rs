@@ -1,55 +1,22 @@
-//! One thread per client, with a limit: the accept loop of the blocking servers.
+//! One thread per client, with limits: the accept loop of the blocking servers.
 //!
 //! Chapter 8 builds this idea by hand (socketserver's `ThreadingTCPServer`); the
 //! servers of chapters 5 and 7 (remote commands, file upload, the authenticated
 //! echo) simply use it. Two policies every such server needs live here once:
 //!
-//! - a **limit**: each client costs a thread (and its stack); without a cap, a
-//!   flood of connections would exhaust memory. Over the limit a client is closed
-//!   at once, with a line on stderr, and the others are served as before;
+//! - **limits** ([`crate::admission`]): each client costs a thread (and its
+//!   stack); without caps, a flood of connections would exhaust memory, and one
+//!   host trickling bytes could hold every slot. A new connection gets a *pending*
+//!   slot (its [`Ticket`]); the handler promotes it once the client finished its
+//!   handshake. A client over a limit is closed at once, with a line on stderr, and
+//!   the others are served as before;
 //! - an **accept error is not fatal**: a client that gave up before we accepted
 //!   it, or a moment without free file descriptors, is logged and the loop goes on.
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts the clients being served, and refuses to count past a limit.
-#[derive(Debug, Clone, Default)]
-pub struct ClientSlots(Arc<AtomicUsize>);
-
-impl ClientSlots {
-    /// Takes a slot if fewer than `max` are taken; the slot is given back when the
-    /// returned guard is dropped.
-    ///
-    /// ```
-    /// use netlab_common::serve::ClientSlots;
-    /// let slots = ClientSlots::default();
-    /// let first = slots.try_take(1);
-    /// assert!(first.is_some());
-    /// assert!(slots.try_take(1).is_none());
-    /// drop(first);
-    /// assert!(slots.try_take(1).is_some());
-    /// ```
-    pub fn try_take(&self, max: usize) -> Option<SlotGuard> {
-        let taken = self
-            .0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            });
-        taken.ok().map(|_| SlotGuard(self.0.clone()))
-    }
-}
-
-/// One taken client slot; dropping it frees the slot.
-#[derive(Debug)]
-pub struct SlotGuard(Arc<AtomicUsize>);
-
-impl Drop for SlotGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
+use crate::admission::{Admission, Limits, Ticket};
 
 /// The peer's address as text, or `?` when the OS no longer knows it (the client
 /// already left).
@@ -58,16 +25,17 @@ pub fn peer_name(conn: &TcpStream) -> String {
         .map_or_else(|_| "?".to_string(), |a| a.to_string())
 }
 
-/// Accepts clients on `listener` forever and runs `handle(connection, peer)` for
-/// each in a thread of its own, at most `max` at once. A client over the limit is
-/// closed at once and stderr says `PEER: refused, already serving MAX CLIENTS`
-/// (`clients` is the word the caller gives: "clients", "uploads"...).
-pub fn thread_per_client<F>(listener: &TcpListener, max: usize, clients: &str, handle: F)
+/// Accepts clients on `listener` forever and runs `handle(connection, peer,
+/// ticket)` for each in a thread of its own, within `limits`. The ticket starts
+/// pending: the handler calls [`Ticket::promote`] when the client's handshake is
+/// done (and closes the connection if that is refused). A client over a limit is
+/// closed at once and stderr says why (`PEER: refused: ...`).
+pub fn thread_per_client<F>(listener: &TcpListener, limits: Limits, handle: F)
 where
-    F: Fn(TcpStream, String) + Send + Sync + 'static,
+    F: Fn(TcpStream, String, Ticket) + Send + Sync + 'static,
 {
     let handle = Arc::new(handle);
-    let slots = ClientSlots::default();
+    let admission = Admission::new(limits);
     for conn in listener.incoming() {
         let conn = match conn {
             Ok(conn) => conn,
@@ -77,15 +45,18 @@ where
             }
         };
         let peer = peer_name(&conn);
-        let Some(slot) = slots.try_take(max) else {
-            eprintln!("{peer}: refused, already serving {max} {clients}");
-            continue;
+        let Ok(address) = conn.peer_addr().map(|a| a.ip()) else {
+            continue; // the client already left
+        };
+        let ticket = match admission.admit(address) {
+            Ok(ticket) => ticket,
+            Err(refused) => {
+                eprintln!("{peer}: {refused}");
+                continue;
+            }
         };
         let handle = Arc::clone(&handle);
-        std::thread::spawn(move || {
-            let _slot = slot;
-            handle(conn, peer);
-        });
+        std::thread::spawn(move || handle(conn, peer, ticket));
     }
 }
 
@@ -103,7 +74,13 @@ mod tests {
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let release_rx = std::sync::Mutex::new(release_rx);
         std::thread::spawn(move || {
-            thread_per_client(&listener, 1, "clients", move |mut conn, _peer| {
+            let limits = Limits {
+                served: 1,
+                pending: 1,
+                per_address: 1,
+            };
+            thread_per_client(&listener, limits, move |mut conn, _peer, mut ticket| {
+                ticket.promote().unwrap();
                 conn.write_all(b"hi").unwrap();
                 // Hold the only slot until the test says so.
                 let _ = release_rx.lock().unwrap().recv();

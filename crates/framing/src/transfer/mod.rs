@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 pub mod receive;
 pub mod send;
 
-pub use receive::{ReceiveConfig, Saved, UploadError, receive_one, run_receiver};
+pub use receive::{ReceiveConfig, Rules, Saved, UploadError, receive_one, run_receiver};
 pub use send::{SendConfig, SendReport, hash_file, send_file};
 
 // ANCHOR: constants
@@ -69,7 +69,21 @@ pub(crate) const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
 pub(crate) const SEND_STEP: u64 = 8 << 20;
 
 /// At most this many uploads run at once (one thread each, plus a hashing one).
+/// As many again may be sending their header (pending), and one address may hold
+/// a quarter of them (see `netlab_common::admission`).
 pub const MAX_UPLOADS: usize = 8;
+
+/// The whole header (and the HMAC answer, with a secret) must arrive within this
+/// time: one deadline, not one per read, so a sender trickling a byte at a time
+/// cannot hold a slot.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The slowest upload accepted, on average over every [`RATE_WINDOW`]: 64 KiB/s.
+/// A phone line is faster; a sender that drips bytes to hold a slot is not.
+pub const MIN_RATE: u64 = 64 * 1024;
+
+/// The window over which [`MIN_RATE`] is averaged.
+pub const RATE_WINDOW: Duration = Duration::from_secs(10);
 // ANCHOR_END: constants
 
 /// The header the sender writes first (Python: `json.dumps(header).encode()`).
@@ -117,8 +131,14 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     if name.contains("..") || name == "." {
         return refuse("'.' and '..' could lead out of the directory");
     }
-    if name.chars().any(char::is_control) {
-        return refuse("it contains control characters (NUL, newline...)");
+    if name
+        .chars()
+        .any(|c| c.is_control() || netlab_common::peer_text::is_unsafe(c))
+    {
+        return refuse(
+            "it contains control characters (NUL, newline...) or text-direction \
+             controls (U+202E...) that make a name read differently from what it is",
+        );
     }
     if name.contains(':') {
         return refuse("':' names a drive or a stream on Windows");

@@ -15,14 +15,16 @@ use std::time::Duration;
 
 use auth::{Handshake, Secret};
 use netlab_common::Failure;
+use netlab_common::admission::{Limits, Refused, Ticket};
+use netlab_common::deadline::{Deadline, RateFloor};
 use netlab_common::listen::announce;
 use netlab_common::serve::thread_per_client;
 use netlab_common::stream::read_full;
 use sha2::{Digest, Sha256};
 
 use super::{
-    CHUNK, Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_UPLOADS, PIPELINE_DEPTH,
-    Reply, hex, is_sha256_hex, validate_name,
+    CHUNK, Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, PIPELINE_DEPTH, Reply, hex,
+    is_sha256_hex, validate_name,
 };
 use crate::command::check_exposure;
 use crate::frame::{FrameError, read_frame, write_frame};
@@ -38,6 +40,10 @@ pub enum UploadError {
     Truncated { expected: u64, got: u64 },
     /// The bytes arrived, but their hash is not the announced one.
     BadHash { expected: String, got: String },
+    /// A file of that name is already there, and the receiver keeps it.
+    Exists(String),
+    /// Every upload slot is taken.
+    Busy(Refused),
     /// Reading the socket or writing the file failed.
     Io(io::Error),
 }
@@ -55,6 +61,12 @@ impl std::fmt::Display for UploadError {
                 f,
                 "sha256 mismatch (announced {expected}, received {got}); nothing was saved"
             ),
+            UploadError::Exists(name) => write!(
+                f,
+                "a file named {name:?} is already there and the receiver keeps it \
+                 (it replaces files only with --overwrite); nothing was saved"
+            ),
+            UploadError::Busy(refused) => write!(f, "{refused}; try again later"),
             UploadError::Io(error) => write!(f, "{error}"),
         }
     }
@@ -76,15 +88,30 @@ struct TempFile {
 }
 
 impl TempFile {
-    /// Renames the file to `target` (atomically replacing an existing file).
-    fn persist(mut self, target: &Path) -> io::Result<()> {
-        if let Some(path) = self.path.take()
-            && let Err(error) = fs::rename(&path, target)
-        {
-            let _ = fs::remove_file(&path);
-            return Err(error);
+    /// Gives the file its final name `target`. With `overwrite`, an existing file
+    /// is replaced (atomically, by `rename`); without, the file gets a second name
+    /// with `hard_link`, which fails if `target` exists — even if another upload
+    /// created it a moment ago — and then the temporary name is removed.
+    fn persist(mut self, target: &Path, overwrite: bool) -> Result<(), UploadError> {
+        let Some(path) = self.path.take() else {
+            return Ok(());
+        };
+        let named = if overwrite {
+            fs::rename(&path, target)
+        } else {
+            fs::hard_link(&path, target)
+        };
+        let _ = fs::remove_file(&path);
+        match named {
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Err(UploadError::Exists(
+                target
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into(),
+            )),
+            other => Ok(other?),
         }
-        Ok(())
     }
 }
 
@@ -108,9 +135,45 @@ pub struct Saved {
 static UPLOAD_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 // ANCHOR: receive_one
-/// Receives one upload from `conn` into `dir` and sends the verdict back.
-pub fn receive_one(conn: &mut TcpStream, dir: &Path, max_size: u64) -> Result<Saved, UploadError> {
-    let result = receive_file(conn, dir, max_size);
+/// What a receiver accepts, and how patient it is.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Files larger than this are refused.
+    pub max_size: u64,
+    /// Replace a file that is already there (otherwise the upload is refused).
+    pub overwrite: bool,
+    /// The whole header must arrive within this time (one deadline, not per read).
+    pub header_timeout: Duration,
+    /// The body must arrive at least this many bytes per second, on average over
+    /// every `rate_window`.
+    pub min_rate: u64,
+    pub rate_window: Duration,
+}
+
+impl Default for Rules {
+    /// The defaults of `framing receive`.
+    fn default() -> Rules {
+        Rules {
+            max_size: super::DEFAULT_MAX_FILE_SIZE,
+            overwrite: false,
+            header_timeout: super::HEADER_TIMEOUT,
+            min_rate: super::MIN_RATE,
+            rate_window: super::RATE_WINDOW,
+        }
+    }
+}
+
+/// Receives one upload from `conn` into `dir` and sends the verdict back. The
+/// header must arrive within `rules.header_timeout`; then `ticket` is promoted
+/// (a sender still in its header holds a pending slot, one sending its bytes a
+/// served one) and the body must keep up `rules.min_rate`.
+pub fn receive_one(
+    conn: &mut TcpStream,
+    dir: &Path,
+    rules: &Rules,
+    ticket: &mut Ticket,
+) -> Result<Saved, UploadError> {
+    let result = receive_over_network(conn, dir, rules, ticket);
     let reply = match &result {
         Ok(_) => Reply {
             ok: true,
@@ -131,6 +194,22 @@ pub fn receive_one(conn: &mut TcpStream, dir: &Path, max_size: u64) -> Result<Sa
     result
 }
 
+fn receive_over_network(
+    conn: &mut TcpStream,
+    dir: &Path,
+    rules: &Rules,
+    ticket: &mut Ticket,
+) -> Result<Saved, UploadError> {
+    let header = read_header(
+        &mut Deadline::after(conn, rules.header_timeout)?,
+        dir,
+        rules,
+    )?;
+    ticket.promote().map_err(UploadError::Busy)?;
+    let mut body = RateFloor::new(conn, rules.min_rate, rules.rate_window)?;
+    receive_body_into(&mut body, dir, header, rules.overwrite)
+}
+
 /// After refusing an upload, the sender's bytes may still be arriving. Closing a
 /// socket with unread bytes makes the kernel send a reset (RST) instead of a
 /// normal FIN, and the reset can destroy our verdict before the sender reads it.
@@ -142,18 +221,20 @@ fn linger(conn: &mut TcpStream) {
     let _ = io::copy(&mut conn.take(LINGER_LIMIT), &mut io::sink());
 }
 
-fn receive_file<R: Read>(conn: &mut R, dir: &Path, max_size: u64) -> Result<Saved, UploadError> {
-    // 1. The header: a frame of at most 64 KiB, JSON inside.
+/// Reads and checks the header: a frame of at most 64 KiB, JSON inside, a plain
+/// file name, a size within the limit, a well-formed hash, and no file of that
+/// name already there (unless the receiver overwrites).
+fn read_header<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Header, UploadError> {
     // Python: header_len = struct.unpack('!I', conn.recv(4))[0]
     //         header = json.loads(conn.recv(header_len))
     let raw = read_frame(conn, MAX_HEADER_LEN).map_err(UploadError::Header)?;
     let header: Header =
         serde_json::from_slice(&raw).map_err(|e| UploadError::BadHeader(e.to_string()))?;
     validate_name(&header.filename).map_err(UploadError::BadHeader)?;
-    if header.filesize > max_size {
+    if header.filesize > rules.max_size {
         return Err(UploadError::BadHeader(format!(
-            "{} bytes is more than this receiver accepts ({max_size} bytes)",
-            header.filesize
+            "{} bytes is more than this receiver accepts ({} bytes)",
+            header.filesize, rules.max_size
         )));
     }
     if !is_sha256_hex(&header.sha256) {
@@ -161,12 +242,28 @@ fn receive_file<R: Read>(conn: &mut R, dir: &Path, max_size: u64) -> Result<Save
             "sha256 must be 64 lower-case hex digits".to_string(),
         ));
     }
-    // 2. The body, into a hidden temporary file next to the final one (same
-    //    file system, so the rename below is atomic).
+    // Checked now so the sender learns it before sending gigabytes; checked again
+    // when the file gets its name (another upload may have taken it meanwhile).
+    if !rules.overwrite && dir.join(&header.filename).exists() {
+        return Err(UploadError::Exists(header.filename));
+    }
+    Ok(header)
+}
+
+/// Receives the body announced by `header` into `dir`.
+fn receive_body_into<R: Read>(
+    conn: &mut R,
+    dir: &Path,
+    header: Header,
+    overwrite: bool,
+) -> Result<Saved, UploadError> {
+    // The body goes into a hidden temporary file next to the final one (same
+    // file system, so naming it at the end is atomic). Its name does not contain
+    // the sender's name, so it is short whatever that name is: a 255-byte name,
+    // the most a file system allows, still works.
     let target = dir.join(&header.filename);
     let temp_path = dir.join(format!(
-        ".{}.part-{}-{}",
-        header.filename,
+        ".netlab-upload-{}-{}.part",
         std::process::id(),
         UPLOAD_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
@@ -178,7 +275,7 @@ fn receive_file<R: Read>(conn: &mut R, dir: &Path, max_size: u64) -> Result<Save
         path: Some(temp_path),
     };
     let (got, digest) = receive_body(conn, file, header.filesize)?;
-    // 3. Only a complete, intact file gets its real name.
+    // Only a complete, intact file gets its real name.
     if got < header.filesize {
         return Err(UploadError::Truncated {
             expected: header.filesize,
@@ -194,12 +291,19 @@ fn receive_file<R: Read>(conn: &mut R, dir: &Path, max_size: u64) -> Result<Save
             got: digest,
         });
     }
-    temp.persist(&target)?;
+    temp.persist(&target, overwrite)?;
     Ok(Saved {
         path: target,
         size: got,
         sha256: digest,
     })
+}
+
+/// One whole upload from a reader (header, then body), without deadlines.
+#[cfg(test)]
+fn receive_file<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Saved, UploadError> {
+    let header = read_header(conn, dir, rules)?;
+    receive_body_into(conn, dir, header, rules.overwrite)
 }
 // ANCHOR_END: receive_one
 
@@ -284,9 +388,11 @@ fn receive_body<R: Read>(conn: &mut R, file: File, size: u64) -> io::Result<(u64
 pub struct ReceiveConfig {
     pub addr: SocketAddr,
     pub dir: PathBuf,
-    pub max_size: u64,
+    pub rules: Rules,
+    pub limits: Limits,
     pub secret: Option<Secret>,
-    /// How long a sender may stay silent before it is dropped.
+    /// How long a sender may stay silent before it is dropped (each read and write
+    /// of the verdict; the header has its own deadline, the body its rate).
     pub timeout: Duration,
 }
 
@@ -305,31 +411,36 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
         .map_err(|e| Failure::io("local address", e))?;
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     // The closure below is shared by every client's thread; it owns these.
-    let (secret, dir) = (config.secret, config.dir);
-    let (max_size, timeout) = (config.max_size, config.timeout);
-    thread_per_client(&listener, MAX_UPLOADS, "uploads", move |mut conn, peer| {
-        let _ = conn.set_read_timeout(Some(timeout));
-        let _ = conn.set_write_timeout(Some(timeout));
-        if let Some(secret) = &secret {
-            // One deadline for the whole answer (the --timeout applies per
-            // read afterwards, and is restored by the call).
-            if let Err(error) =
-                auth::server_handshake_within(&conn, secret, timeout, Handshake::WITH_VERDICT)
-            {
-                eprintln!("{peer}: not authenticated: {error}");
-                return;
+    let (secret, dir, rules, timeout) = (config.secret, config.dir, config.rules, config.timeout);
+    thread_per_client(
+        &listener,
+        config.limits,
+        move |mut conn, peer, mut ticket| {
+            let _ = conn.set_read_timeout(Some(timeout));
+            let _ = conn.set_write_timeout(Some(timeout));
+            if let Some(secret) = &secret {
+                // One deadline for the whole answer.
+                if let Err(error) = auth::server_handshake_within(
+                    &conn,
+                    secret,
+                    rules.header_timeout,
+                    Handshake::WITH_VERDICT,
+                ) {
+                    eprintln!("{peer}: not authenticated: {error}");
+                    return;
+                }
             }
-        }
-        match receive_one(&mut conn, &dir, max_size) {
-            Ok(saved) => println!(
-                "{peer}: saved {} ({} bytes, sha256 {})",
-                saved.path.display(),
-                saved.size,
-                saved.sha256
-            ),
-            Err(error) => eprintln!("{peer}: {error}"),
-        }
-    });
+            match receive_one(&mut conn, &dir, &rules, &mut ticket) {
+                Ok(saved) => println!(
+                    "{peer}: saved {} ({} bytes, sha256 {})",
+                    saved.path.display(),
+                    saved.size,
+                    saved.sha256
+                ),
+                Err(error) => eprintln!("{peer}: {error}"),
+            }
+        },
+    );
     Ok(())
 }
 
@@ -345,6 +456,15 @@ mod tests {
         ));
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    fn rules(max_size: u64) -> Rules {
+        Rules {
+            max_size,
+            overwrite: false,
+            min_rate: 1,
+            ..Rules::default()
+        }
     }
 
     fn upload(header: &[u8], body: &[u8]) -> Vec<u8> {
@@ -377,7 +497,7 @@ mod tests {
         let dir = temp_dir("good");
         let body = b"hello file".repeat(1000);
         let wire = upload(&header_for("a.txt", &body), &body);
-        let saved = receive_file(&mut &wire[..], &dir, u64::MAX).unwrap();
+        let saved = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap();
         assert_eq!(fs::read(dir.join("a.txt")).unwrap(), body);
         assert_eq!(saved.size, body.len() as u64);
         assert_eq!(entries(&dir), ["a.txt"]);
@@ -389,7 +509,7 @@ mod tests {
         let dir = temp_dir("short");
         let body = vec![7u8; 3 * CHUNK + 5];
         let wire = upload(&header_for("big.bin", &body), &body[..CHUNK + 3]);
-        let error = receive_file(&mut &wire[..], &dir, u64::MAX).unwrap_err();
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
         assert!(matches!(error, UploadError::Truncated { got, .. } if got == CHUNK as u64 + 3));
         assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
         fs::remove_dir_all(dir).unwrap();
@@ -400,7 +520,7 @@ mod tests {
         let dir = temp_dir("hash");
         let body = b"the real bytes".to_vec();
         let wire = upload(&header_for("x.txt", b"other bytes!!!"), &body);
-        let error = receive_file(&mut &wire[..], &dir, u64::MAX).unwrap_err();
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
         assert!(matches!(error, UploadError::BadHash { .. }));
         assert!(entries(&dir).is_empty());
         fs::remove_dir_all(dir).unwrap();
@@ -422,7 +542,7 @@ mod tests {
             ".hidden",
         ] {
             let wire = upload(&header_for(name, b"x"), b"x");
-            let error = receive_file(&mut &wire[..], &dir, u64::MAX).unwrap_err();
+            let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
             assert!(
                 matches!(error, UploadError::BadHeader(_)),
                 "{name:?}: {error}"
@@ -444,7 +564,7 @@ mod tests {
             b"\x00\x00".to_vec(),
         ];
         for wire in cases {
-            let error = receive_file(&mut &wire[..], &dir, u64::MAX).unwrap_err();
+            let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
             assert!(
                 matches!(error, UploadError::BadHeader(_) | UploadError::Header(_)),
                 "{error}"
@@ -452,7 +572,7 @@ mod tests {
         }
         let body = b"12345";
         let wire = upload(&header_for("big", body), body);
-        let error = receive_file(&mut &wire[..], &dir, 4).unwrap_err();
+        let error = receive_file(&mut &wire[..], &dir, &rules(4)).unwrap_err();
         assert!(
             error
                 .to_string()
@@ -466,8 +586,43 @@ mod tests {
     fn empty_file_round_trips() {
         let dir = temp_dir("empty");
         let wire = upload(&header_for("empty", b""), b"");
-        receive_file(&mut &wire[..], &dir, u64::MAX).unwrap();
+        receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap();
         assert_eq!(fs::read(dir.join("empty")).unwrap(), b"");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_existing_file_is_kept_unless_the_receiver_overwrites() {
+        let dir = temp_dir("exists");
+        fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        let wire = upload(&header_for("notes.txt", b"theirs"), b"theirs");
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
+        assert!(matches!(error, UploadError::Exists(_)), "{error}");
+        assert_eq!(fs::read(dir.join("notes.txt")).unwrap(), b"mine");
+        assert_eq!(entries(&dir), ["notes.txt"]);
+        let overwrite = Rules {
+            overwrite: true,
+            ..rules(u64::MAX)
+        };
+        receive_file(&mut &wire[..], &dir, &overwrite).unwrap();
+        assert_eq!(fs::read(dir.join("notes.txt")).unwrap(), b"theirs");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// 241 to 255 bytes used to pass the name check and then fail, because the
+    /// temporary name added to them.
+    #[test]
+    fn names_up_to_255_bytes_are_saved_longer_ones_refused() {
+        let dir = temp_dir("long");
+        for len in [241, 254, 255] {
+            let name = "n".repeat(len);
+            let wire = upload(&header_for(&name, b"x"), b"x");
+            receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap();
+            assert_eq!(fs::read(dir.join(&name)).unwrap(), b"x");
+        }
+        let wire = upload(&header_for(&"n".repeat(256), b"x"), b"x");
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
+        assert!(matches!(error, UploadError::BadHeader(_)), "{error}");
         fs::remove_dir_all(dir).unwrap();
     }
 }

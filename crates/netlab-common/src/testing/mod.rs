@@ -273,6 +273,26 @@ fn kill_pid(pid: u32) {
     let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
 }
 
+/// A TCP connection to `server` from the loopback address `127.0.0.N`: Linux
+/// answers on all of 127.0.0.0/8, so a test can play several hosts (each with its
+/// own source address) on one machine. Reads time out after [`TEST_TIMEOUT`].
+pub fn connect_from(n: u8, server: SocketAddr) -> std::net::TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let source = SocketAddr::from(([127, 0, 0, n], 0));
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
+    socket
+        .bind(&source.into())
+        .unwrap_or_else(|e| panic!("bind {source}: {e}"));
+    socket
+        .connect_timeout(&server.into(), TEST_TIMEOUT)
+        .unwrap_or_else(|e| panic!("connect {server} from {source}: {e}"));
+    let stream: std::net::TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(TEST_TIMEOUT))
+        .expect("read timeout");
+    stream
+}
+
 /// Runs `program args...` to completion with `stdin` as its input and returns its
 /// output; kills it and panics if it runs longer than [`TEST_TIMEOUT`].
 pub fn run<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: &[S], stdin: &[u8]) -> Output {
