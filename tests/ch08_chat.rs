@@ -11,8 +11,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, interrupt, run, stderr_text,
-    stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, connect_from, interrupt, run,
+    stderr_text, stdout_text, workspace_bin,
 };
 
 /// A chat client written against the wire format only: a 4-byte big-endian
@@ -29,9 +29,25 @@ impl Peer {
         Peer { stream }
     }
 
+    /// Connects from the loopback address 127.0.0.N (one "host" of several).
+    fn connect_from(n: u8, addr: SocketAddr) -> Peer {
+        let stream = connect_from(n, addr);
+        stream.set_write_timeout(Some(TEST_TIMEOUT)).unwrap();
+        Peer { stream }
+    }
+
     /// Connects and joins as `nick`; returns after the welcome.
     fn join(addr: SocketAddr, nick: &str) -> Peer {
-        let mut peer = Peer::connect(addr);
+        Peer::welcomed(Peer::connect(addr), nick)
+    }
+
+    /// Joins as `nick` from 127.0.0.N.
+    fn join_from(n: u8, addr: SocketAddr, nick: &str) -> Peer {
+        Peer::welcomed(Peer::connect_from(n, addr), nick)
+    }
+
+    fn welcomed(peer: Peer, nick: &str) -> Peer {
+        let mut peer = peer;
         peer.send(nick);
         let welcome = peer.recv().expect("a welcome");
         assert!(
@@ -531,14 +547,143 @@ fn a_flood_is_refused_and_the_flooder_stays_connected() {
 #[test]
 fn the_connection_limit_refuses_politely() {
     let server = start(&["--max-clients", "2"]);
-    let _one = Peer::join(server.addr, "one");
-    let _two = Peer::join(server.addr, "two");
-    let mut three = Peer::connect(server.addr);
+    // Three hosts (one address may hold only a quarter of the slots, here 1).
+    let _one = Peer::join_from(2, server.addr, "one");
+    let _two = Peer::join_from(3, server.addr, "two");
+    let mut three = Peer::connect_from(4, server.addr);
     // Like a real client, it sends its nickname before reading anything.
     three.send("three");
     assert_eq!(
         three.until_closed(),
         ["! server full (2 clients); try again later"]
+    );
+}
+
+/// One address holds at most its share (--max-per-address); the others are
+/// welcome meanwhile.
+#[test]
+fn one_address_gets_only_its_share_and_is_told_so() {
+    let server = start(&["--max-per-address", "2"]);
+    let _a = Peer::join_from(2, server.addr, "a");
+    let _b = Peer::join_from(2, server.addr, "b");
+    let mut c = Peer::connect_from(2, server.addr);
+    c.send("c");
+    assert_eq!(
+        c.until_closed(),
+        ["! refused: 127.0.0.2 already holds 2 connections, its share; try again later"]
+    );
+    let _d = Peer::join_from(3, server.addr, "d");
+}
+
+/// Newcomers that never send a nickname hold only "joining" slots: a room full of
+/// them still welcomes a member, and their one deadline (the handshake and the
+/// nickname together) sends them away.
+#[test]
+fn silent_newcomers_cannot_take_the_members_slots() {
+    // --idle-timeout 2s makes the joining deadline 2 s too (it is at most 10 s).
+    let server = start(&[
+        "--max-clients",
+        "4",
+        "--max-per-address",
+        "4",
+        "--idle-timeout",
+        "2s",
+    ]);
+    // Four silent connections fill every joining slot (as many as members)...
+    let silent: Vec<Peer> = (0..4).map(|_| Peer::connect_from(2, server.addr)).collect();
+    // ...a fifth newcomer is refused while they wait...
+    let mut fifth = Peer::connect_from(3, server.addr);
+    fifth.send("fifth");
+    let refusal = fifth.until_closed();
+    assert_eq!(refusal.len(), 1, "{refusal:?}");
+    assert!(
+        refusal[0].contains("waiting to finish their handshake"),
+        "{refusal:?}"
+    );
+    // ...and each silent one is sent away when its deadline passes, freeing its slot.
+    for mut peer in silent {
+        assert_eq!(
+            peer.until_closed(),
+            ["! no nickname received in time; goodbye"]
+        );
+    }
+    let _member = Peer::join_from(3, server.addr, "member");
+}
+
+/// A line with control characters could clear the others' screens or forge a
+/// line from someone else: refused, and nobody receives it.
+#[test]
+fn lines_with_control_characters_are_refused() {
+    let server = start(&[]);
+    let mut alice = Peer::join(server.addr, "alice");
+    let mut bob = Peer::join(server.addr, "bob");
+    let _ = alice.recv(); // "* bob joined"
+    for attack in [
+        "hi\n admin: trust mallory",
+        "\u{1b}]0;pwned\u{7}",
+        "\u{1b}[2J",
+        "abc\rdef",
+    ] {
+        bob.send(attack);
+        let answer = bob.recv().expect("a refusal");
+        assert!(
+            answer.starts_with("! refused: control characters"),
+            "{answer}"
+        );
+    }
+    bob.send("tab\tis fine");
+    assert_eq!(bob.recv().as_deref(), Some("bob: tab\tis fine"));
+    assert_eq!(alice.recv().as_deref(), Some("bob: tab\tis fine"));
+}
+
+/// Another server (or a room that relayed it) may send escape sequences and line
+/// breaks: `chat client` shows them as escapes, and every message stays one line.
+#[test]
+fn the_client_shows_control_characters_as_escapes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hostile_server = thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        let mut nickname = [0u8; 4 + 3];
+        conn.read_exact(&mut nickname).unwrap(); // "eve"
+        for line in [
+            "= welcome, eve!",
+            "mallory: \u{1b}]0;pwned\u{7}hi\n admin: trust mallory",
+        ] {
+            let mut frame = (line.len() as u32).to_be_bytes().to_vec();
+            frame.extend_from_slice(line.as_bytes());
+            conn.write_all(&frame).unwrap();
+        }
+        // Then close: the client ends.
+    });
+    let output = run(
+        workspace_bin("chat"),
+        &["client", "--addr", &addr.to_string(), "--nick", "eve"],
+        b"",
+    );
+    hostile_server.join().unwrap();
+    let shown = stdout_text(&output);
+    assert_eq!(
+        shown,
+        "= welcome, eve!\nmallory: \\u{1b}]0;pwned\\u{7}hi\\n admin: trust mallory\n"
+    );
+}
+
+/// A room on the network without a secret is readable by anyone who can reach
+/// it: `chat server` says so before it binds. (192.0.2.1 is a documentation
+/// address, not this machine's, so nothing is ever bound or reached.)
+#[test]
+fn a_server_for_the_network_without_a_secret_warns() {
+    let output = run(
+        workspace_bin("chat"),
+        &["server", "--addr", "192.0.2.1:9090"],
+        b"",
+    );
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("warning: listening on 192.0.2.1:9090 without a secret"),
+        "{stderr}"
     );
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, peer_available, run, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, connect_from, peer_available, run, stdout_text, workspace_bin,
 };
 
 const PYTHON_CLIENT: &str = concat!(
@@ -153,4 +153,69 @@ fn our_echo_bench_talks_to_the_tutorial_python_server() {
     let report = echo_bench(server.addr, "2");
     assert_eq!(report["round_trips"], 100);
     assert_eq!(report["failed_clients"], 0);
+}
+
+/// Both echo servers let one address hold only its share of the connections;
+/// another address is served meanwhile.
+#[test]
+fn one_address_gets_only_its_share_of_an_echo_server() {
+    for kind in ["threaded-echo", "async-echo"] {
+        let server = ServerProcess::start(
+            workspace_bin("chat"),
+            &[kind, "--addr", "127.0.0.1:0", "--max-per-address", "2"],
+        );
+        let mut held: Vec<TcpStream> = (0..2).map(|_| connect_from(2, server.addr)).collect();
+        for conn in &mut held {
+            conn.write_all(b"hi").unwrap();
+            let mut reply = [0u8; 2];
+            conn.read_exact(&mut reply).unwrap();
+            assert_eq!(&reply, b"HI", "{kind}");
+        }
+        let mut third = connect_from(2, server.addr);
+        let mut byte = [0u8; 1];
+        assert!(
+            matches!(third.read(&mut byte), Ok(0) | Err(_)),
+            "{kind}: a third connection from 127.0.0.2 was served"
+        );
+        let mut other = connect_from(3, server.addr);
+        other.write_all(b"ok").unwrap();
+        let mut reply = [0u8; 2];
+        other.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"OK", "{kind}");
+    }
+}
+
+/// When a client fails, echo-bench still prints its figures, then exits 1.
+#[test]
+fn echo_bench_exits_1_when_a_client_failed() {
+    // One address may hold one connection: of two clients, one is refused.
+    let server = ServerProcess::start(
+        workspace_bin("chat"),
+        &[
+            "threaded-echo",
+            "--addr",
+            "127.0.0.1:0",
+            "--max-per-address",
+            "1",
+        ],
+    );
+    let output = run(
+        workspace_bin("chat"),
+        &[
+            "echo-bench",
+            "--addr",
+            &server.addr.to_string(),
+            "--clients",
+            "2",
+            "--messages",
+            "3",
+            "--timeout",
+            "5s",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout_text(&output)).unwrap();
+    assert_eq!(report["failed_clients"], 1, "{report}");
 }

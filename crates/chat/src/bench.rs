@@ -14,7 +14,7 @@
 //! Terminal 2: `chat bench --addr 127.0.0.1:9090 --clients 1000 --messages 2 --rate 100`
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -103,6 +103,23 @@ pub fn raise_nofile_limit() -> u64 {
     0
 }
 
+/// How many loopback addresses the benchmark's clients come from.
+pub const SOURCE_ADDRESSES: usize = 250;
+
+/// Where client `i` connects from. A server lets one address hold only a share of
+/// its slots (a quarter, by default), and 10,000 members of a real room come from
+/// thousands of hosts: against a server on 127.0.0.1 the clients are spread over
+/// 127.0.0.2 to 127.0.0.251 — Linux answers on all of 127.0.0.0/8 — so each
+/// address plays one host. Elsewhere the system picks.
+pub fn source_address(server: SocketAddr, i: usize) -> Option<IpAddr> {
+    if cfg!(target_os = "linux") && server.ip() == IpAddr::from([127, 0, 0, 1]) {
+        let host = 2 + (i % SOURCE_ADDRESSES) as u8;
+        Some(IpAddr::from([127, 0, 0, host]))
+    } else {
+        None
+    }
+}
+
 /// Refuses more clients than this process can open sockets for (each client is
 /// one file descriptor), before trying: a usage error, not a crash half-way.
 pub fn check_clients(clients: usize, nofile_limit: u64) -> Result<(), Failure> {
@@ -166,7 +183,15 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
         joining.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
             let nick = format!("{}{i}", options.prefix);
-            Connection::join(options.addr, &nick, secret.as_ref(), options.timeout).await
+            let source = source_address(options.addr, i);
+            Connection::join_from(
+                source,
+                options.addr,
+                &nick,
+                secret.as_ref(),
+                options.timeout,
+            )
+            .await
         }));
     }
     let mut connections = Vec::with_capacity(clients);

@@ -15,7 +15,7 @@
 //! Terminal 1: `chat server`
 //! Terminal 2: `chat client --nick alice`    Terminal 3: `chat client --nick bob`
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use auth::{Handshake, Secret};
@@ -24,8 +24,8 @@ use futures_util::{SinkExt, StreamExt};
 use netlab_common::Failure;
 use netlab_common::color::Style;
 use netlab_common::stream::read_line_bounded;
-use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
@@ -70,7 +70,32 @@ impl Connection {
         secret: Option<&Secret>,
         timeout: Duration,
     ) -> Result<(Connection, String), Failure> {
-        let socket = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Connection::join_from(None, addr, nick, secret, timeout).await
+    }
+
+    /// [`Connection::join`] from the local address `source` (any port), or from
+    /// whichever address the system picks with `None`. The benchmark uses it to
+    /// play many hosts on loopback (127.0.0.2, 127.0.0.3...): a server lets one
+    /// address hold only a share of its slots.
+    pub async fn join_from(
+        source: Option<IpAddr>,
+        addr: SocketAddr,
+        nick: &str,
+        secret: Option<&Secret>,
+        timeout: Duration,
+    ) -> Result<(Connection, String), Failure> {
+        let connect = async {
+            let Some(source) = source else {
+                return TcpStream::connect(addr).await;
+            };
+            let socket = match source {
+                IpAddr::V4(_) => TcpSocket::new_v4()?,
+                IpAddr::V6(_) => TcpSocket::new_v6()?,
+            };
+            socket.bind(SocketAddr::new(source, 0))?;
+            socket.connect(addr).await
+        };
+        let socket = match tokio::time::timeout(timeout, connect).await {
             Err(_elapsed) => return Err(Failure::timeout(addr, timeout)),
             Ok(Err(error)) => return Err(Failure::connect(addr, error)),
             Ok(Ok(socket)) => socket,
@@ -286,7 +311,14 @@ fn nick_style(nick: &str) -> Style {
 /// A line from the server as the user sees it: `NAME: text` with the name in
 /// its colour, `[private]` marked, notices dimmed, errors red (all only when
 /// `color`, i.e. on a terminal).
+///
+/// The line comes from the network: whatever control characters it holds are
+/// shown as escapes (`\u{1b}`, `\n`), so that no peer (nor a hostile server) can
+/// move the cursor, retitle the terminal or start a forged line
+/// (`netlab_common::peer_text`). Our server sends one line per frame and refuses
+/// control characters, so an honest room never shows an escape.
 pub fn paint_line(line: &str, color: bool) -> String {
+    let line: &str = &netlab_common::peer_text::visible(line);
     if !color {
         return line.to_string();
     }

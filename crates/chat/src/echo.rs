@@ -23,6 +23,8 @@ use std::net::{SocketAddr, TcpStream};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use netlab_common::admission::{Admission, Limits};
+
 use crate::socketserver::{RequestHandler, ThreadingTcpServer};
 
 /// The address of the tutorial's socketserver example.
@@ -70,15 +72,30 @@ impl RequestHandler for UpperEcho {
 
 /// `chat threaded-echo`: binds and announces; the caller then calls
 /// `serve_forever`.
-pub fn bind_threaded(addr: SocketAddr) -> io::Result<ThreadingTcpServer<UpperEcho>> {
-    let server = ThreadingTcpServer::bind(addr, UpperEcho)?;
+pub fn bind_threaded(
+    addr: SocketAddr,
+    max_per_address: usize,
+) -> io::Result<ThreadingTcpServer<UpperEcho>> {
+    let server = ThreadingTcpServer::bind(addr, UpperEcho)?.with_max_per_address(max_per_address);
     netlab_common::listen::announce(server.local_addr()?)?;
     Ok(server)
 }
 
+/// Clients `chat async-echo` serves at once; one address may hold a quarter of
+/// them (`netlab_common::admission`). A task is cheap, but each client is still a
+/// file descriptor and a buffer: past this a client is closed at once.
+pub const MAX_ASYNC_CLIENTS: usize = 10_000;
+
 // ANCHOR: async_echo
 /// `chat async-echo`: the same echo as tokio tasks on an already bound listener.
-pub async fn serve_async(listener: tokio::net::TcpListener) -> io::Result<()> {
+pub async fn serve_async(
+    listener: tokio::net::TcpListener,
+    max_per_address: usize,
+) -> io::Result<()> {
+    let admission = Admission::new(Limits {
+        per_address: max_per_address,
+        ..Limits::for_slots(MAX_ASYNC_CLIENTS)
+    });
     loop {
         let (mut socket, peer) = match listener.accept().await {
             Ok(pair) => pair,
@@ -89,8 +106,20 @@ pub async fn serve_async(listener: tokio::net::TcpListener) -> io::Result<()> {
                 continue;
             }
         };
+        // Served at once, as in the threaded echo: a person types the first line.
+        let slot = admission
+            .admit(peer.ip())
+            .and_then(|mut slot| slot.promote().map(|()| slot));
+        let slot = match slot {
+            Ok(slot) => slot,
+            Err(refused) => {
+                eprintln!("{peer}: {refused}");
+                continue;
+            }
+        };
         // One task per client; a task costs a few hundred bytes, not a thread.
         tokio::spawn(async move {
+            let _slot = slot;
             let mut buf = [0u8; RECV_SIZE];
             loop {
                 let read =

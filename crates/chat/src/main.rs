@@ -9,6 +9,7 @@ use chat::policy::{self, Policy};
 
 use clap::{Parser, Subcommand};
 use netlab_common::Failure;
+use netlab_common::admission::Limits;
 
 /// chat — chapter 8 (八.socketserver模块): concurrent servers. Python's
 /// ThreadingTCPServer in Rust, a tokio chat room that stays up under load, its
@@ -31,12 +32,22 @@ enum Command {
         /// Address to listen on (the tutorial's 127.0.0.1:9999; port 0 = any free port).
         #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
         addr: SocketAddr,
+        /// Connections one address may hold, 1 to 2048 (default 512, a quarter of
+        /// the threads).
+        #[arg(long, default_value_t = Limits::for_slots(chat::socketserver::MAX_THREADS).per_address,
+              value_parser = count(chat::socketserver::MAX_THREADS))]
+        max_per_address: usize,
     },
     /// 八.socketserver模块: the same upper-casing echo on tokio; one task per client instead of a thread.
     AsyncEcho {
         /// Address to listen on (port 0 = any free port).
         #[arg(long, default_value = chat::echo::DEFAULT_ADDR)]
         addr: SocketAddr,
+        /// Connections one address may hold, 1 to 10000 (default 2500, a quarter
+        /// of the clients).
+        #[arg(long, default_value_t = Limits::for_slots(chat::echo::MAX_ASYNC_CLIENTS).per_address,
+              value_parser = count(chat::echo::MAX_ASYNC_CLIENTS))]
+        max_per_address: usize,
     },
     /// Chapter 8's chat room (聊天室): clients (authenticated with chapter 7's HMAC when a secret
     /// is set) pick a nickname and exchange UTF-8 lines in chapter 5's
@@ -45,21 +56,26 @@ enum Command {
         /// Address to listen on (port 0 = any free port).
         #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
         addr: SocketAddr,
-        /// Connections served at once; one more is told "server full".
-        #[arg(long, default_value_t = policy::MAX_CLIENTS)]
+        /// Members served at once, 1 to 1000000; one more is told "server full".
+        #[arg(long, default_value_t = policy::MAX_CLIENTS, value_parser = count(policy::MAX_CLIENTS_LIMIT))]
         max_clients: usize,
+        /// Connections one address may hold, 1 to 1000000 (default: a quarter of
+        /// --max-clients).
+        #[arg(long, value_parser = count(policy::MAX_CLIENTS_LIMIT))]
+        max_per_address: Option<usize>,
         /// Disconnect a client silent for this long (e.g. 10m, 30s); a new
         /// connection gets at most this long (and at most 30s) to send its nickname.
         #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "10m")]
         idle_timeout: Duration,
-        /// Messages per second one client may send (sustained).
-        #[arg(long, default_value_t = policy::RATE_PER_SEC)]
+        /// Messages per second one client may send (sustained), 1 to 1000000.
+        #[arg(long, default_value_t = policy::RATE_PER_SEC, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         rate_limit: u32,
-        /// Messages one client may send in a burst.
-        #[arg(long, default_value_t = policy::RATE_BURST)]
+        /// Messages one client may send in a burst, 1 to 1000000.
+        #[arg(long, default_value_t = policy::RATE_BURST, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         rate_burst: u32,
-        /// Lines queued for one client before it counts as too slow and is dropped.
-        #[arg(long, default_value_t = policy::OUTBOX_CAPACITY)]
+        /// Lines queued for one client before it counts as too slow and is dropped,
+        /// 1 to 1000000.
+        #[arg(long, default_value_t = policy::OUTBOX_CAPACITY, value_parser = count(1_000_000))]
         queue: usize,
         #[command(flatten)]
         secret: SecretArgs,
@@ -87,17 +103,17 @@ enum Command {
         /// Address of the chat server, HOST:PORT.
         #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
         addr: SocketAddr,
-        /// How many clients join the room.
-        #[arg(long, default_value_t = 100)]
+        /// How many clients join the room, 1 to 1000000.
+        #[arg(long, default_value_t = 100, value_parser = count(1_000_000))]
         clients: usize,
-        /// How many of them send (default: all).
-        #[arg(long)]
+        /// How many of them send, 1 to 1000000 (default: all).
+        #[arg(long, value_parser = count(1_000_000))]
         senders: Option<usize>,
-        /// Messages each sender sends.
-        #[arg(long, default_value_t = 10)]
+        /// Messages each sender sends, 1 to 100000000.
+        #[arg(long, default_value_t = 10, value_parser = count(100_000_000))]
         messages: usize,
-        /// Messages per second, all senders together.
-        #[arg(long, default_value_t = 100.0)]
+        /// Messages per second, all senders together: above 0, at most 10000000.
+        #[arg(long, default_value_t = 100.0, value_parser = parse_rate)]
         rate: f64,
         /// How long one client waits for the server (connect, welcome, a send).
         #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
@@ -119,14 +135,14 @@ enum Command {
         /// Address of the echo server, HOST:PORT.
         #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
         addr: SocketAddr,
-        /// Clients, all connecting at the same moment.
-        #[arg(long, default_value_t = 64)]
+        /// Clients, all connecting at the same moment, 1 to 1000000.
+        #[arg(long, default_value_t = 64, value_parser = count(1_000_000))]
         clients: usize,
-        /// Round trips per client.
-        #[arg(long, default_value_t = 1000)]
+        /// Round trips per client, 1 to 100000000.
+        #[arg(long, default_value_t = 1000, value_parser = count(100_000_000))]
         messages: usize,
-        /// Bytes per message.
-        #[arg(long, default_value_t = 64)]
+        /// Bytes per message, 1 to 16777216.
+        #[arg(long, default_value_t = 64, value_parser = count(16 << 20))]
         size: usize,
         /// How long one connect or round trip may take.
         #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
@@ -137,24 +153,51 @@ enum Command {
     },
 }
 
+/// A count from 1 to `max`, checked by clap: a value outside is a usage error
+/// (exit 2) that names the range.
+fn count(max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..=max as u64)
+}
+
+/// The highest --rate the benchmark accepts (messages per second).
+const MAX_RATE: f64 = 10_000_000.0;
+
+/// `--rate`: a number of messages per second, above 0 and at most [`MAX_RATE`].
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of messages per second"))?;
+    if !(rate > 0.0 && rate <= MAX_RATE) {
+        return Err(format!("{text} is not in (0, {MAX_RATE}]"));
+    }
+    Ok(rate)
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Demo => chat::demo(&netlab_common::Narrator::stdout())
             .map_err(|error| Failure::other(format!("the demo failed: {error}"))),
-        Command::ThreadedEcho { addr } => {
+        Command::ThreadedEcho {
+            addr,
+            max_per_address,
+        } => {
             chat::bench::raise_nofile_limit();
-            let server = chat::echo::bind_threaded(addr).map_err(|e| Failure::bind(addr, e))?;
+            let server = chat::echo::bind_threaded(addr, max_per_address)
+                .map_err(|e| Failure::bind(addr, e))?;
             server
                 .serve_forever()
                 .map_err(|e| Failure::io("serving", e))
         }
-        Command::AsyncEcho { addr } => {
+        Command::AsyncEcho {
+            addr,
+            max_per_address,
+        } => {
             chat::bench::raise_nofile_limit();
             runtime()?.block_on(async {
                 let listener = chat::echo::bind_async(addr)
                     .await
                     .map_err(|e| Failure::bind(addr, e))?;
-                chat::echo::serve_async(listener)
+                chat::echo::serve_async(listener, max_per_address)
                     .await
                     .map_err(|e| Failure::io("serving", e))
             })
@@ -162,19 +205,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Server {
             addr,
             max_clients,
+            max_per_address,
             idle_timeout,
             rate_limit,
             rate_burst,
             queue,
             secret,
         } => {
-            if max_clients == 0 || queue == 0 {
-                return Err(Failure::usage(
-                    "--max-clients and --queue must be at least 1",
-                ));
-            }
+            let limits = netlab_common::admission::Limits::for_slots(max_clients);
             let policy = Policy {
                 max_clients,
+                max_pending: limits.pending,
+                max_per_address: max_per_address.unwrap_or(limits.per_address),
                 idle_timeout,
                 // A silent newcomer is no better than a silent member.
                 register_timeout: policy::REGISTER_TIMEOUT.min(idle_timeout),
@@ -184,6 +226,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..Policy::default()
             };
             let secret = secret.load()?;
+            if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
+                eprintln!(
+                    "warning: listening on {addr} without a secret: anyone who can reach it \
+                     can join the room and read every line (set --secret-file or \
+                     NETLAB_SECRET; chapter 7)"
+                );
+            }
             // Each client is an open file: lift the soft limit (often 1024) to
             // the hard limit, as the benchmark does.
             chat::bench::raise_nofile_limit();
@@ -271,7 +320,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 timeout,
             };
             let report = runtime()?.block_on(chat::echo_bench::run(options))?;
-            print_report(json, &report, report.text())
+            print_report(json, &report, report.text())?;
+            // The figures are printed either way; a run in which a client failed
+            // (refused, reset, timed out, a wrong echo) is not a success.
+            if report.failed_clients > 0 {
+                return Err(Failure::other(format!(
+                    "{} of {} clients failed",
+                    report.failed_clients, report.clients
+                )));
+            }
+            Ok(())
         }
     }
 }

@@ -26,10 +26,12 @@ pub const OUTBOX_CAPACITY: usize = 1024;
 /// look idle forever.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// How long a new connection has to send its nickname (`chat server` makes it
-/// shorter when its idle timeout is shorter: a silent newcomer, or a half-open
-/// connection that never sent anything, is no better than a silent member).
-pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a new connection has, in all, to finish its handshake (chapter 7,
+/// with a secret) and send an acceptable nickname: one deadline, not one per
+/// frame, so a newcomer that trickles bytes or keeps sending taken nicknames
+/// cannot stay a newcomer for ever (`chat server` makes it shorter when its idle
+/// timeout is shorter).
+pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sustained messages per second one client may send (a token bucket refilled at
 /// this rate)...
@@ -39,9 +41,17 @@ pub const RATE_PER_SEC: u32 = 20;
 /// paragraph passes; a script flooding the room does not.
 pub const RATE_BURST: u32 = 40;
 
-/// Connections served at once; one more is told "server full" and closed. Each
-/// connection costs a file descriptor, two tasks and its queue.
+/// Members served at once; one more is told "server full" and closed. Each
+/// connection costs a file descriptor, two tasks and its queue. Newcomers still
+/// joining (handshake, nickname) are counted apart, up to as many again, so that
+/// a crowd of silent connections can never take a member's place; and one
+/// address may hold at most a quarter of the members' slots
+/// (`netlab_common::admission`).
 pub const MAX_CLIENTS: usize = 15_000;
+
+/// The most `--max-clients` may be: far above what one process can hold open
+/// (each client is a file descriptor), and far below what would overflow a count.
+pub const MAX_CLIENTS_LIMIT: usize = 1_000_000;
 
 /// Join and leave notices are sent only while the room has at most this many
 /// members. With 10,000 members, every join would cost 10,000 deliveries and a
@@ -70,7 +80,22 @@ pub struct Policy {
     pub rate_per_sec: u32,
     pub rate_burst: u32,
     pub max_clients: usize,
+    /// Connections still joining (handshake, nickname) at once.
+    pub max_pending: usize,
+    /// Connections one address may hold, joining and joined together.
+    pub max_per_address: usize,
     pub notice_max_members: usize,
+}
+
+impl Policy {
+    /// The admission limits (`netlab_common::admission`) of this policy.
+    pub fn limits(&self) -> netlab_common::admission::Limits {
+        netlab_common::admission::Limits {
+            served: self.max_clients,
+            pending: self.max_pending,
+            per_address: self.max_per_address,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -83,6 +108,8 @@ impl Default for Policy {
             rate_per_sec: RATE_PER_SEC,
             rate_burst: RATE_BURST,
             max_clients: MAX_CLIENTS,
+            max_pending: netlab_common::admission::Limits::for_slots(MAX_CLIENTS).pending,
+            max_per_address: netlab_common::admission::Limits::for_slots(MAX_CLIENTS).per_address,
             notice_max_members: NOTICE_MAX_MEMBERS,
         }
     }

@@ -1,7 +1,7 @@
 //! `chat server`: the chat room on tokio, wired to TCP.
 //!
 //! ```text
-//! accept loop ──(permit from the connection limit)──▶ one task per connection:
+//! accept loop ──(a ticket from the connection limits)──▶ one task per connection:
 //!     [auth handshake, chapter 7]  →  nickname  →  ┌ reader: frames → Session → Room
 //!                                                  └ writer: outbox → frames → socket
 //! Ctrl-C ──▶ cancel every connection ──▶ each says "shutting down", drains, closes
@@ -28,9 +28,10 @@ use auth::{Handshake, Secret};
 use framing::FrameError;
 use framing::codec::FrameCodec;
 use futures_util::{SinkExt, StreamExt};
+use netlab_common::admission::{Admission, Refused, Ticket};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
@@ -77,7 +78,7 @@ pub async fn run(
     secret: Option<Secret>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let limit = Arc::new(Semaphore::new(policy.max_clients));
+    let admission = Admission::new(policy.limits());
     let shared = Arc::new(Shared {
         room: Mutex::new(Room::new(&policy)),
         policy,
@@ -103,19 +104,17 @@ pub async fn run(
                 }
             },
         };
-        // The connection limit: a permit per connection, given back when the
-        // task ends (the permit is dropped with it).
-        match Arc::clone(&limit).try_acquire_owned() {
-            Ok(permit) => {
+        // The connection limits: a ticket per connection, pending while it
+        // joins, given back when the task ends (the ticket is dropped with it).
+        match admission.admit(peer.ip()) {
+            Ok(ticket) => {
                 let (shared, stop) = (Arc::clone(&shared), stop.clone());
                 tasks.spawn(async move {
-                    serve(socket, peer, &shared, stop).await;
-                    drop(permit);
+                    serve(socket, peer, &shared, stop, ticket).await;
                 });
             }
-            Err(_) => {
-                let max = shared.policy.max_clients;
-                tasks.spawn(refuse_full(socket, max));
+            Err(refused) => {
+                tasks.spawn(refuse(socket, refused));
             }
         }
     }
@@ -129,12 +128,22 @@ pub async fn run(
 }
 // ANCHOR_END: run
 
-/// Tells a client the server is full, then closes. Polite, and quick: it gets
-/// [`FAREWELL_TIMEOUT`] for it.
-async fn refuse_full(socket: TcpStream, max: usize) {
+/// The line that tells a client why it may not join.
+fn refusal_line(refused: &Refused) -> String {
+    match refused {
+        Refused::Full { served } => format!("! server full ({served} clients); try again later"),
+        Refused::Busy { .. } | Refused::SameAddress { .. } => {
+            format!("! {refused}; try again later")
+        }
+    }
+}
+
+/// Tells a client why it may not join (full, or its address holds its share),
+/// then closes. Polite, and quick: it gets [`FAREWELL_TIMEOUT`] for it.
+async fn refuse(socket: TcpStream, refused: Refused) {
     let (mut reader, writer) = socket.into_split();
     let mut out = FramedWrite::new(writer, FrameCodec::new(MAX_SERVER_FRAME_LEN));
-    let line = format!("! server full ({max} clients); try again later");
+    let line = refusal_line(&refused);
     let _ = tokio::time::timeout(FAREWELL_TIMEOUT, out.send(line.as_bytes())).await;
     // A client usually sends its nickname at once: read it away before closing,
     // or the close becomes a reset that can destroy the line we just sent.
@@ -152,17 +161,32 @@ fn tune(socket: &TcpStream) {
 
 // ANCHOR: serve
 /// One connection, from accept to close.
-async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: &Shared, stop: CancellationToken) {
+async fn serve(
+    mut socket: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    stop: CancellationToken,
+    mut ticket: Ticket,
+) {
     tune(&socket);
+    // Joining — the handshake and the nickname — has one deadline in all.
+    let joined_by = tokio::time::Instant::now() + shared.policy.register_timeout;
     // Chapter 7: prove you know the secret before anything else.
     if let Some(secret) = &shared.secret {
-        let handshake =
-            auth::asynchronous::server_handshake(&mut socket, secret, Handshake::WITH_VERDICT);
+        let handshake = tokio::time::timeout_at(
+            joined_by,
+            auth::asynchronous::server_handshake(&mut socket, secret, Handshake::WITH_VERDICT),
+        );
         let result = tokio::select! {
             result = handshake => result,
             () = stop.cancelled() => return,
         };
-        if let Err(error) = result {
+        let error = match result {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error.to_string()),
+            Err(_elapsed) => Some("no answer to the challenge in time".to_string()),
+        };
+        if let Some(error) = error {
             eprintln!("{peer}: refused: {error}");
             linger(&mut socket).await;
             return;
@@ -172,8 +196,13 @@ async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: &Shared, stop: C
     let mut frames_in = FramedRead::new(reader, FrameCodec::new(shared.policy.max_message_len));
     let mut frames_out = FramedWrite::new(writer, FrameCodec::new(MAX_SERVER_FRAME_LEN));
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-    let Some((mut session, inbox, kicked)) =
-        register(&mut frames_in, &mut frames_out, peer, id, shared, &stop).await
+    let joining = Joining {
+        frames_in: &mut frames_in,
+        frames_out: &mut frames_out,
+        ticket: &mut ticket,
+        until: joined_by,
+    };
+    let Some((mut session, inbox, kicked)) = register(joining, peer, id, shared, &stop).await
     else {
         return;
     };
@@ -220,19 +249,35 @@ async fn linger<R: tokio::io::AsyncRead + Unpin>(reader: &mut R) {
 }
 // ANCHOR_END: serve
 
+/// A connection that has not joined the room yet.
+struct Joining<'a> {
+    frames_in: &'a mut FramesIn,
+    frames_out: &'a mut FramesOut,
+    ticket: &'a mut Ticket,
+    /// Joining must be done by then.
+    until: tokio::time::Instant,
+}
+
 /// Waits for a valid, free nickname; answers each bad one with an error line.
+/// The first frame promotes the connection from a joining slot to a member's
+/// (or, when every member's slot is taken, it is told the server is full).
 async fn register(
-    frames_in: &mut FramesIn,
-    frames_out: &mut FramesOut,
+    joining: Joining<'_>,
     peer: SocketAddr,
     id: u64,
     shared: &Shared,
     stop: &CancellationToken,
 ) -> Option<(Session, mpsc::Receiver<Line>, oneshot::Receiver<Kick>)> {
+    let Joining {
+        frames_in,
+        frames_out,
+        ticket,
+        until,
+    } = joining;
     loop {
         let next = tokio::select! {
             () = stop.cancelled() => return None,
-            next = tokio::time::timeout(shared.policy.register_timeout, frames_in.next()) => next,
+            next = tokio::time::timeout_at(until, frames_in.next()) => next,
         };
         let frame = match next {
             Err(_elapsed) => {
@@ -248,6 +293,11 @@ async fn register(
             }
             Ok(Some(Ok(frame))) => frame,
         };
+        if let Err(refused) = ticket.promote() {
+            let line = refusal_line(&refused);
+            let _ = tokio::time::timeout(FAREWELL_TIMEOUT, frames_out.send(line.as_bytes())).await;
+            return None;
+        }
         match session::register(&shared.room, &frame, id, &shared.policy) {
             Ok(joined) => return Some(joined),
             Err(line) => {

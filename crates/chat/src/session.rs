@@ -38,7 +38,18 @@ fn text_of(frame: &[u8]) -> Result<&str, &'static str> {
         .map_err(|_| "! refused: messages must be UTF-8 text; that frame was not")?;
     // A client that sends lines with their newline (`input()` does not, but
     // `sys.stdin.readline()` does) gets the same result as one that strips it.
-    Ok(text.trim_end_matches(['\r', '\n']))
+    let text = text.trim_end_matches(['\r', '\n']);
+    // Every member's terminal shows this line. ESC, BEL, CR, LF inside it could
+    // clear a screen, retitle a window or start a line that looks like another
+    // member's; text-direction controls (U+202E) make it read differently. Tab is
+    // harmless. Refused, as in nicknames.
+    if text.chars().any(netlab_common::peer_text::is_unsafe) {
+        return Err(
+            "! refused: control characters (ESC, BEL, CR, LF...) and text-direction \
+                    controls are not allowed in a line; only tab is",
+        );
+    }
+    Ok(text)
 }
 
 // ANCHOR: register

@@ -20,15 +20,18 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use netlab_common::admission::{Admission, Limits};
 use std::thread;
 use std::time::Duration;
 
 // ANCHOR: limits
 /// At most this many connections are handled at once. When all threads are busy
 /// the accept loop waits for one to finish; new clients wait in the kernel's
-/// listen backlog meanwhile instead of being refused.
+/// listen backlog meanwhile instead of being refused. One address may hold a
+/// quarter of them (`netlab_common::admission`); past that it is refused.
 pub const MAX_THREADS: usize = 2048;
 
 /// Stack size of a handler thread. The default (2 MiB of address space) is far
@@ -58,7 +61,7 @@ pub trait RequestHandler: Send + Sync + 'static {
 pub struct ThreadingTcpServer<H> {
     listener: TcpListener,
     handler: Arc<H>,
-    threads: Arc<ThreadCount>,
+    admission: Admission,
     stop: Arc<AtomicBool>,
 }
 
@@ -84,9 +87,19 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
         Ok(ThreadingTcpServer {
             listener: crate::listener::bind(addr)?,
             handler: Arc::new(handler),
-            threads: Arc::new(ThreadCount::default()),
+            admission: Admission::new(Limits::for_slots(MAX_THREADS)),
             stop: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Lets one address hold at most `max` connections (a quarter of
+    /// [`MAX_THREADS`] by default).
+    pub fn with_max_per_address(mut self, max: usize) -> Self {
+        self.admission = Admission::new(Limits {
+            per_address: max,
+            ..Limits::for_slots(MAX_THREADS)
+        });
+        self
     }
 
     /// The address actually bound (the port the OS picked for port 0).
@@ -109,17 +122,15 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
         loop {
             // Wait for a free slot *before* accepting: while all threads are busy,
             // new clients wait in the kernel's backlog.
-            self.threads.acquire(MAX_THREADS);
+            self.admission.wait_for_a_slot();
             // Python: request, client_address = self.socket.accept()
             let accepted = self.listener.accept();
             if self.stop.load(Ordering::SeqCst) {
-                self.threads.release();
                 return Ok(());
             }
             let (mut request, client_address) = match accepted {
                 Ok(pair) => pair,
                 Err(error) => {
-                    self.threads.release();
                     // Running out of file descriptors (EMFILE) or a client that
                     // reset before we accepted: log, pause a moment so that a
                     // persistent error does not spin the CPU, and go on.
@@ -128,15 +139,29 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
                     continue;
                 }
             };
+            // One address may hold only its share of the threads.
+            let mut slot = match self.admission.admit(client_address.ip()) {
+                Ok(slot) => slot,
+                Err(refused) => {
+                    eprintln!("{client_address}: {refused}");
+                    continue;
+                }
+            };
+            // No handshake here: the first bytes come from a person typing, so
+            // the connection is served at once (the idle timeout bounds it). The
+            // wait above left a served slot free, so this cannot be refused.
+            if let Err(refused) = slot.promote() {
+                eprintln!("{client_address}: {refused}");
+                continue;
+            }
             let handler = Arc::clone(&self.handler);
-            let threads = Arc::clone(&self.threads);
             let spawned = thread::Builder::new()
                 .name(format!("handler {client_address}"))
                 .stack_size(THREAD_STACK_SIZE)
                 .spawn(move || {
                     // The slot is given back however the handler ends, even if it
-                    // panics: `Release` does it in its `drop`.
-                    let _slot = Release(threads);
+                    // panics: the ticket does it in its `drop`.
+                    let _slot = slot;
                     // Python: self.RequestHandlerClass(request, client_address, self)
                     if let Err(error) = serve_one(&*handler, &mut request, client_address) {
                         eprintln!("{client_address}: {error}");
@@ -162,41 +187,6 @@ fn serve_one<H: RequestHandler>(
     handler.handle(request, client_address)
     // `request` is closed when the caller drops it, as Python's
     // `shutdown_request` closes it after `handle` returns.
-}
-
-/// How many handler threads are running, with a way to wait for a free slot.
-#[derive(Debug, Default)]
-struct ThreadCount {
-    running: Mutex<usize>,
-    changed: Condvar,
-}
-
-impl ThreadCount {
-    fn acquire(&self, max: usize) {
-        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        while *running >= max {
-            running = self
-                .changed
-                .wait(running)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        *running += 1;
-    }
-
-    fn release(&self) {
-        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        *running = running.saturating_sub(1);
-        self.changed.notify_one();
-    }
-}
-
-/// Gives a thread slot back when dropped.
-struct Release(Arc<ThreadCount>);
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        self.0.release();
-    }
 }
 
 #[cfg(test)]
@@ -230,19 +220,5 @@ mod tests {
         }
         stop.shutdown();
         running.join().unwrap().unwrap();
-    }
-
-    #[test]
-    fn thread_count_waits_for_a_free_slot() {
-        let count = Arc::new(ThreadCount::default());
-        count.acquire(1);
-        let other = Arc::clone(&count);
-        let waiter = thread::spawn(move || {
-            other.acquire(1);
-            other.release();
-        });
-        count.release();
-        waiter.join().unwrap();
-        assert_eq!(*count.running.lock().unwrap(), 0);
     }
 }

@@ -39,7 +39,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// The three limits of an [`Admission`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,8 +104,20 @@ impl std::error::Error for Refused {}
 
 /// The connection counts of one server, shared by its accept loop and every
 /// connection's [`Ticket`]. Cloning shares the same counts.
+///
+/// Over a limit, a server either **refuses** at once ([`Admission::admit`] returns
+/// why) or **waits** for a slot before accepting ([`Admission::wait_for_a_slot`]),
+/// letting new clients queue in the kernel's listen backlog — what Python's
+/// socketserver does.
 #[derive(Debug, Clone)]
-pub struct Admission(Arc<Mutex<Counts>>);
+pub struct Admission(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    counts: Mutex<Counts>,
+    /// Signalled whenever a slot comes back.
+    freed: Condvar,
+}
 
 #[derive(Debug)]
 struct Counts {
@@ -117,12 +129,29 @@ struct Counts {
 
 impl Admission {
     pub fn new(limits: Limits) -> Admission {
-        Admission(Arc::new(Mutex::new(Counts {
-            limits,
-            served: 0,
-            pending: 0,
-            by_address: HashMap::new(),
-        })))
+        Admission(Arc::new(Shared {
+            counts: Mutex::new(Counts {
+                limits,
+                served: 0,
+                pending: 0,
+                by_address: HashMap::new(),
+            }),
+            freed: Condvar::new(),
+        }))
+    }
+
+    /// Blocks until a pending and a served slot are both free: the accept loop of
+    /// a server that makes new clients wait (in the listen backlog) instead of
+    /// refusing them. The per-address share is still checked by `admit`.
+    pub fn wait_for_a_slot(&self) {
+        let mut counts = self.counts();
+        while counts.pending >= counts.limits.pending || counts.served >= counts.limits.served {
+            counts = self
+                .0
+                .freed
+                .wait(counts)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// The limits this admission enforces.
@@ -165,7 +194,7 @@ impl Admission {
     /// The counts, even if a thread panicked while holding the lock (the counts
     /// are updated in single steps, so they are never half-changed).
     fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -223,6 +252,8 @@ impl Drop for Ticket {
                 counts.by_address.remove(&self.address);
             }
         }
+        drop(counts);
+        self.admission.0.freed.notify_all();
     }
 }
 
@@ -302,6 +333,24 @@ mod tests {
         assert_eq!(admission.in_use(), (2, 2));
         tickets.clear();
         assert_eq!(admission.in_use(), (0, 0));
-        assert!(admission.0.lock().unwrap().by_address.is_empty());
+        assert!(admission.counts().by_address.is_empty());
+    }
+
+    #[test]
+    fn waiting_for_a_slot_returns_when_one_is_freed() {
+        let admission = Admission::new(Limits {
+            served: 1,
+            pending: 1,
+            per_address: 1,
+        });
+        let mut only = admission.admit(host(2)).unwrap();
+        only.promote().unwrap();
+        let waiter = {
+            let admission = admission.clone();
+            std::thread::spawn(move || admission.wait_for_a_slot())
+        };
+        drop(only);
+        waiter.join().unwrap();
+        assert!(admission.admit(host(3)).is_ok());
     }
 }
