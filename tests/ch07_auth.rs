@@ -633,3 +633,36 @@ fn the_books_wrong_key_session() {
         &for_the_book(&screen, server.addr),
     );
 }
+
+/// A key is bytes: a NETLAB_SECRET that is not UTF-8 is the key, not "no key".
+/// (Ignoring it would run the chat room or the command server, which use a
+/// secret only when one is set, open to everyone.)
+#[cfg(unix)]
+#[test]
+fn a_secret_that_is_not_utf8_is_used_and_never_ignored() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let key = b"k\xffey".to_vec();
+    let assignment = OsString::from_vec([b"NETLAB_SECRET=".to_vec(), key.clone()].concat());
+    let start = |program: &str, args: &[&str]| {
+        let mut all = vec![assignment.clone(), workspace_bin(program).into_os_string()];
+        all.extend(args.iter().map(OsString::from));
+        ServerProcess::start("env", &all)
+    };
+    // auth server: the challenge's answer keyed with those bytes is welcomed.
+    let server = start("auth", &["server", "--addr", "127.0.0.1:0"]);
+    let mut stream = connect(server.addr);
+    let challenge = read_challenge(&mut stream);
+    let secret = Secret::new(key).unwrap();
+    stream
+        .write_all(&Digest::Sha256.answer(&secret, &challenge))
+        .unwrap();
+    stream.write_all(b"hi").unwrap();
+    let mut reply = [0u8; 2];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"HI");
+    // chat server: it demands the handshake (a 32-byte challenge comes first).
+    let chat = start("chat", &["server", "--addr", "127.0.0.1:0"]);
+    let mut stream = connect(chat.addr);
+    assert_eq!(read_challenge(&mut stream).len(), CHALLENGE_LEN);
+}

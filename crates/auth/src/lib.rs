@@ -165,7 +165,7 @@ pub enum AuthError {
     EmptySecret,
     /// The secret file could not be read.
     SecretFile { path: PathBuf, error: io::Error },
-    /// The environment variable holding the secret is not set (or not UTF-8).
+    /// The environment variable holding the secret is not set.
     MissingEnv(String),
     /// The operating system reported an error.
     Io(io::Error),
@@ -197,10 +197,9 @@ impl fmt::Display for AuthError {
             AuthError::SecretFile { path, error } => {
                 write!(f, "cannot read the secret file {}: {error}", path.display())
             }
-            AuthError::MissingEnv(var) => write!(
-                f,
-                "no secret: the environment variable {var} is not set (or not UTF-8)"
-            ),
+            AuthError::MissingEnv(var) => {
+                write!(f, "no secret: the environment variable {var} is not set")
+            }
             AuthError::Io(error) => write!(f, "{error}"),
         }
     }

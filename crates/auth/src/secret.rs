@@ -3,8 +3,9 @@
 //! the machine), in a log, or in a `Debug` print.
 
 use std::fmt;
-use std::io::Read;
 use std::path::Path;
+
+use netlab_common::files::{ReadCappedError, read_capped};
 
 use crate::AuthError;
 
@@ -44,17 +45,13 @@ impl Secret {
             path: path.to_path_buf(),
             error,
         };
-        let file = std::fs::File::open(path).map_err(file_error)?;
-        let mut key = Vec::new();
-        file.take(MAX_SECRET_FILE_LEN + 1)
-            .read_to_end(&mut key)
-            .map_err(file_error)?;
-        if key.len() as u64 > MAX_SECRET_FILE_LEN {
-            return Err(file_error(std::io::Error::new(
+        let mut key = read_capped(path, MAX_SECRET_FILE_LEN).map_err(|error| match error {
+            ReadCappedError::Io { error, .. } => file_error(error),
+            ReadCappedError::TooLarge { max, .. } => file_error(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("longer than {MAX_SECRET_FILE_LEN} bytes; is it really a key?"),
-            )));
-        }
+                format!("longer than {max} bytes; is it really a key?"),
+            )),
+        })?;
         if key.ends_with(b"\n") {
             key.pop();
             if key.ends_with(b"\r") {
@@ -64,11 +61,14 @@ impl Secret {
         Secret::new(key)
     }
 
-    /// The secret in the environment variable `var` (its UTF-8 bytes).
+    /// The secret in the environment variable `var`: its bytes, whatever they are.
+    /// A key is bytes, not text: a value that is not UTF-8 is still the key the
+    /// user set (Python's `os.environb` reads it the same way). Ignoring it would
+    /// run a server meant to authenticate without a secret, open to everyone.
     pub fn from_env(var: &str) -> Result<Secret, AuthError> {
-        match std::env::var(var) {
-            Ok(value) => Secret::new(value.into_bytes()),
-            Err(_) => Err(AuthError::MissingEnv(var.to_string())),
+        match std::env::var_os(var) {
+            Some(value) => Secret::new(value.into_encoded_bytes()),
+            None => Err(AuthError::MissingEnv(var.to_string())),
         }
     }
 

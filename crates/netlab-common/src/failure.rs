@@ -237,6 +237,10 @@ pub fn humanize_duration(duration: Duration) -> String {
 /// The shortest duration [`parse_duration`] accepts.
 pub const MIN_DURATION: Duration = Duration::from_millis(1);
 
+/// The longest duration [`parse_duration`] accepts: a year. Longer than any useful
+/// timeout, and short enough that "now + duration" never overflows a clock.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Parses `500ms`, `2s`, `1.5s`, `3m` or a bare number of seconds: the value of the
 /// `--timeout` and `--interval` options of every lesson. Zero (or less than 1ms) is
 /// refused: it is never a useful timeout.
@@ -262,8 +266,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let expected = || format!("'{text}' is not a duration (expected e.g. 500ms, 2s, 1.5s or 1m)");
     let value: f64 = number.trim().parse().map_err(|_| expected())?;
-    if !value.is_finite() || value < 0.0 || value * unit_seconds > 86_400.0 * 365.0 {
+    if !value.is_finite() || value < 0.0 {
         return Err(expected());
+    }
+    if value * unit_seconds > MAX_DURATION.as_secs_f64() {
+        return Err(format!(
+            "'{text}' is too long: a timeout or interval is at most a year (1ms to 525600m)"
+        ));
     }
     let duration = Duration::from_secs_f64(value * unit_seconds);
     // Every duration option is a timeout or an interval. A zero read timeout is an
@@ -271,7 +280,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     // here, where the student typed it, rather than fail later at run time.
     if duration < MIN_DURATION {
         return Err(format!(
-            "'{text}' is too short: a timeout or interval must be at least 1ms"
+            "'{text}' is too short: a timeout or interval must be at least 1ms (1ms to 525600m)"
         ));
     }
     Ok(duration)
