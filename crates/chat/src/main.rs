@@ -64,7 +64,8 @@ enum Command {
         #[arg(long, value_parser = count(policy::MAX_CLIENTS_LIMIT))]
         max_per_address: Option<usize>,
         /// Disconnect a client silent for this long (e.g. 10m, 30s); a new
-        /// connection gets at most this long (and at most 30s) to send its nickname.
+        /// connection gets at most this long (and at most 10s) to join: the handshake
+        /// and its nickname together.
         #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "10m")]
         idle_timeout: Duration,
         /// Messages per second one client may send (sustained), 1 to 1000000.
