@@ -50,6 +50,7 @@ impl<'a> Deadline<'a> {
     }
 }
 
+// ANCHOR: deadline_read
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = self.until.saturating_duration_since(Instant::now());
@@ -68,6 +69,7 @@ impl Read for Deadline<'_> {
         }
     }
 }
+// ANCHOR_END: deadline_read
 
 impl Write for Deadline<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
