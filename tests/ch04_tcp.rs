@@ -233,6 +233,34 @@ fn invalid_utf8_and_vanishing_clients_are_survived() {
     assert_eq!(stdout_text(&output), "b'hi'\n");
 }
 
+/// Control characters from a peer never reach the terminal raw: the server and
+/// the client print what they receive as Python's repr does (b'\x1b...').
+#[test]
+fn control_characters_from_a_peer_are_printed_as_python_escapes() {
+    let hostile = b"\x1b]0;pwned\x07\r\nforged\x1b[2J";
+    let shown = r"b'\x1b]0;pwned\x07\r\nforged\x1b[2J'";
+    let server = rust_server(&[]);
+    let mut conn = TcpStream::connect(server.addr).unwrap();
+    conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    conn.write_all(hostile).unwrap();
+    let mut reply = Vec::new();
+    conn.read_to_end(&mut reply).unwrap();
+    assert_eq!(server.expect_line("b'"), shown);
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let peer = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = conn.read(&mut buf).unwrap();
+        conn.write_all(hostile).unwrap();
+    });
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    peer.join().unwrap();
+    assert_eq!(stdout_text(&output), format!("{shown}\n"));
+}
+
 fn closed_port() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()

@@ -666,3 +666,30 @@ fn a_secret_that_is_not_utf8_is_used_and_never_ignored() {
     let mut stream = connect(chat.addr);
     assert_eq!(read_challenge(&mut stream).len(), CHALLENGE_LEN);
 }
+
+/// A server that does the handshake's part (a challenge; it ignores the answer)
+/// and then replies to the first line with an escape sequence that retitles the
+/// terminal, a bell, a carriage return and a newline: `auth client` shows them
+/// as escapes, on one line.
+#[test]
+fn the_lab_client_shows_a_hostile_servers_control_characters_as_escapes() {
+    let hostile: &[u8] = b"\x1b]0;x\x07\r\nfake";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        conn.write_all(&[7u8; CHALLENGE_LEN]).unwrap();
+        let mut answer = [0u8; 32];
+        conn.read_exact(&mut answer).unwrap();
+        // The client sends as many bytes as it expects back (the echo).
+        let mut line = vec![0u8; hostile.len()];
+        conn.read_exact(&mut line).unwrap();
+        conn.write_all(hostile).unwrap();
+        read_to_end(&mut conn)
+    });
+    let output = lab_client(addr, KEY, &[], "abcdefghijkl\n");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "\\u{1b}]0;x\\u{7}\\r\\nfake\n");
+    server.join().unwrap();
+}
