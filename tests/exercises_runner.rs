@@ -229,3 +229,23 @@ fn dev_zero_or_a_huge_file_as_an_exercises_text_is_refused() {
     assert!(stderr_text(&output).contains("no set named 'zero'"));
     let _ = fs::remove_dir_all(dir.parent().unwrap());
 }
+
+#[test]
+fn a_hint_number_out_of_range_names_the_range() {
+    for number in ["0", "101", "18446744073709551616", "-1"] {
+        let output = run(
+            workspace_bin("exercises"),
+            &["hint", "ip_to_binary", number],
+            b"",
+        );
+        let stderr = stderr_text(&output);
+        assert_eq!(output.status.code(), Some(2), "{number}: {stderr}");
+        assert!(stderr.contains(number), "{number}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{number}: {stderr}");
+        if number == "0" || number == "101" {
+            assert!(stderr.contains("1..=100"), "{number}: {stderr}");
+        }
+    }
+    let help = stdout_text(&run(workspace_bin("exercises"), &["hint", "--help"], b""));
+    assert!(help.contains("1 to 100"), "{help}");
+}
