@@ -213,6 +213,25 @@ fn a_silent_client_does_not_block_the_next_one() {
     assert_eq!(server.expect_line("b'"), "b'hello!'");
 }
 
+/// The server's exchange is a single recv: a client that trickles its message
+/// cannot hold the server longer than its first bytes take. They are the whole
+/// message, the server answers, and the next client is served.
+#[test]
+fn a_trickling_client_cannot_stretch_its_turn() {
+    let server = rust_server(&["--forever"]);
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    slow.write_all(b"h").unwrap();
+    // The rest ("ello!") would follow a byte at a time; the server is done already.
+    let mut reply = Vec::new();
+    slow.read_to_end(&mut reply).unwrap();
+    assert_eq!(reply, b"hi");
+    assert_eq!(server.expect_line("b'"), "b'h'");
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert_eq!(stdout_text(&output), "b'hi'\n", "{}", stderr_text(&output));
+}
+
 #[test]
 fn invalid_utf8_and_vanishing_clients_are_survived() {
     let server = rust_server(&["--forever"]);
@@ -326,7 +345,10 @@ fn numeric_flags_refuse_their_extremes_naming_the_range() {
         (vec!["server", "--timeout", huge], "1ms to 525600m"),
         (vec!["client", "--timeout", huge], "1ms to 525600m"),
         (vec!["chat-server", "--idle-timeout", "0"], "1ms to 525600m"),
-        (vec!["chat-client", "--idle-timeout", huge], "1ms to 525600m"),
+        (
+            vec!["chat-client", "--idle-timeout", huge],
+            "1ms to 525600m",
+        ),
         (vec!["http", "--header-timeout", huge], "1ms to 525600m"),
         (vec!["http", "--max-per-address", "0"], "1..=64"),
         (vec!["http", "--max-per-address", huge], huge),

@@ -349,6 +349,14 @@ pub fn client_conversation(
 
 /// The whole chat server: accept a client, talk until someone types `q`, then
 /// accept the next. Returns when our own input ends (no one left to type).
+///
+/// One conversation at a time, as in the tutorial: no thread per client, so no
+/// slots to count; the next client waits in the listen backlog. A silent client
+/// ends its conversation after `idle_timeout` once it is its turn, and a
+/// trickling one cannot stretch a turn: a turn is one read (its first bytes end
+/// it) plus at most the rest of one character, waited for at most
+/// [`CHARACTER_REST_TIMEOUT`]. Only a client that keeps answering keeps the
+/// conversation going, and the person at the server decides when it ends (`q`).
 pub fn run_server(
     listener: &TcpListener,
     console: &mut Console<'_>,

@@ -197,6 +197,13 @@ fn server(args: ServerArgs) -> Result<(), Failure> {
         reuse::bind_listener(addr, !args.no_reuse_addr).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    // One client at a time, like the tutorial: no thread per client, so there
+    // are no slots to count or to take. The others wait in the kernel's listen
+    // backlog. A hostile client holds the server for at most --timeout: the
+    // exchange is a single recv (a trickle cannot stretch it, its first byte ends
+    // it) and a send of a few bytes, each under that timeout. One that reconnects
+    // again and again can still keep the queue waiting, a round at a time: that
+    // is what serving one client at a time means (chapter 8 serves many).
     loop {
         let (conn, peer) = match listener.accept() {
             Ok(pair) => pair,
