@@ -280,13 +280,14 @@ fn with_verdict_the_server_says_welcome_or_refused() {
 
 /// Why the default sends no verdict: a client that does not expect the line
 /// reads it as the start of its first reply. The lab client reads as many bytes
-/// as it sent (5 for `hello`), so the glued bytes show exactly.
+/// as it sent (5 for `hello`), so the glued bytes show exactly (the verdict's
+/// newline as `\n`: a reply's control characters are shown, never obeyed).
 #[test]
 fn a_verdict_glues_to_the_first_reply_of_a_client_that_does_not_expect_it() {
     let server = lab_server(&["--verdict"]);
     let output = lab_client(server.addr, KEY, &[], "hello\nworld\n");
     assert!(output.status.success(), "{}", stderr_text(&output));
-    assert_eq!(stdout_text(&output), "welco\nme\nHE\n");
+    assert_eq!(stdout_text(&output), "welco\nme\\nHE\n");
 }
 
 #[test]
@@ -608,7 +609,7 @@ fn the_books_glued_verdict_session() {
     terminal.type_line("hello");
     terminal.expect("welco\n");
     terminal.type_line("world");
-    terminal.expect("me\nHE\n");
+    terminal.expect("me\\nHE\n");
     let (code, screen, stderr) = terminal.close();
     assert_eq!(code, Some(0), "{stderr}");
     check_session_output(
