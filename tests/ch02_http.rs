@@ -225,22 +225,6 @@ fn silent_newcomers_fill_only_the_pending_slots() {
 }
 
 #[test]
-fn the_share_per_address_has_a_range_clap_checks() {
-    for value in ["0", "65", "18446744073709551616", "-1"] {
-        let output = run(tcp_demo(), &["http", "--max-per-address", value], b"");
-        let stderr = stderr_text(&output);
-        assert_eq!(output.status.code(), Some(2), "{value}: {stderr}");
-        assert!(stderr.contains(value), "{value}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{value}: {stderr}");
-        if value == "0" || value == "65" {
-            assert!(stderr.contains("1..=64"), "{value}: {stderr}");
-        }
-    }
-    let help = stdout_text(&run(tcp_demo(), &["http", "--help"], b""));
-    assert!(help.contains("1 to 64"), "{help}");
-}
-
-#[test]
 fn an_oversized_request_head_is_refused() {
     let server = http_server();
     // One byte over the 8 KiB limit, without an end of head.
