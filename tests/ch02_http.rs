@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, check_session_output, connect_from, mask_ports, peer_available,
     run, run_with_timeout, show_port_as, stderr_text, stdout_text, workspace_bin,
 };

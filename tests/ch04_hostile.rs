@@ -9,9 +9,7 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 
-use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin,
-};
+use netlab_testkit::{ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin};
 use time_sync::packet::{Mode, Repr};
 use time_sync::timestamp::Timestamp;
 

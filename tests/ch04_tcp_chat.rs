@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
     show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
 };

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use netlab_common::testing::{
-    ServerProcess, connect_from, run, stderr_text, stdout_text, workspace_bin,
-};
+use netlab_testkit::{ServerProcess, connect_from, run, stderr_text, stdout_text, workspace_bin};
 
 /// A fresh directory in the temp dir, removed when dropped.
 struct TempDir(PathBuf);

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::Output;
 
 use auth::{CHALLENGE_LEN, Digest, Secret};
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, mask_ports, peer_available, run,
     run_with_env, show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
     workspace_example,

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use netlab_common::testing::{run, stderr_text, workspace_bin};
+use netlab_testkit::{run, stderr_text, workspace_bin};
 
 /// One numeric flag: `program args... flag VALUE`, its smallest and largest
 /// accepted values, and how its error message writes the range.
@@ -695,7 +695,7 @@ fn every_range_is_said_in_the_help() {
             &[&subcommand[..], &["--help"]].concat(),
             b"",
         );
-        let help = netlab_common::testing::stdout_text(&output);
+        let help = netlab_testkit::stdout_text(&output);
         if !help.contains(&format!("{low} to {high}")) {
             unsaid.push(format!(
                 "{} {subcommand:?} {}: {low} to {high}",

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin, workspace_example};
+use netlab_testkit::{run, stderr_text, stdout_text, workspace_bin, workspace_example};
 
 fn docs_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src")
@@ -166,7 +166,7 @@ fn output_files() -> Vec<PathBuf> {
 }
 
 /// `NAME.session.txt`: a terminal of a two-terminal session, checked by the test
-/// that runs the session (see `netlab_common::testing::check_session_output`).
+/// that runs the session (see `netlab_testkit::check_session_output`).
 fn is_session(file: &Path) -> bool {
     file.to_string_lossy().ends_with(".session.txt")
 }

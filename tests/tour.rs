@@ -1,7 +1,7 @@
 //! End-to-end tests of the tour, `cargo run`: the built `netlab` binary.
 
 use netlab::tour::{CHAPTERS, NOT_BUILT_YET, heading};
-use netlab_common::testing::{run, stderr_text, stdout_text};
+use netlab_testkit::{run, stderr_text, stdout_text};
 
 const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");
 

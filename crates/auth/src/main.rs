@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use auth::cli::{HandshakeArgs, SecretArgs, run_client, run_server};
 use clap::{Parser, Subcommand};
-use netlab_common::addr::parse_peer;
-use netlab_common::failure::parse_duration;
+use netlab_common::cli::parse_duration;
+use netlab_common::cli::parse_peer;
 use netlab_common::{Failure, Narrator};
 
 /// Chapter 7, 七.验证客户端链接的合法性: prove a client knows a shared secret

@@ -178,7 +178,7 @@ impl Reader {
             Ok(result) => result,
             Err(_elapsed) => Err(Failure::other(format!(
                 "nothing from the server within {}",
-                netlab_common::failure::humanize_duration(self.timeout)
+                netlab_common::cli::humanize_duration(self.timeout)
             ))),
         }
     }
@@ -235,7 +235,7 @@ pub async fn run(options: Options) -> Result<(), Failure> {
             () = tokio::time::sleep_until(goodbye_deadline), if quitting => {
                 return Err(Failure::other(format!(
                     "the server did not close the connection within {} of our /quit",
-                    netlab_common::failure::humanize_duration(options.timeout)
+                    netlab_common::cli::humanize_duration(options.timeout)
                 ))
                 .explained("everything before /quit was sent; the server may be overloaded (try a longer --timeout)"));
             }

@@ -66,7 +66,7 @@ enum Command {
         /// Disconnect a client silent for this long (e.g. 10m, 30s); a new
         /// connection gets at most this long (and at most 10s) to join: the handshake
         /// and its nickname together.
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "10m")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "10m")]
         idle_timeout: Duration,
         /// Messages per second one client may send (sustained), 1 to 1000000.
         #[arg(long, default_value_t = policy::RATE_PER_SEC, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -86,13 +86,13 @@ enum Command {
     /// cleanly (/quit).
     Client {
         /// Address of the chat server, HOST:PORT.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::cli::parse_peer)]
         addr: SocketAddr,
         /// Your nickname: letters, digits, '_' or '-', at most 16 characters.
         #[arg(long)]
         nick: String,
         /// How long to wait for the server (connecting, the welcome, the goodbye).
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "5s")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "5s")]
         timeout: Duration,
         #[command(flatten)]
         secret: SecretArgs,
@@ -102,7 +102,7 @@ enum Command {
     /// duplicated, latency p50/p99/max).
     Bench {
         /// Address of the chat server, HOST:PORT.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::cli::parse_peer)]
         addr: SocketAddr,
         /// How many clients join the room, 1 to 1000000.
         #[arg(long, default_value_t = 100, value_parser = count(1_000_000))]
@@ -117,7 +117,7 @@ enum Command {
         #[arg(long, default_value_t = 100.0, value_parser = parse_rate)]
         rate: f64,
         /// How long one client waits for the server (connect, welcome, a send).
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "30s")]
         timeout: Duration,
         /// Nickname prefix (PREFIX0, PREFIX1...); give each bench process its
         /// own when several run against one server.
@@ -134,7 +134,7 @@ enum Command {
     /// same moment and do M round trips of S bytes each.
     EchoBench {
         /// Address of the echo server, HOST:PORT.
-        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
+        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = netlab_common::cli::parse_peer)]
         addr: SocketAddr,
         /// Clients, all connecting at the same moment, 1 to 1000000.
         #[arg(long, default_value_t = 64, value_parser = count(1_000_000))]
@@ -146,7 +146,7 @@ enum Command {
         #[arg(long, default_value_t = 64, value_parser = count(16 << 20))]
         size: usize,
         /// How long one connect or round trip may take.
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "30s")]
         timeout: Duration,
         /// Print one JSON document instead of the table.
         #[arg(long)]

@@ -348,7 +348,7 @@ async fn read_loop(
             Err(_elapsed) => {
                 let line = format!(
                     "! idle for {}; disconnected",
-                    netlab_common::failure::humanize_duration(idle)
+                    netlab_common::cli::humanize_duration(idle)
                 );
                 return (Leave::Idle, Some(line));
             }

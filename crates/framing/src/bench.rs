@@ -170,7 +170,7 @@ impl Drop for KillOnDrop {
 
 /// socat into socat, writing a file. `None` if socat is not installed.
 fn socat_copy(path: &Path, work: &Path, size: u64) -> io::Result<Option<Figure>> {
-    if !netlab_common::testing::on_path("socat") {
+    if !netlab_common::programs::on_path("socat") {
         return Ok(None);
     }
     let out = work.join("socat-copy");

@@ -12,9 +12,9 @@ use clap::{Parser, Subcommand};
 use framing::command::{self, ClientConfig, Protocol, ServerConfig};
 use framing::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, Rules, SendConfig};
 use framing::{bench, sticky};
-use netlab_common::addr::parse_peer;
 use netlab_common::admission::Limits;
-use netlab_common::failure::parse_duration;
+use netlab_common::cli::parse_duration;
+use netlab_common::cli::parse_peer;
 use netlab_common::{Failure, Narrator};
 
 /// Chapter 5, 五.黏包 (sticky packets): TCP is a byte stream without message

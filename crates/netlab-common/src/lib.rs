@@ -15,13 +15,17 @@
 //!   programs talk to each other ("who sent which bytes, what arrived").
 //! - [`bytes::python_repr`]: bytes shown the way Python's `print(b'...')` shows
 //!   them, so a student can compare our output with the tutorial's line by line.
-//! - [`testing`]: helpers the end-to-end tests use to start a built server on port 0,
-//!   read its `listening on` line and never block without a timeout.
+//! - [`cli`]: the command line's values: a client's `--addr`, every duration.
+//! - [`admission`], [`serve`], [`deadline`]: the limits every server keeps against
+//!   a crowd and against slow peers; [`peer_text`], [`amplification`], [`files`]:
+//!   peer text shown safely, the UDP reply rule, capped file reads.
+//!
+//! The test machinery lives apart, in the dev-only crate `netlab-testkit`.
 
-pub mod addr;
 pub mod admission;
 pub mod amplification;
 pub mod bytes;
+pub mod cli;
 pub mod color;
 pub mod deadline;
 pub mod failure;
@@ -29,10 +33,10 @@ pub mod files;
 pub mod listen;
 pub mod narrate;
 pub mod peer_text;
+pub mod programs;
 pub mod serve;
 pub mod stream;
 pub mod tell;
-pub mod testing;
 
 pub use failure::Failure;
 pub use narrate::{DemoResult, Narrator};

@@ -27,8 +27,8 @@ use std::thread;
 use std::time::Duration;
 
 use netlab_common::admission::{Admission, Limits, Refused, Ticket};
+use netlab_common::cli::humanize_duration;
 use netlab_common::deadline::Deadline;
-use netlab_common::failure::humanize_duration;
 use netlab_common::{DemoResult, Narrator};
 
 /// The classroom port of chapter 4's first example, also the usual "development

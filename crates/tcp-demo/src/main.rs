@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
-use netlab_common::addr::parse_peer;
 use netlab_common::admission::Limits;
 use netlab_common::bytes::python_repr;
-use netlab_common::failure::{exit_with, humanize_duration, parse_duration};
+use netlab_common::cli::parse_peer;
+use netlab_common::cli::{humanize_duration, parse_duration};
+use netlab_common::failure::exit_with;
 use netlab_common::{Failure, Narrator, listen};
 use tcp_demo::first::{self, Variant};
 use tcp_demo::{Tell, chat, http, reuse, socket_params, sockinfo};

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use netlab_common::addr::parse_peer;
-use netlab_common::{Failure, failure};
+use netlab_common::cli::parse_peer;
+use netlab_common::{Failure, cli, failure};
 use time_sync::packet::ReferenceId;
 use time_sync::{bench, explain, format, format_client, format_server, sntp_client, sntp_server};
 
@@ -41,10 +41,10 @@ enum Command {
         #[arg(long, default_value = "%Y-%m-%d %H:%M:%S")]
         format: String,
         /// How long to wait for each reply (e.g. 500ms, 2s).
-        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "2s", value_parser = cli::parse_duration)]
         timeout: Duration,
         /// Ask again every INTERVAL (e.g. 1s), forever unless --count is given.
-        #[arg(long, value_parser = failure::parse_duration)]
+        #[arg(long, value_parser = cli::parse_duration)]
         interval: Option<Duration>,
         /// How many requests to send, 1 to 1000000 (default: one, or forever with
         /// --interval).
@@ -60,7 +60,7 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
         count: u32,
         /// How long to wait for each reply.
-        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "2s", value_parser = cli::parse_duration)]
         timeout: Duration,
         /// How many times to resend a request that got no valid reply, 0 to 10.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
@@ -100,7 +100,7 @@ enum Command {
         #[arg(long, conflicts_with = "addr")]
         example: bool,
         /// How long to wait for the reply.
-        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "2s", value_parser = cli::parse_duration)]
         timeout: Duration,
     },
     /// Chapter 4 (时间同步): requests per second and latency percentiles of any SNTP server, with many
@@ -116,7 +116,7 @@ enum Command {
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
         threads: u32,
         /// How long to measure (e.g. 5s).
-        #[arg(long, default_value = "5s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "5s", value_parser = cli::parse_duration)]
         duration: Duration,
         /// Print one JSON document.
         #[arg(long)]

@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use netlab_common::addr::parse_peer;
 use netlab_common::bytes::python_repr;
+use netlab_common::cli::parse_duration;
+use netlab_common::cli::parse_peer;
 use netlab_common::color::stdout_supports_color;
-use netlab_common::failure::{exit_with, parse_duration};
+use netlab_common::failure::exit_with;
 use netlab_common::files::{ReadCappedError, read_capped_text};
 use netlab_common::{Failure, Narrator, listen};
 use udp_demo::qq::{self, Contacts};

@@ -144,7 +144,7 @@ fn parse_contact(name: &str, addr: &str) -> Result<(String, SocketAddr), String>
     let addr: SocketAddr = addr.trim().parse().map_err(|_| {
         format!("contact '{name}': '{addr}' is not an address (expected HOST:PORT)")
     })?;
-    let addr = netlab_common::addr::check_destination(addr)
+    let addr = netlab_common::cli::check_destination(addr)
         .map_err(|why| format!("contact '{name}': '{addr}': {why}"))?;
     Ok((name.to_string(), addr))
 }
@@ -364,7 +364,7 @@ pub fn run_client(
                     eprintln!(
                         "(no reply from {addr} within {}: is the server running? UDP can also \
                          lose datagrams; type the message again or raise --timeout)",
-                        netlab_common::failure::humanize_duration(timeout)
+                        netlab_common::cli::humanize_duration(timeout)
                     );
                 }
                 Err(e) => return Err(e),

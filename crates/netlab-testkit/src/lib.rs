@@ -1,5 +1,10 @@
-//! Helpers for the end-to-end tests: start a built program, learn its address from
-//! its `listening on` line, and never wait without a timeout.
+//! # netlab-testkit — the test machinery, apart from the lessons
+//!
+//! Helpers for the end-to-end tests in the workspace's `tests/`: start a built
+//! program, learn its address from its `listening on` line, never wait without a
+//! timeout, and check the book's command outputs against what the programs print.
+//! It knows the repository's layout (`docs/src/output`, `tests/python`), so it is a
+//! dev-dependency only: no lesson crate depends on it.
 //!
 //! These follow the test conventions: servers bind `127.0.0.1:0`, the test reads the
 //! first line to learn the port (no fixed ports, no sleeps to wait for readiness),
@@ -16,7 +21,8 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::listen::parse_line;
+use netlab_common::listen::parse_line;
+pub use netlab_common::programs::on_path;
 
 mod terminal;
 pub use terminal::{Terminal, interrupt};
@@ -361,13 +367,6 @@ pub fn stderr_text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Whether `program` can be found on the PATH (for tests against optional peers
-/// such as chronyd or chromium, which .ci/run installs).
-pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-}
-
 /// Whether a test may use the peer program `program` (python3, chronyd, chromium,
 /// socat...). When it is missing, the test prints a note and the caller returns —
 /// except under `NETLAB_REQUIRE_PEERS=1` (set by .ci/run, which installs them), where
@@ -435,7 +434,7 @@ pub fn show_port_as(text: &str, actual: SocketAddr, shown: &str) -> String {
 /// after [`show_port_as`].
 ///
 /// ```
-/// use netlab_common::testing::mask_ports;
+/// use netlab_testkit::mask_ports;
 /// assert_eq!(
 ///     mask_ports("from 127.0.0.1:51234 to 127.0.0.1:8898, ('127.0.0.1', 9000)", &["127.0.0.1:8898"]),
 ///     "from 127.0.0.1:<port> to 127.0.0.1:8898, ('127.0.0.1', <port>)"
