@@ -150,6 +150,80 @@ impl Narrator {
     }
 }
 
+/// A connection the tour watches: every write is narrated as a send (before the
+/// bytes go out) and every read as a receipt (after they arrived), then passed
+/// on. The lesson code reads and writes as usual and knows nothing of the tour:
+/// it takes any `Read + Write`, and the tour hands it a `Watched` connection.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use netlab_common::narrate::{Narrator, Watched};
+/// let (narrator, transcript) = Narrator::capture();
+/// let mut wire: Vec<u8> = Vec::new();
+/// Watched::new(&mut wire, &narrator, "client", "server").write_all(b"hello!").unwrap();
+/// assert_eq!(wire, b"hello!");
+/// assert_eq!(transcript.text(), "[client] → server: b'hello!' (6 bytes)\n");
+/// ```
+#[derive(Debug)]
+pub struct Watched<'a, S> {
+    inner: S,
+    narrator: &'a Narrator,
+    me: &'a str,
+    peer: &'a str,
+}
+
+impl<'a, S> Watched<'a, S> {
+    /// `inner`, seen from `me`, talking to `peer`.
+    pub fn new(inner: S, narrator: &'a Narrator, me: &'a str, peer: &'a str) -> Self {
+        Watched {
+            inner,
+            narrator,
+            me,
+            peer,
+        }
+    }
+
+    /// The connection itself, e.g. to shut it down.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The connection itself, unwatched again.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: io::Read> io::Read for Watched<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(arrived) = buf.get(..n).filter(|bytes| !bytes.is_empty()) {
+            self.narrator.receive(self.me, self.peer, arrived);
+        }
+        Ok(n)
+    }
+}
+
+impl<S: Write> Write for Watched<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Narrated before the bytes go out, so the receipt can never be printed
+        // first. A short write (rare with a demo's few bytes) narrates its
+        // unwritten rest again with the next call; `write_all` narrates once.
+        self.narrator.send(self.me, self.peer, buf);
+        self.inner.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // One line for one `write_all` (sendall), however many writes it takes.
+        self.narrator.send(self.me, self.peer, buf);
+        self.inner.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Narrator;
