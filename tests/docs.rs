@@ -282,7 +282,9 @@ fn chapter_pages_say_nothing_of_the_test_machinery() {
 #[test]
 fn every_chapter_page_teaches_first_and_measures_later() {
     let mut problems = Vec::new();
-    let chapters = markdown_pages().into_iter().filter(|page| book::is_chapter(page));
+    let chapters = markdown_pages()
+        .into_iter()
+        .filter(|page| book::is_chapter(page));
     for page in chapters {
         let text = fs::read_to_string(&page).unwrap();
         let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("## ")).collect();
