@@ -19,7 +19,7 @@ struct Cli {
     #[arg(long)]
     list: bool,
 
-    /// Run only this chapter (1-8).
+    /// Run only this chapter, 1 to 8.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=8))]
     chapter: Option<u8>,
 

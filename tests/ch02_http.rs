@@ -5,11 +5,12 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
+use std::thread;
 use std::time::Duration;
 
 use netlab_common::testing::{
-    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
-    run_with_timeout, show_port_as, stderr_text, stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, check_session_output, connect_from, mask_ports, peer_available,
+    run, run_with_timeout, show_port_as, stderr_text, stdout_text, workspace_bin,
 };
 use tcp_demo::http;
 
@@ -118,28 +119,109 @@ fn a_client_vanishing_mid_request_does_not_stop_the_server() {
     );
 }
 
-#[test]
-fn beyond_max_connections_a_client_is_told_503_instead_of_exhausting_threads() {
-    // tcp_demo::http::MAX_CONNECTIONS idle connections, each holding a thread...
-    const MAX_CONNECTIONS: usize = 64;
-    let server = http_server();
-    let idle: Vec<TcpStream> = (0..MAX_CONNECTIONS)
-        .map(|_| TcpStream::connect(server.addr).unwrap())
-        .collect();
-    // ...and the next one, accepted after them (accept takes connections in
-    // order), is answered at once rather than given a thread. (It sends nothing:
-    // a request the server has not read yet when it closes could turn the close
-    // into a reset, and that race is not what this test is about.)
-    let mut next = TcpStream::connect(server.addr).unwrap();
-    next.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+/// `tcp-demo http` with its stderr joined to stdout, as a terminal shows both:
+/// the lines that explain a dropped or refused client are on stderr.
+fn http_server_showing_stderr(extra: &[&str]) -> ServerProcess {
+    let mut args = vec!["http", "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    ServerProcess::start_as_in_a_terminal(tcp_demo(), &args)
+}
+
+/// Reads everything until the server closes (or resets) the connection.
+fn read_until_closed(conn: &mut TcpStream) -> String {
+    conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
     let mut reply = Vec::new();
-    next.read_to_end(&mut reply).unwrap();
-    let reply = String::from_utf8_lossy(&reply);
+    let _ = conn.read_to_end(&mut reply);
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+/// A client that drips its request one byte every 200 ms meets no read timeout;
+/// the deadline for the whole head (1 s here) closes it, and stderr says why.
+#[test]
+fn a_trickling_request_head_is_dropped_at_its_deadline() {
+    let server = http_server_showing_stderr(&["--header-timeout", "1s"]);
+    let mut conn = connect_from(2, server.addr);
+    let mut writer = conn.try_clone().unwrap();
+    let drip = thread::spawn(move || {
+        // 60 bytes at 5 bytes a second would take 12 s: far past the deadline.
+        for byte in b"GET / HTTP/1.1\r\nX-Slow: ".iter().chain(&[b'x'; 60]) {
+            // Slow on purpose: the trickle is the behaviour under test.
+            thread::sleep(Duration::from_millis(200));
+            if writer.write_all(&[*byte]).is_err() {
+                return false;
+            }
+        }
+        true
+    });
+    // Closed without an answer...
+    assert_eq!(read_until_closed(&mut conn), "");
+    let line = server.expect_line("no complete request");
+    assert!(
+        line.starts_with("127.0.0.2:") && line.ends_with(": no complete request within 1s; closed"),
+        "{line}"
+    );
+    // ...while the client was still dripping: its next writes fail.
+    drop(conn);
+    assert!(!drip.join().unwrap(), "the whole trickle was accepted");
+}
+
+/// One address holds at most --max-per-address connections; the next one from it
+/// is told 503 and why, and another address is served as if nothing happened.
+#[test]
+fn one_address_gets_only_its_share_of_the_connections() {
+    let server = http_server_showing_stderr(&["--max-per-address", "2"]);
+    let _first = connect_from(2, server.addr);
+    let _second = connect_from(2, server.addr);
+    // Accepted after the two (accept takes connections in order). It sends
+    // nothing: the refusal does not wait for a request.
+    let mut third = connect_from(2, server.addr);
+    let reply = read_until_closed(&mut third);
     assert!(
         reply.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
         "{reply}"
     );
-    drop(idle);
+    assert!(
+        reply.ends_with("refused: 127.0.0.2 already holds 2 connections, its share\n"),
+        "{reply}"
+    );
+    server.expect_line("127.0.0.2 already holds 2 connections");
+    let mut other = connect_from(3, server.addr);
+    other.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_until_closed(&mut other).starts_with("HTTP/1.1 200 OK"));
+}
+
+/// Newcomers that send nothing fill only the pending slots (64): the next
+/// newcomer is told 503, but a client admitted before them whose request arrives
+/// is answered (a served slot is never theirs), and once their deadline passes
+/// each is closed with a line on stderr and newcomers are served again.
+#[test]
+fn silent_newcomers_fill_only_the_pending_slots() {
+    // tcp_demo::http::MAX_CONNECTIONS pending slots.
+    const PENDING: usize = 64;
+    let server = http_server_showing_stderr(&["--header-timeout", "5s"]);
+    let mut early = connect_from(2, server.addr);
+    // 63 silent newcomers from four hosts, 16 at most from each (their share):
+    // with `early`, every pending slot is taken.
+    let silent: Vec<TcpStream> = (0..PENDING - 1)
+        .map(|i| connect_from(3 + (i / 16) as u8, server.addr))
+        .collect();
+    let mut refused = connect_from(7, server.addr);
+    let reply = read_until_closed(&mut refused);
+    assert!(
+        reply.starts_with("HTTP/1.1 503 Service Unavailable\r\n")
+            && reply.contains("64 connections are already waiting"),
+        "{reply}"
+    );
+    early.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_until_closed(&mut early).starts_with("HTTP/1.1 200 OK"));
+    // The deadline closes every silent one, without an answer.
+    for mut conn in silent {
+        assert_eq!(read_until_closed(&mut conn), "");
+    }
+    server.expect_line("no complete request within 5s; closed");
+    let mut later = connect_from(7, server.addr);
+    later.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_until_closed(&mut later).starts_with("HTTP/1.1 200 OK"));
 }
 
 #[test]

@@ -213,6 +213,25 @@ fn a_silent_client_does_not_block_the_next_one() {
     assert_eq!(server.expect_line("b'"), "b'hello!'");
 }
 
+/// The server's exchange is a single recv: a client that trickles its message
+/// cannot hold the server longer than its first bytes take. They are the whole
+/// message, the server answers, and the next client is served.
+#[test]
+fn a_trickling_client_cannot_stretch_its_turn() {
+    let server = rust_server(&["--forever"]);
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    slow.write_all(b"h").unwrap();
+    // The rest ("ello!") would follow a byte at a time; the server is done already.
+    let mut reply = Vec::new();
+    slow.read_to_end(&mut reply).unwrap();
+    assert_eq!(reply, b"hi");
+    assert_eq!(server.expect_line("b'"), "b'h'");
+    let addr = server.addr.to_string();
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    assert_eq!(stdout_text(&output), "b'hi'\n", "{}", stderr_text(&output));
+}
+
 #[test]
 fn invalid_utf8_and_vanishing_clients_are_survived() {
     let server = rust_server(&["--forever"]);
@@ -231,6 +250,34 @@ fn invalid_utf8_and_vanishing_clients_are_survived() {
     let addr = server.addr.to_string();
     let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
     assert_eq!(stdout_text(&output), "b'hi'\n");
+}
+
+/// Control characters from a peer never reach the terminal raw: the server and
+/// the client print what they receive as Python's repr does (b'\x1b...').
+#[test]
+fn control_characters_from_a_peer_are_printed_as_python_escapes() {
+    let hostile = b"\x1b]0;pwned\x07\r\nforged\x1b[2J";
+    let shown = r"b'\x1b]0;pwned\x07\r\nforged\x1b[2J'";
+    let server = rust_server(&[]);
+    let mut conn = TcpStream::connect(server.addr).unwrap();
+    conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    conn.write_all(hostile).unwrap();
+    let mut reply = Vec::new();
+    conn.read_to_end(&mut reply).unwrap();
+    assert_eq!(server.expect_line("b'"), shown);
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let peer = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = conn.read(&mut buf).unwrap();
+        conn.write_all(hostile).unwrap();
+    });
+    let output = run(tcp_demo(), &["client", "--addr", &addr], b"");
+    peer.join().unwrap();
+    assert_eq!(stdout_text(&output), format!("{shown}\n"));
 }
 
 fn closed_port() -> SocketAddr {

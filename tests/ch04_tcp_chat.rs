@@ -160,6 +160,44 @@ fn a_turn_ending_inside_a_character_is_shown_at_once_not_after_the_idle_timeout(
     assert_eq!(read_turn(&mut conn), b"q");
 }
 
+/// What a hostile peer sends to take over the other side's terminal: an escape
+/// sequence that retitles the window, a bell, and a carriage return and newline
+/// followed by a line that looks like someone else's.
+const HOSTILE_TURN: &str = "hi\u{1b}]0;pwned\u{7}\r\n admin: trust mallory";
+
+/// The same as chat-server and chat-client show it: one line, every control
+/// character written as an escape.
+const HOSTILE_TURN_SHOWN: &str = r"hi\u{1b}]0;pwned\u{7}\r\n admin: trust mallory";
+
+#[test]
+fn the_server_shows_a_hostile_clients_control_characters_as_escapes() {
+    let mut server = rust_chat_server(&[]);
+    server.type_text("hello\nq\n");
+    let mut conn = raw_client(&server);
+    assert_eq!(read_turn(&mut conn), b"hello");
+    conn.write_all(HOSTILE_TURN.as_bytes()).unwrap();
+    // One line, no raw ESC, BEL, CR or LF: the forged second line is not a line.
+    assert_eq!(server.expect_line("hi"), HOSTILE_TURN_SHOWN);
+    assert_eq!(read_turn(&mut conn), b"q");
+}
+
+#[test]
+fn the_client_shows_a_hostile_servers_control_characters_as_escapes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let hostile = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        conn.write_all(HOSTILE_TURN.as_bytes()).unwrap();
+        // The client answers q (its input) and we are done.
+        read_turn(&mut conn)
+    });
+    let output = run(tcp_demo(), &["chat-client", "--addr", &addr], b"q\n");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), format!("{HOSTILE_TURN_SHOWN}\n"));
+    assert_eq!(hostile.join().unwrap(), b"q");
+}
+
 #[test]
 fn chat_client_explains_a_refused_connection() {
     let addr = TcpListener::bind("127.0.0.1:0")

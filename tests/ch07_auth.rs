@@ -280,13 +280,14 @@ fn with_verdict_the_server_says_welcome_or_refused() {
 
 /// Why the default sends no verdict: a client that does not expect the line
 /// reads it as the start of its first reply. The lab client reads as many bytes
-/// as it sent (5 for `hello`), so the glued bytes show exactly.
+/// as it sent (5 for `hello`), so the glued bytes show exactly (the verdict's
+/// newline as `\n`: a reply's control characters are shown, never obeyed).
 #[test]
 fn a_verdict_glues_to_the_first_reply_of_a_client_that_does_not_expect_it() {
     let server = lab_server(&["--verdict"]);
     let output = lab_client(server.addr, KEY, &[], "hello\nworld\n");
     assert!(output.status.success(), "{}", stderr_text(&output));
-    assert_eq!(stdout_text(&output), "welco\nme\nHE\n");
+    assert_eq!(stdout_text(&output), "welco\nme\\nHE\n");
 }
 
 #[test]
@@ -608,7 +609,7 @@ fn the_books_glued_verdict_session() {
     terminal.type_line("hello");
     terminal.expect("welco\n");
     terminal.type_line("world");
-    terminal.expect("me\nHE\n");
+    terminal.expect("me\\nHE\n");
     let (code, screen, stderr) = terminal.close();
     assert_eq!(code, Some(0), "{stderr}");
     check_session_output(
@@ -665,4 +666,31 @@ fn a_secret_that_is_not_utf8_is_used_and_never_ignored() {
     let chat = start("chat", &["server", "--addr", "127.0.0.1:0"]);
     let mut stream = connect(chat.addr);
     assert_eq!(read_challenge(&mut stream).len(), CHALLENGE_LEN);
+}
+
+/// A server that does the handshake's part (a challenge; it ignores the answer)
+/// and then replies to the first line with an escape sequence that retitles the
+/// terminal, a bell, a carriage return and a newline: `auth client` shows them
+/// as escapes, on one line.
+#[test]
+fn the_lab_client_shows_a_hostile_servers_control_characters_as_escapes() {
+    let hostile: &[u8] = b"\x1b]0;x\x07\r\nfake";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        conn.write_all(&[7u8; CHALLENGE_LEN]).unwrap();
+        let mut answer = [0u8; 32];
+        conn.read_exact(&mut answer).unwrap();
+        // The client sends as many bytes as it expects back (the echo).
+        let mut line = vec![0u8; hostile.len()];
+        conn.read_exact(&mut line).unwrap();
+        conn.write_all(hostile).unwrap();
+        read_to_end(&mut conn)
+    });
+    let output = lab_client(addr, KEY, &[], "abcdefghijkl\n");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    assert_eq!(stdout_text(&output), "\\u{1b}]0;x\\u{7}\\r\\nfake\n");
+    server.join().unwrap();
 }

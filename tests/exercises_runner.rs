@@ -163,3 +163,89 @@ fn unknown_names_are_usage_errors() {
         );
     }
 }
+
+/// A set over its cap (64 KiB; this one is a sparse 100 MiB file, so it costs no
+/// disk) is refused with exit code 2, naming the file and the cap, without
+/// being read into memory.
+#[test]
+fn a_set_over_its_cap_is_refused_naming_the_file_and_the_cap() {
+    let dir = student_checkout("bigset", false);
+    let huge = fs::File::create(dir.join("sets/huge.toml")).unwrap();
+    huge.set_len(100 * 1024 * 1024).unwrap();
+    drop(huge);
+    for verb in ["list", "check"] {
+        let output = runner(&dir, &[verb, "--set", "huge"]);
+        let stderr = stderr_text(&output);
+        assert_eq!(output.status.code(), Some(2), "{verb}: {stderr}");
+        assert!(
+            stderr.contains("huge.toml") && stderr.contains("65536 bytes"),
+            "{verb}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{verb}: {stderr}");
+    }
+    // A set is a name in sets/, never a path out of it.
+    let output = runner(&dir, &["list", "--set", "../ip_to_binary/exercise"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_text(&output).contains("no set named"));
+    let _ = fs::remove_dir_all(dir.parent().unwrap());
+}
+
+/// Task and hints files are read with a cap too (1 MiB), and a link to
+/// /dev/zero is refused before it is read; /dev/zero in an exercise's directory
+/// does not stop `list` (its fingerprint reads only regular files).
+#[cfg(unix)]
+#[test]
+fn dev_zero_or_a_huge_file_as_an_exercises_text_is_refused() {
+    let dir = student_checkout("devzero", false);
+    let exercise = dir.join("ip_to_binary");
+    let huge = fs::File::create(exercise.join("hints.md")).unwrap();
+    huge.set_len(100 * 1024 * 1024).unwrap();
+    drop(huge);
+    let output = runner(&dir, &["hint", "ip_to_binary"]);
+    let stderr = stderr_text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("hints.md") && stderr.contains("1048576 bytes"),
+        "{stderr}"
+    );
+
+    fs::remove_file(exercise.join("hints.md")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", exercise.join("hints.md")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", exercise.join("src/zero.rs")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("sets/zero.toml")).unwrap();
+    let output = runner(&dir, &["hint", "ip_to_binary"]);
+    let stderr = stderr_text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("hints.md") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
+    // (run() would panic after its timeout if list read /dev/zero.)
+    let output = runner(&dir, &["list", "--json"]);
+    assert_eq!(json_lines(&output).len(), 1, "{}", stderr_text(&output));
+    // A link to a device is not a set.
+    let output = runner(&dir, &["list", "--set", "zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_text(&output).contains("no set named 'zero'"));
+    let _ = fs::remove_dir_all(dir.parent().unwrap());
+}
+
+#[test]
+fn a_hint_number_out_of_range_names_the_range() {
+    for number in ["0", "101", "18446744073709551616", "-1"] {
+        let output = run(
+            workspace_bin("exercises"),
+            &["hint", "ip_to_binary", number],
+            b"",
+        );
+        let stderr = stderr_text(&output);
+        assert_eq!(output.status.code(), Some(2), "{number}: {stderr}");
+        assert!(stderr.contains(number), "{number}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{number}: {stderr}");
+        if number == "0" || number == "101" {
+            assert!(stderr.contains("1..=100"), "{number}: {stderr}");
+        }
+    }
+    let help = stdout_text(&run(workspace_bin("exercises"), &["hint", "--help"], b""));
+    assert!(help.contains("1 to 100"), "{help}");
+}

@@ -77,16 +77,6 @@ fn list_names_every_chapter_with_its_crate() {
 }
 
 #[test]
-fn a_chapter_out_of_range_is_a_usage_error() {
-    for bad in ["9", "0", "four"] {
-        let output = run(NETLAB, &["--chapter", bad], b"");
-        assert_eq!(output.status.code(), Some(2), "--chapter {bad}");
-        let stderr = stderr_text(&output);
-        assert!(stderr.contains(bad), "error names the value: {stderr}");
-    }
-}
-
-#[test]
 fn no_color_env_turns_colour_off_even_without_the_flag() {
     // `run` sets NO_COLOR=1 and stdout is a pipe: no escape codes either way.
     let output = run(NETLAB, &["--chapter", "1"], b"");

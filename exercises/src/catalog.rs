@@ -3,12 +3,26 @@
 //! Every directory under `exercises/` with an `exercise.toml` is an exercise. Its
 //! reference solution lives apart, under `exercises/solutions/<name>/`, as the files
 //! that replace the starter's. Sets are `exercises/sets/<set>.toml`.
+//!
+//! Every file the runner reads here may come from someone else's checkout
+//! (`--dir` points at a student's), so each is read with a cap: a set or a task
+//! that is a link to `/dev/zero`, or a huge file by mistake, is an error that
+//! names the file and the cap, not a runner that reads until memory runs out.
 
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use netlab_common::files::{ReadCappedError, read_capped_text};
 use serde::Deserialize;
+
+/// The most an `exercise.toml` or a set (`sets/<set>.toml`) may hold. Each is a
+/// few lines; 64 KiB is room for a set of a thousand exercises.
+pub const MAX_TOML_FILE: u64 = 64 * 1024;
+
+/// The most a task (`README.md`) or a hints file (`hints.md`) may hold. The
+/// longest shipped one is a few KiB; a task of a megabyte is a mistake.
+pub const MAX_TEXT_FILE: u64 = 1024 * 1024;
 
 /// What `exercise.toml` says about an exercise.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,7 +54,7 @@ impl Exercise {
     /// The hints, split on lines that hold only `---`.
     pub fn hints(&self) -> Result<Vec<String>, CatalogError> {
         let path = self.dir.join("hints.md");
-        let text = read(&path)?;
+        let text = read(&path, MAX_TEXT_FILE)?;
         Ok(text
             .split("\n---\n")
             .map(|hint| hint.trim().to_string())
@@ -50,7 +64,7 @@ impl Exercise {
 
     /// The task text.
     pub fn task(&self) -> Result<String, CatalogError> {
-        read(&self.dir.join("README.md"))
+        read(&self.dir.join("README.md"), MAX_TEXT_FILE)
     }
 }
 
@@ -63,11 +77,14 @@ pub struct Set {
     pub exercises: Vec<String>,
 }
 
-/// Everything that can go wrong reading the catalog: a missing or malformed file,
-/// an unknown exercise or set. All of them are the user's input, so exit code 2.
+/// Everything that can go wrong reading the catalog: a missing, oversized or
+/// malformed file, an unknown exercise or set. All of them are the user's input,
+/// so exit code 2.
 #[derive(Debug)]
 pub enum CatalogError {
     Read(PathBuf, std::io::Error),
+    /// A file that could not be read, or is over its cap.
+    File(ReadCappedError),
     Parse(PathBuf, String),
     UnknownExercise(String, Vec<String>),
     UnknownSet(String, Vec<String>),
@@ -78,6 +95,7 @@ impl fmt::Display for CatalogError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CatalogError::Read(path, e) => write!(f, "cannot read {}: {e}", path.display()),
+            CatalogError::File(error) => write!(f, "{error}"),
             CatalogError::Parse(path, e) => write!(f, "{} is malformed: {e}", path.display()),
             CatalogError::UnknownExercise(name, known) => write!(
                 f,
@@ -96,8 +114,16 @@ impl fmt::Display for CatalogError {
 
 impl std::error::Error for CatalogError {}
 
-fn read(path: &Path) -> Result<String, CatalogError> {
-    fs::read_to_string(path).map_err(|e| CatalogError::Read(path.to_path_buf(), e))
+/// The text of `path`, if it is a regular file (not a device such as
+/// `/dev/zero`, nor a pipe that would block) of at most `max` bytes.
+fn read(path: &Path, max: u64) -> Result<String, CatalogError> {
+    if fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
+        return Err(CatalogError::Invalid(
+            path.to_path_buf(),
+            "not a regular file".to_string(),
+        ));
+    }
+    read_capped_text(path, max).map_err(CatalogError::File)
 }
 
 /// The exercises found in `root` (the `exercises/` directory), sorted by chapter
@@ -113,7 +139,7 @@ pub fn load(root: &Path) -> Result<Vec<Exercise>, CatalogError> {
         if !meta_path.is_file() {
             continue;
         }
-        let meta: Meta = toml::from_str(&read(&meta_path)?)
+        let meta: Meta = toml::from_str(&read(&meta_path, MAX_TOML_FILE)?)
             .map_err(|e| CatalogError::Parse(meta_path.clone(), e.to_string()))?;
         let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
         if dir_name.as_deref() != Some(meta.name.as_str()) {
@@ -155,7 +181,7 @@ pub fn find<'a>(exercises: &'a [Exercise], name: &str) -> Result<&'a Exercise, C
     })
 }
 
-/// The names of the sets in `root/sets`.
+/// The names of the sets in `root/sets`: its regular `.toml` files.
 pub fn set_names(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(root.join("sets"))
         .map(|entries| {
@@ -163,7 +189,7 @@ pub fn set_names(root: &Path) -> Vec<String> {
                 .filter_map(|e| e.ok())
                 .filter_map(|e| {
                     let path = e.path();
-                    if path.extension()? != "toml" {
+                    if path.extension()? != "toml" || !path.is_file() {
                         return None;
                     }
                     Some(path.file_stem()?.to_string_lossy().into_owned())
@@ -176,16 +202,20 @@ pub fn set_names(root: &Path) -> Vec<String> {
 }
 
 /// The exercises of set `name`, in the set's order; every name must exist.
+///
+/// `name` is one of the names in `root/sets` and nothing else: not a path
+/// (`../../etc/x`), so a set is always a file an instructor put there.
 pub fn select_set<'a>(
     root: &Path,
     exercises: &'a [Exercise],
     name: &str,
 ) -> Result<Vec<&'a Exercise>, CatalogError> {
-    let path = root.join("sets").join(format!("{name}.toml"));
-    if !path.is_file() {
-        return Err(CatalogError::UnknownSet(name.to_string(), set_names(root)));
+    let known = set_names(root);
+    if !known.iter().any(|known| known == name) {
+        return Err(CatalogError::UnknownSet(name.to_string(), known));
     }
-    let set: Set = toml::from_str(&read(&path)?)
+    let path = root.join("sets").join(format!("{name}.toml"));
+    let set: Set = toml::from_str(&read(&path, MAX_TOML_FILE)?)
         .map_err(|e| CatalogError::Parse(path.clone(), e.to_string()))?;
     set.exercises
         .iter()
@@ -242,5 +272,14 @@ mod tests {
         assert!(error.contains("no exercise named 'nope'"));
         assert!(error.contains("ip_to_binary"));
         assert!(select_set(&root, &exercises, "week99").is_err());
+    }
+
+    #[test]
+    fn a_set_name_is_never_a_path() {
+        let root = shipped();
+        let exercises = load(&root).unwrap();
+        // sets/../sets/week1.toml exists, but "../sets/week1" is not a set's name.
+        let error = select_set(&root, &exercises, "../sets/week1").unwrap_err();
+        assert!(matches!(error, CatalogError::UnknownSet(..)), "{error}");
     }
 }

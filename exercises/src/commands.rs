@@ -331,6 +331,8 @@ fn fresh_copy(from: &Path, to: &Path) -> Result<(), Failure> {
 }
 
 /// Copies the files of `from` into `to`, overwriting, skipping `target/`.
+/// Only directories and regular files are copied: a link to a device such as
+/// `/dev/zero` in a checkout would otherwise be copied until the disk is full.
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     fs::create_dir_all(to)?;
     for entry in fs::read_dir(from)? {
@@ -341,8 +343,13 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
         let destination = to.join(entry.file_name());
         if entry.file_type()?.is_dir() {
             copy_tree(&entry.path(), &destination)?;
-        } else {
+        } else if entry.path().is_file() {
             fs::copy(entry.path(), destination)?;
+        } else {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file",
+                entry.path().display()
+            )));
         }
     }
     Ok(())

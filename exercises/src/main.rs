@@ -3,9 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, Subcommand};
 use exercises::commands::Runner;
 use netlab_common::Failure;
+
+/// The highest hint number `hint` accepts. Exercises have two to five hints; the
+/// bound only makes `hint NAME 0` or a number too large for memory a usage error
+/// that names the range, before any file is read (a number in range that an
+/// exercise has no hint for is explained too: "has hints 1 to 4").
+const MAX_HINT_NUMBER: u64 = 100;
 
 /// The netlab exercises: small tasks, one chapter of 网络编程 each, checked by tests.
 ///
@@ -57,8 +64,9 @@ enum Verb {
     /// Show a hint for an exercise.
     Hint {
         name: String,
-        /// Which hint (they get more direct).
-        #[arg(default_value_t = 1)]
+        /// Which hint, 1 to 100 (they get more direct; each exercise has a few).
+        #[arg(default_value_t = 1,
+              value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_HINT_NUMBER))]
         number: usize,
     },
     /// Show the first exercise that does not pass yet, with its task.

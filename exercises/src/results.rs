@@ -8,9 +8,20 @@ use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
 use std::hash::{Hash, Hasher};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use netlab_common::files::read_capped_text;
 use serde::{Deserialize, Serialize};
+
+/// The most `results.json` may hold: a line or two per exercise. A bigger one
+/// is not ours (or damaged) and counts as no results.
+pub const MAX_RESULTS_FILE: u64 = 1024 * 1024;
+
+/// How much of each file a fingerprint reads. Sources are a few KiB; a link to
+/// `/dev/zero` or a huge file in an exercise's directory is read only this far,
+/// so `list` and `next` always finish.
+pub const MAX_FINGERPRINTED_FILE: u64 = 16 * 1024 * 1024;
 
 /// The saved result of one exercise.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -30,9 +41,9 @@ impl Results {
         target_dir.join("results.json")
     }
 
-    /// Loads the saved results; a missing or unreadable file means none.
+    /// Loads the saved results; a missing, unreadable or oversized file means none.
     pub fn load(target_dir: &Path) -> Results {
-        fs::read_to_string(Results::path(target_dir))
+        read_capped_text(&Results::path(target_dir), MAX_RESULTS_FILE)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default()
@@ -74,9 +85,32 @@ pub fn fingerprint(dir: &Path) -> u64 {
     let mut hasher = DefaultHasher::new();
     for file in files {
         file.strip_prefix(dir).unwrap_or(&file).hash(&mut hasher);
-        fs::read(&file).unwrap_or_default().hash(&mut hasher);
+        hash_contents(&file, &mut hasher);
     }
     hasher.finish()
+}
+
+/// Feeds the first [`MAX_FINGERPRINTED_FILE`] bytes of `file` to `hasher`, a
+/// block at a time (never the whole file in memory), then how many there were.
+/// Only regular files are read: a device (`/dev/zero`) or a pipe is not a source.
+fn hash_contents(file: &Path, hasher: &mut DefaultHasher) {
+    if !file.is_file() {
+        return;
+    }
+    let Ok(opened) = fs::File::open(file) else {
+        return;
+    };
+    let mut reader = opened.take(MAX_FINGERPRINTED_FILE);
+    let mut block = [0u8; 8192];
+    let mut total: u64 = 0;
+    while let Ok(n) = reader.read(&mut block) {
+        let Some(bytes) = block.get(..n).filter(|bytes| !bytes.is_empty()) else {
+            break;
+        };
+        hasher.write(bytes);
+        total += n as u64;
+    }
+    hasher.write_u64(total);
 }
 
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use netlab_common::Failure;
 use netlab_common::admission::{Limits, Ticket};
 use netlab_common::listen::announce;
+use netlab_common::peer_text::visible_bytes;
 use netlab_common::serve::{peer_name, thread_per_client};
 use netlab_common::stream::{read_full, read_line_bounded};
 
@@ -251,8 +252,11 @@ pub fn run_client(
             Err(e) => return Err(Failure::io(format!("talking to {addr}"), e)),
         };
         replied = true;
-        // Python: print(respone.decode('utf-8'))
-        println!("{}", String::from_utf8_lossy(&reply));
+        // Python: print(respone.decode('utf-8')). The reply is the server's
+        // bytes: its control characters are shown as escapes (\u{1b}, \n), so a
+        // hostile server cannot send escape sequences to our terminal or forge a
+        // line of output.
+        println!("{}", visible_bytes(&reply));
         io::stdout()
             .flush()
             .map_err(|e| Failure::io("writing to stdout", e))?;

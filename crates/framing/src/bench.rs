@@ -256,10 +256,10 @@ fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure, Failure> 
             max_size: u64::MAX,
             ..Rules::default()
         };
-        let mut ticket = Admission::new(Limits::for_slots(1))
+        let ticket = Admission::new(Limits::for_slots(1))
             .admit(peer.ip())
             .map_err(|e| e.to_string())?;
-        receive_one(&mut conn, &receiver_dir, &rules, &mut ticket)
+        receive_one(&mut conn, &receiver_dir, &rules, ticket)
             .map(|saved| saved.size)
             .map_err(|e| e.to_string())
     });

@@ -139,8 +139,8 @@ enum Command {
         /// Where to put the temporary files (default: the system's temp dir).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// Run each copy this many times and keep the fastest.
-        #[arg(long, default_value_t = bench::DEFAULT_RUNS)]
+        /// Run each copy this many times and keep the fastest, 1 to 100.
+        #[arg(long, default_value_t = bench::DEFAULT_RUNS, value_parser = clap::value_parser!(u32).range(1..=100))]
         runs: u32,
         /// Print one JSON document with the figures.
         #[arg(long)]

@@ -17,6 +17,11 @@
 //!   missing bytes of that one character before decoding ([`receive_turn`]), waiting
 //!   at most [`CHARACTER_REST_TIMEOUT`] for them.
 //! - Bytes that are not UTF-8 at all are shown with `�` instead of crashing.
+//! - The other side's text is shown with its control characters made visible
+//!   (`\u{1b}`, `\n`; [`netlab_common::peer_text::visible`]): Python's `print`
+//!   passes them to the terminal, so a peer could send escape sequences that
+//!   clear the screen or retitle the window, or a newline and a second line that
+//!   looks like ours. Everything else is shown as the Python program shows it.
 //! - An empty line is not sent: `send(b'')` sends nothing, so the other side would
 //!   wait forever for a message that never comes (try it with the Python pair).
 //! - A line longer than [`RECV_BUFFER`] bytes is refused: the other side reads at
@@ -31,6 +36,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use netlab_common::Tell;
+use netlab_common::peer_text::visible;
 use netlab_common::stream::read_line_bounded;
 
 /// The tutorial's chat port. It binds `('192.168.21.36',9000)`, a classroom
@@ -240,9 +246,16 @@ impl Console<'_> {
         }
     }
 
+    /// Shows a line of ours, or a word we chose (`q`).
     fn show(&mut self, text: &str) -> io::Result<()> {
         writeln!(self.output, "{text}")?;
         self.output.flush()
+    }
+
+    /// Shows a turn of the other side, on one line of its own whatever it holds:
+    /// control characters are written as escapes, never obeyed by the terminal.
+    fn show_peer_text(&mut self, text: &str) -> io::Result<()> {
+        self.show(&visible(text))
     }
 }
 
@@ -291,7 +304,7 @@ pub fn serve_conversation(
                 if lossy {
                     eprintln!("(the client sent bytes that are not UTF-8; shown as �)");
                 }
-                console.show(&text)?; // Python: print(msg.decode('utf-8'))
+                console.show_peer_text(&text)?; // Python: print(msg.decode('utf-8'))
             }
         }
     }
@@ -322,7 +335,7 @@ pub fn client_conversation(
                 if lossy {
                     eprintln!("(the server sent bytes that are not UTF-8; shown as �)");
                 }
-                console.show(&text)?;
+                console.show_peer_text(&text)?;
             }
         }
         let inp = console.next_line()?; // Python: inp = input('>>>')
@@ -336,6 +349,14 @@ pub fn client_conversation(
 
 /// The whole chat server: accept a client, talk until someone types `q`, then
 /// accept the next. Returns when our own input ends (no one left to type).
+///
+/// One conversation at a time, as in the tutorial: no thread per client, so no
+/// slots to count; the next client waits in the listen backlog. A silent client
+/// ends its conversation after `idle_timeout` once it is its turn, and a
+/// trickling one cannot stretch a turn: a turn is one read (its first bytes end
+/// it) plus at most the rest of one character, waited for at most
+/// [`CHARACTER_REST_TIMEOUT`]. Only a client that keeps answering keeps the
+/// conversation going, and the person at the server decides when it ends (`q`).
 pub fn run_server(
     listener: &TcpListener,
     console: &mut Console<'_>,

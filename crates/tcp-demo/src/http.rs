@@ -15,14 +15,20 @@
 //! several requests (keep-alive), parses headers fully (chunked bodies, folding,
 //! many limits), serves many clients from a pool or an event loop, speaks TLS
 //! (https) and HTTP/2 or 3. Ours reads one request head, answers, and closes.
+//!
+//! Against a hostile client it keeps what every netlab server keeps
+//! ([`netlab_common::admission`], [`netlab_common::deadline`]): one deadline for
+//! the whole request head, connections still sending their head counted apart
+//! from those being answered, and a share of the slots per source address.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use netlab_common::admission::{Admission, Limits, Refused, Ticket};
+use netlab_common::deadline::Deadline;
+use netlab_common::failure::humanize_duration;
 use netlab_common::{DemoResult, Narrator};
 
 /// The classroom port of chapter 4's first example, also the usual "development
@@ -33,15 +39,39 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// under 2 KiB; without a bound a peer could make us buffer without end.
 pub const MAX_REQUEST_HEAD: usize = 8 * 1024;
 
-/// How long a client may take to send its whole request head. Browsers open
-/// spare connections in advance and may send nothing on them for a while; each
-/// has its own thread, so this only bounds how long a silent one is kept.
+/// How long a client may take to send its whole request head (the default of
+/// `--header-timeout`): one deadline from the moment it is accepted, not a
+/// timeout per read, so a client that sends one byte every few seconds is cut
+/// off as surely as a silent one. Browsers open spare connections in advance and
+/// may send nothing on them for a while; this bounds how long one is kept.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many connections are served at once. One thread each; over the limit a
-/// client is told `503 Service Unavailable` and closed, so a flood of idle
-/// connections cannot exhaust the machine's threads.
+/// How many connections are answered at once, and (counted apart) how many may
+/// still be sending their request head. One thread each; over a limit a client
+/// is told `503 Service Unavailable` and closed, so a flood of idle connections
+/// cannot exhaust the machine's threads, and silent newcomers can never take the
+/// place of a client whose request has arrived.
 pub const MAX_CONNECTIONS: usize = 64;
+
+/// The limits `tcp-demo http` runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The whole request head must arrive within this time.
+    pub header_timeout: Duration,
+    /// Served, pending and per-address slots.
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    /// [`REQUEST_TIMEOUT`], and [`MAX_CONNECTIONS`] slots of each kind with a
+    /// quarter of them (16) for one source address: one host cannot take them all.
+    fn default() -> Config {
+        Config {
+            header_timeout: REQUEST_TIMEOUT,
+            limits: Limits::for_slots(MAX_CONNECTIONS),
+        }
+    }
+}
 
 /// How much one read takes from the connection; the head is collected read by
 /// read until it is complete or over [`MAX_REQUEST_HEAD`].
@@ -62,7 +92,11 @@ pub enum HeadError {
     /// The client closed the connection before the head was complete (or sent
     /// nothing at all: browsers do this with spare connections).
     Incomplete(Vec<u8>),
-    /// Timeout or another socket error.
+    /// The head was not complete when its deadline passed.
+    TimedOut(Duration),
+    /// The head arrived, but every slot for answering was taken.
+    Busy(Refused),
+    /// Another socket error.
     Io(io::Error),
 }
 
@@ -80,6 +114,12 @@ impl std::fmt::Display for HeadError {
                     bytes.len()
                 )
             }
+            HeadError::TimedOut(limit) => write!(
+                f,
+                "no complete request within {}; closed",
+                humanize_duration(*limit)
+            ),
+            HeadError::Busy(refused) => write!(f, "{refused}"),
             HeadError::Io(e) => write!(f, "{e}"),
         }
     }
@@ -87,21 +127,25 @@ impl std::fmt::Display for HeadError {
 
 impl std::error::Error for HeadError {}
 
-/// Reads the request head: everything up to and including the empty line.
+/// Reads the request head: everything up to and including the empty line, all
+/// of it within `limit`.
 // ANCHOR: read_head
-pub fn read_request_head(conn: &mut TcpStream) -> Result<Vec<u8>, HeadError> {
-    let deadline = Instant::now() + REQUEST_TIMEOUT;
+pub fn read_request_head(conn: &TcpStream, limit: Duration) -> Result<Vec<u8>, HeadError> {
+    // One deadline for the whole head, not one per read: a client that sends one
+    // byte every few seconds would meet no read timeout, and could keep its
+    // thread and its slot for as long as it liked.
+    let mut reader = Deadline::after(conn, limit).map_err(HeadError::Io)?;
     let mut head = Vec::new();
     let mut buf = [0u8; READ_CHUNK];
     loop {
-        // The deadline is for the whole head, not per read: a client that
-        // sends one byte every few seconds is still cut off.
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(HeadError::Io(io::ErrorKind::TimedOut.into()));
-        }
-        conn.set_read_timeout(Some(left)).map_err(HeadError::Io)?;
-        let n = conn.read(&mut buf).map_err(HeadError::Io)?;
+        let n = match reader.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                return Err(HeadError::TimedOut(limit));
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(HeadError::Io(e)),
+        };
         if n == 0 {
             return Err(HeadError::Incomplete(head));
         }
@@ -204,9 +248,14 @@ pub fn response(head: &[u8]) -> Vec<u8> {
 }
 // ANCHOR_END: respond
 
-/// Serves one connection; returns the request head it answered.
-pub fn serve_connection(conn: &mut TcpStream) -> Result<Vec<u8>, HeadError> {
-    let head = match read_request_head(conn) {
+/// Serves one connection; returns the request head it answered. The client holds
+/// a pending slot (`ticket`) while its head arrives, and a served one once it has.
+pub fn serve_connection(
+    conn: &mut TcpStream,
+    header_timeout: Duration,
+    ticket: &mut Ticket,
+) -> Result<Vec<u8>, HeadError> {
+    let head = match read_request_head(conn, header_timeout) {
         Ok(head) => head,
         Err(HeadError::TooLarge) => {
             let _ = conn.write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -216,14 +265,21 @@ pub fn serve_connection(conn: &mut TcpStream) -> Result<Vec<u8>, HeadError> {
     };
     conn.set_write_timeout(Some(REQUEST_TIMEOUT))
         .map_err(HeadError::Io)?;
+    // A complete request: from a pending slot to a served one, or 503 when every
+    // served slot is taken (the head is read, so closing sends no reset).
+    if let Err(refused) = ticket.promote() {
+        let _ = conn.write_all(&busy_answer(&refused));
+        return Err(HeadError::Busy(refused));
+    }
     conn.write_all(&response(&head)).map_err(HeadError::Io)?;
     Ok(head)
 }
 
-/// Serves browsers until the process is stopped: one thread per connection, at
-/// most [`MAX_CONNECTIONS`] at once. Each request is printed on stdout.
-pub fn run(listener: TcpListener) -> io::Result<()> {
-    let active = Arc::new(AtomicUsize::new(0));
+/// Serves browsers until the process is stopped: one thread per connection,
+/// within `config`'s limits. Each request is printed on stdout; a client that
+/// took too long, was refused or failed gets one line on stderr.
+pub fn run(listener: TcpListener, config: Config) -> io::Result<()> {
+    let admission = Admission::new(config.limits);
     loop {
         let (mut conn, peer) = match listener.accept() {
             Ok(pair) => pair,
@@ -233,28 +289,43 @@ pub fn run(listener: TcpListener) -> io::Result<()> {
                 continue;
             }
         };
-        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            active.fetch_sub(1, Ordering::SeqCst);
-            refuse_busy(&mut conn);
-            continue;
-        }
-        let counter = Arc::clone(&active);
+        // A pending slot, if there is one and this address has not used up its
+        // share; otherwise 503 at once, on this thread.
+        let mut ticket = match admission.admit(peer.ip()) {
+            Ok(ticket) => ticket,
+            Err(refused) => {
+                eprintln!("{peer}: {refused}");
+                refuse_busy(&mut conn, &refused);
+                continue;
+            }
+        };
         let spawned = thread::Builder::new().spawn(move || {
-            match serve_connection(&mut conn) {
+            match serve_connection(&mut conn, config.header_timeout, &mut ticket) {
                 Ok(head) => print_request(peer, &head),
                 // Spare connections a browser never used are normal: no noise.
                 Err(HeadError::Incomplete(bytes)) if bytes.is_empty() => {}
                 Err(e) => eprintln!("{peer}: {e}"),
             }
-            counter.fetch_sub(1, Ordering::SeqCst);
+            // Dropping the ticket (here) gives its slot back.
         });
         // The OS may refuse a new thread (memory, limits): drop this connection
-        // and keep serving, rather than panic as `thread::spawn` would.
+        // (and its slot, with the closure) and keep serving, rather than panic as
+        // `thread::spawn` would.
         if let Err(e) = spawned {
-            active.fetch_sub(1, Ordering::SeqCst);
             eprintln!("{peer}: cannot start a thread for it: {e}");
         }
     }
+}
+
+/// `503 Service Unavailable`, with the reason as its body (curl and nc show it).
+fn busy_answer(refused: &Refused) -> Vec<u8> {
+    let body = format!("{refused}\n");
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// Answers `503 Service Unavailable` on the accepting thread, without waiting for
@@ -262,9 +333,7 @@ pub fn run(listener: TcpListener) -> io::Result<()> {
 /// most [`MAX_REQUEST_HEAD`] bytes): closing a socket with unread bytes makes the
 /// OS reset the connection, and a reset can destroy the answer before the client
 /// reads it.
-fn refuse_busy(conn: &mut TcpStream) {
-    const BUSY: &[u8] =
-        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+fn refuse_busy(conn: &mut TcpStream, refused: &Refused) {
     if conn.set_nonblocking(true).is_ok() {
         let mut scrap = [0u8; READ_CHUNK];
         let mut drained = 0;
@@ -275,11 +344,11 @@ fn refuse_busy(conn: &mut TcpStream) {
             }
         }
     }
-    // A few dozen bytes always fit in the socket's send buffer: the write does
+    // A hundred bytes always fit in the socket's send buffer: the write does
     // not wait, and the timeout is only a bound.
     let _ = conn.set_nonblocking(false);
     let _ = conn.set_write_timeout(Some(REQUEST_TIMEOUT));
-    let _ = conn.write_all(BUSY);
+    let _ = conn.write_all(&busy_answer(refused));
 }
 
 /// Prints one request as a block, so that two threads never mix their lines.
@@ -318,7 +387,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     let server_narrator = narrator.clone();
     let server = thread::spawn(move || -> Result<(), HeadError> {
         let (mut conn, _) = listener.accept().map_err(HeadError::Io)?;
-        let head = read_request_head(&mut conn)?;
+        let head = read_request_head(&conn, REQUEST_TIMEOUT)?;
         server_narrator.event("server", "received this request head:");
         let port = format!(":{}", addr.port());
         for line in printable_lines(&head) {
@@ -375,6 +444,13 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
 mod tests {
     use super::*;
 
+    /// A pending slot of a one-client server, for a test that serves by hand.
+    fn one_slot(peer: SocketAddr) -> Ticket {
+        Admission::new(Limits::for_slots(1))
+            .admit(peer.ip())
+            .unwrap()
+    }
+
     #[test]
     fn response_to_root_shows_the_request() {
         let head = b"GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: <b>\r\n\r\n";
@@ -404,8 +480,9 @@ mod tests {
             c.read_to_end(&mut reply).unwrap();
             reply
         });
-        let (mut conn, _) = listener.accept().unwrap();
-        let head = serve_connection(&mut conn).unwrap();
+        let (mut conn, peer) = listener.accept().unwrap();
+        let mut ticket = one_slot(peer);
+        let head = serve_connection(&mut conn, REQUEST_TIMEOUT, &mut ticket).unwrap();
         assert_eq!(printable_lines(&head), vec!["GET / HTTP/1.0", "Host: x"]);
         drop(conn);
         assert!(client.join().unwrap().starts_with(b"HTTP/1.1 200 OK"));
@@ -432,9 +509,10 @@ mod tests {
             let _ = c.read_to_end(&mut reply);
             reply
         });
-        let (mut conn, _) = listener.accept().unwrap();
+        let (mut conn, peer) = listener.accept().unwrap();
+        let mut ticket = one_slot(peer);
         assert!(matches!(
-            serve_connection(&mut conn),
+            serve_connection(&mut conn, REQUEST_TIMEOUT, &mut ticket),
             Err(HeadError::TooLarge)
         ));
         drop(conn);

@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
 use netlab_common::addr::parse_peer;
+use netlab_common::admission::Limits;
 use netlab_common::bytes::python_repr;
 use netlab_common::failure::{exit_with, humanize_duration, parse_duration};
 use netlab_common::{Failure, Narrator, listen};
@@ -57,11 +59,7 @@ enum Command {
     },
     /// 二.客户端/服务端架构 (B/S): a tiny HTTP server (127.0.0.1:8080) for your
     /// browser; prints the raw request each browser sends.
-    Http {
-        /// Address to listen on (port 0: any free port).
-        #[arg(long, default_value = http::DEFAULT_ADDR)]
-        addr: SocketAddr,
-    },
+    Http(HttpArgs),
     /// The tour's narrated demo of one chapter: 2 (B/S and HTTP), 4 (first
     /// sockets) or 6 (socket methods), all on loopback inside this process.
     Demo {
@@ -69,6 +67,22 @@ enum Command {
         #[arg(long, default_value_t = 4, value_parser = parse_demo_chapter)]
         chapter: u8,
     },
+}
+
+#[derive(Debug, Args)]
+struct HttpArgs {
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = http::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// The whole request head must arrive within this time (one deadline, not
+    /// per read); a client still sending is closed.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// Connections one address may hold at once, sending their request or being
+    /// answered (1 to 64; default 16, a quarter of the slots).
+    #[arg(long, default_value_t = Limits::for_slots(http::MAX_CONNECTIONS).per_address,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=http::MAX_CONNECTIONS as u64))]
+    max_per_address: usize,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +197,13 @@ fn server(args: ServerArgs) -> Result<(), Failure> {
         reuse::bind_listener(addr, !args.no_reuse_addr).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    // One client at a time, like the tutorial: no thread per client, so there
+    // are no slots to count or to take. The others wait in the kernel's listen
+    // backlog. A hostile client holds the server for at most --timeout: the
+    // exchange is a single recv (a trickle cannot stretch it, its first byte ends
+    // it) and a send of a few bytes, each under that timeout. One that reconnects
+    // again and again can still keep the queue waiting, a round at a time: that
+    // is what serving one client at a time means (chapter 8 serves many).
     loop {
         let (conn, peer) = match listener.accept() {
             Ok(pair) => pair,
@@ -307,14 +328,22 @@ fn sockinfo_command(json: bool) -> Result<(), Failure> {
     }
 }
 
-fn http_command(addr: SocketAddr) -> Result<(), Failure> {
+fn http_command(args: HttpArgs) -> Result<(), Failure> {
+    let addr = args.addr;
+    let config = http::Config {
+        header_timeout: args.header_timeout,
+        limits: Limits {
+            per_address: args.max_per_address,
+            ..Limits::for_slots(http::MAX_CONNECTIONS)
+        },
+    };
     let listener = std::net::TcpListener::bind(addr).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     print_line(&format!(
         "open http://{local}/ in a browser (Ctrl-C stops the server)"
     ))?;
-    http::run(listener).map_err(|e| Failure::io("http server", e))
+    http::run(listener, config).map_err(|e| Failure::io("http server", e))
 }
 
 fn demo(chapter: u8) -> Result<(), Failure> {
@@ -338,7 +367,7 @@ fn main() -> ExitCode {
         Command::ChatClient(args) => chat_client(args),
         Command::SocketParams { json } => socket_params_command(json),
         Command::Sockinfo { json } => sockinfo_command(json),
-        Command::Http { addr } => http_command(addr),
+        Command::Http(args) => http_command(args),
         Command::Demo { chapter } => demo(chapter),
     })
 }
@@ -376,5 +405,11 @@ mod tests {
         };
         assert_eq!(chat_client.idle_timeout, chat::IDLE_TIMEOUT);
         assert_eq!(chat_client.timeout, first::DEFAULT_CLIENT_TIMEOUT);
+        let Command::Http(http_args) = Cli::parse_from(["tcp-demo", "http"]).command else {
+            panic!("http");
+        };
+        let defaults = http::Config::default();
+        assert_eq!(http_args.header_timeout, defaults.header_timeout);
+        assert_eq!(http_args.max_per_address, defaults.limits.per_address);
     }
 }

@@ -343,6 +343,7 @@ pub fn this_run_notes(cases: &[ParamCase]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
     fn outcome_of(cases: &[ParamCase], python: &str) -> String {
         cases
             .iter()

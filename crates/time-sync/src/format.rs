@@ -9,23 +9,25 @@
 //!    datagram would kill the server. So we parse the format into items first
 //!    ([`StrftimeItems`]) and reject it if any item is [`Item::Error`], naming the
 //!    culprit in an `error:` reply.
-//! 2. The format may be an amplifier. `%c` is 2 bytes and expands to 24; a 500-byte
-//!    datagram of `%c%c%c…` would make the server send 6 KB back to whatever address
-//!    the (forged) datagram claims to come from. We cap every reply at
-//!    [`reply_limit`] bytes and answer `error:` when the rendering would exceed it.
+//! 2. The format may be an amplifier. `%c` is 2 bytes and expands to 24; a 42-byte
+//!    datagram of `%c%c%c…` would make the server send 504 bytes back to whatever
+//!    address the (forged) datagram claims to come from. We keep QUIC's rule
+//!    (RFC 9000 §8.1, [`netlab_common::amplification`]): counted with its 28 bytes of
+//!    IPv4 and UDP headers, a reply is at most 3 times the request counted the same
+//!    way ([`reply_limit`]). A rendering that would exceed it becomes an `error:`
+//!    reply, and an error that would exceed it is sent in its short form
+//!    ([`FormatError::brief`]), or not at all ([`reply_to`]).
 
 use std::fmt::{self, Write as _};
 
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, TimeZone};
+use netlab_common::amplification::max_reply_len;
+use netlab_common::peer_text::visible;
 
 /// The teacher's version of the server: an empty datagram means this format.
 /// (`%X` is the locale's time, `%H:%M:%S` in the C locale and in chrono.)
 pub const DEFAULT_FORMAT: &str = "%Y-%m-%d %X";
-
-/// The smallest reply size we always allow, whatever the request's size: enough
-/// for any sensible format, and still small enough that an attacker gains little.
-pub const MIN_REPLY_LIMIT: usize = 512;
 
 /// The longest format we accept. The tutorial's programs read with
 /// `recvfrom(1024)`, so longer datagrams would be cut by a Python peer anyway.
@@ -34,10 +36,17 @@ pub const MAX_FORMAT_LEN: usize = 1024;
 /// Every reply that reports a problem starts with this.
 pub const ERROR_PREFIX: &str = "error:";
 
-/// The largest reply allowed for a request of `request_len` bytes: never more
-/// than max(512, request size), so the server never amplifies traffic.
+/// The largest reply allowed for a request of `request_len` bytes: the
+/// amplification rule, 3 × (request + 28) − 28. An empty datagram may get 56
+/// bytes (the default format's 19 fit), `%c` × 21 (42 bytes) 182 bytes, not 504.
+///
+/// ```
+/// use time_sync::format::reply_limit;
+/// assert_eq!(reply_limit(0), 56);
+/// assert_eq!(reply_limit(42), 182);
+/// ```
 pub fn reply_limit(request_len: usize) -> usize {
-    MIN_REPLY_LIMIT.max(request_len)
+    max_reply_len(request_len)
 }
 
 /// Why a format could not be rendered. Its `Display` is the text after `error: `.
@@ -77,13 +86,15 @@ impl fmt::Display for FormatError {
                     "a lone '%' at the end of the format (write '%%' for a percent sign)"
                 )
             }
+            // The specifier is the peer's text, and this line reaches our log:
+            // a control character in it is shown as an escape (`'%\u{1b}'`).
             FormatError::BadSpecifier { specifier } => {
-                write!(f, "unknown format specifier '{specifier}'")
+                write!(f, "unknown format specifier '{}'", visible(specifier))
             }
             FormatError::ReplyTooLarge { limit } => write!(
                 f,
-                "the reply would be longer than {limit} bytes (a reply is never larger \
-                 than max(512 bytes, the request))"
+                "the reply would be longer than {limit} bytes (a reply is at most 3 times \
+                 the request, both counted with 28 bytes of headers)"
             ),
             FormatError::Unrenderable => write!(f, "the format cannot be rendered for this time"),
         }
@@ -91,6 +102,24 @@ impl fmt::Display for FormatError {
 }
 
 impl std::error::Error for FormatError {}
+
+impl FormatError {
+    /// The error in a few words, for a reply where the full sentence would break
+    /// the amplification rule (a lone `%` is 1 byte and may get 59 bytes back, the
+    /// sentence about it has 74). Every brief reply, `error: ` included, is shorter
+    /// than the 56 bytes even an empty datagram may get (a test checks it).
+    pub fn brief(&self) -> String {
+        match self {
+            FormatError::NotUtf8 { .. } => "not UTF-8".to_string(),
+            FormatError::TooLong { .. } => "format too long".to_string(),
+            FormatError::BadSpecifier { specifier } if specifier == "%" => "lone '%'".to_string(),
+            // At most `%` and one character, shown as an escape if need be.
+            FormatError::BadSpecifier { specifier } => format!("unknown '{}'", visible(specifier)),
+            FormatError::ReplyTooLarge { .. } => "reply too long".to_string(),
+            FormatError::Unrenderable => "cannot render".to_string(),
+        }
+    }
+}
 
 // ANCHOR: validate
 /// Parses `format` into chrono's items, or names the first bad specifier.
@@ -189,8 +218,8 @@ where
 // ANCHOR_END: render
 
 // ANCHOR: answer
-/// The whole server-side answer to one datagram: the reply bytes, which are either
-/// the formatted time or `error: …` (never longer than [`reply_limit`]).
+/// The whole server-side answer to one datagram: the formatted time (never longer
+/// than [`reply_limit`]), or why there is none.
 pub fn answer<Tz>(request: &[u8], now: &DateTime<Tz>) -> Result<String, FormatError>
 where
     Tz: TimeZone,
@@ -213,16 +242,32 @@ where
     render(now, format, reply_limit(request.len()))
 }
 
-/// The reply bytes for one datagram, errors included.
-pub fn reply_bytes<Tz>(request: &[u8], now: &DateTime<Tz>) -> Vec<u8>
+/// What to send for `answer` to a request of `request_len` bytes: the time, or
+/// `error: …` in full, or in brief when the full sentence would break the
+/// amplification rule; `None` (send nothing) if even the brief one would. (None
+/// does not happen with today's errors, which all fit an empty request's 56
+/// bytes; the rule holds whatever error is added later.)
+pub fn reply_to(request_len: usize, answer: &Result<String, FormatError>) -> Option<Vec<u8>> {
+    let limit = reply_limit(request_len);
+    let error = match answer {
+        Ok(text) if text.len() <= limit => return Some(text.clone().into_bytes()),
+        Ok(_) => &FormatError::ReplyTooLarge { limit },
+        Err(error) => error,
+    };
+    [error.to_string(), error.brief()]
+        .into_iter()
+        .map(|text| format!("{ERROR_PREFIX} {text}"))
+        .find(|reply| reply.len() <= limit)
+        .map(String::into_bytes)
+}
+
+/// The reply bytes for one datagram, errors included (`None`: no reply).
+pub fn reply_bytes<Tz>(request: &[u8], now: &DateTime<Tz>) -> Option<Vec<u8>>
 where
     Tz: TimeZone,
     Tz::Offset: fmt::Display,
 {
-    match answer(request, now) {
-        Ok(text) => text.into_bytes(),
-        Err(error) => format!("{ERROR_PREFIX} {error}").into_bytes(),
-    }
+    reply_to(request.len(), &answer(request, now))
 }
 // ANCHOR_END: answer
 
@@ -236,7 +281,8 @@ mod tests {
     }
 
     fn reply(request: &[u8]) -> String {
-        String::from_utf8(reply_bytes(request, &tutorial_time())).unwrap()
+        let bytes = reply_bytes(request, &tutorial_time()).expect("a reply");
+        String::from_utf8(bytes).unwrap()
     }
 
     #[test]
@@ -267,8 +313,18 @@ mod tests {
 
     #[test]
     fn lone_percent_at_the_end_is_an_error() {
-        assert!(reply(b"%Y %").starts_with("error: a lone '%'"));
-        assert!(reply(b"%").starts_with("error: a lone '%'"));
+        assert!(reply(b"the time is %Y %").starts_with("error: a lone '%'"));
+        // One byte may get 59 back: the 74-byte sentence would amplify.
+        assert_eq!(reply(b"%"), "error: lone '%'");
+    }
+
+    #[test]
+    fn a_control_character_after_percent_is_named_as_an_escape() {
+        assert_eq!(
+            reply(b"time: %\x1b"),
+            "error: unknown format specifier '%\\u{1b}'"
+        );
+        assert_eq!(reply(b"%\x07"), "error: unknown format specifier '%\\u{7}'");
     }
 
     #[test]
@@ -300,26 +356,50 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_is_never_larger_than_max_512_or_the_request() {
-        let request = "%c".repeat(100); // 200 bytes that would expand to 2400
+    fn the_issues_amplifier_gets_an_error_that_fits() {
+        // `%c` × 21: 42 bytes that would render as 504; 182 are allowed.
+        let request = "%c".repeat(21);
         let text = reply(request.as_bytes());
-        assert!(text.starts_with("error: the reply would be longer than 512 bytes"));
-        let fits = "%Y".repeat(150); // 300 bytes → 600 bytes: too large
-        assert!(reply(fits.as_bytes()).starts_with("error:"));
-        let same_size = "%%".repeat(400); // 800 bytes → 400: fine
-        assert_eq!(reply(same_size.as_bytes()).len(), 400);
+        assert!(
+            text.starts_with("error: the reply would be longer than 182 bytes"),
+            "{text}"
+        );
+        assert!(text.len() <= 182);
     }
 
     #[test]
-    fn a_big_request_may_get_a_reply_as_big_as_itself() {
-        // Above 512 bytes the limit is the request's own size, to the byte.
+    fn a_reply_may_be_three_times_the_request_counted_with_headers() {
+        // `%c` n times: 2n bytes, (2n + 28) × 3 − 28 = 6n + 56 allowed, 24n rendered.
+        assert_eq!(reply(b"%c%c%c").len(), 3 * 24); // 72 ≤ 74
+        // 96 > 80: refused, and the full sentence (over 80 bytes) is sent in brief.
+        assert_eq!(reply(b"%c%c%c%c"), "error: reply too long");
+        // A literal format comes back as it is, whatever its size.
         let literal = "x".repeat(1000);
         assert_eq!(reply(literal.as_bytes()), literal);
-        let one_more = format!("{}%Y", "x".repeat(998)); // 1000 bytes → 1002
-        assert!(
-            reply(one_more.as_bytes())
-                .starts_with("error: the reply would be longer than 1000 bytes")
-        );
+    }
+
+    #[test]
+    fn every_brief_error_fits_the_reply_to_an_empty_datagram() {
+        let errors = [
+            FormatError::NotUtf8 { offset: 1000 },
+            FormatError::TooLong { len: 65_507 },
+            FormatError::BadSpecifier {
+                specifier: "%".into(),
+            },
+            FormatError::BadSpecifier {
+                specifier: "%\u{10ffff}".into(),
+            },
+            FormatError::BadSpecifier {
+                specifier: "%\u{202e}".into(),
+            },
+            FormatError::ReplyTooLarge { limit: 56 },
+            FormatError::Unrenderable,
+        ];
+        for error in errors {
+            let brief = format!("{ERROR_PREFIX} {}", error.brief());
+            assert!(brief.len() <= reply_limit(0), "{brief}");
+            assert!(reply_to(0, &Err(error)).is_some());
+        }
     }
 
     #[test]
@@ -336,7 +416,7 @@ mod tests {
         for n in 0..200 {
             let request = "%".repeat(n);
             let text = reply(request.as_bytes());
-            assert!(text.len() <= reply_limit(n));
+            assert!(text.len() <= reply_limit(n), "{n}: {text}");
         }
     }
 
@@ -346,7 +426,7 @@ mod tests {
         fn any_datagram_gets_a_bounded_answer(
             request in proptest::collection::vec(proptest::num::u8::ANY, 0..1500),
         ) {
-            let bytes = reply_bytes(&request, &tutorial_time());
+            let bytes = reply_bytes(&request, &tutorial_time()).unwrap_or_default();
             proptest::prop_assert!(bytes.len() <= reply_limit(request.len()));
         }
 
@@ -355,7 +435,7 @@ mod tests {
         fn percent_soup_gets_a_bounded_answer(
             request in "(%[-_0#:.]?[0-9]?[a-zA-Z%:.]?|[a-z ]){0,200}",
         ) {
-            let bytes = reply_bytes(request.as_bytes(), &tutorial_time());
+            let bytes = reply_bytes(request.as_bytes(), &tutorial_time()).unwrap_or_default();
             proptest::prop_assert!(bytes.len() <= reply_limit(request.len()));
         }
     }
@@ -364,8 +444,8 @@ mod tests {
     fn every_two_byte_specifier_is_answered_without_panic() {
         for byte in 0u8..=255 {
             let request = [b'%', byte];
-            let bytes = reply_bytes(&request, &tutorial_time());
-            assert!(bytes.len() <= MIN_REPLY_LIMIT);
+            let bytes = reply_bytes(&request, &tutorial_time()).expect("a reply");
+            assert!(bytes.len() <= reply_limit(2));
         }
     }
 }

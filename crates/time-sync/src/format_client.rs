@@ -17,9 +17,14 @@ use netlab_common::Failure;
 use crate::format::ERROR_PREFIX;
 use crate::sntp_client::client_socket;
 
-/// The largest reply we read. Our server never sends more than 1024 bytes; a
-/// UDP datagram cannot exceed 65,507, so this buffer never truncates one.
+/// The largest reply we read. Our server never sends more than 3 times a request
+/// of at most 1024 bytes (3,128 bytes); a UDP datagram cannot exceed 65,507, so
+/// this buffer never truncates one, whoever answers.
 pub const RECV_BUFFER_LEN: usize = 65_536;
+
+/// The most requests `--count` asks for: a million, eleven and a half days at
+/// one a second. Without --count, --interval asks forever.
+pub const MAX_COUNT: u64 = 1_000_000;
 
 /// The reply to one request, or why there is none.
 #[derive(Debug)]

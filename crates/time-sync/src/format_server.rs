@@ -7,7 +7,8 @@
 //! time in that format. UDP has no connection: the server does not know or care
 //! whether the client is still there, it just answers each datagram to the
 //! address it came from. One loop serves everyone, and a bad datagram costs
-//! the sender an `error:` reply and nothing more.
+//! the sender an `error:` reply and nothing more. No reply is more than 3 times
+//! its request (counted with their 28 bytes of headers): see [`format`].
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, UdpSocket};
@@ -59,10 +60,17 @@ pub fn serve(socket: &UdpSocket, echo: Echo) -> io::Result<()> {
             let _ = stdout.flush();
         }
         // Python: back_msg = strftime(time_fmt) — validated, and bounded.
-        let reply = format::reply_bytes(request, &chrono::Local::now());
-        if echo != Echo::Silent && reply.starts_with(ERROR_PREFIX.as_bytes()) {
-            drops.note(peer, &String::from_utf8_lossy(&reply));
+        let answer = format::answer(request, &chrono::Local::now());
+        if echo != Echo::Silent
+            && let Err(error) = &answer
+        {
+            drops.note(peer, &format!("{ERROR_PREFIX} {error}"));
         }
+        // Never more than 3 times the request (counted with 28 bytes of headers):
+        // a reply bigger than that would make us an amplifier for forged requests.
+        let Some(reply) = format::reply_to(len, &answer) else {
+            continue;
+        };
         // Python: tcp_server.sendto(back_msg.encode('utf-8'), addr)
         if let Err(e) = socket.send_to(&reply, peer)
             && !is_peer_error(&e)

@@ -46,8 +46,9 @@ enum Command {
         /// Ask again every INTERVAL (e.g. 1s), forever unless --count is given.
         #[arg(long, value_parser = failure::parse_duration)]
         interval: Option<Duration>,
-        /// How many requests to send.
-        #[arg(long)]
+        /// How many requests to send, 1 to 1000000 (default: one, or forever with
+        /// --interval).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=format_client::MAX_COUNT))]
         count: Option<u64>,
     },
     /// Chapter 4, real time sync (时间同步): SNTP client (RFC 4330); prints T1..T4, offset θ and delay δ. Never sets the clock.
@@ -55,13 +56,13 @@ enum Command {
         /// The NTP server, HOST:PORT (our sntp-server by default; chronyd works too).
         #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
-        /// How many exchanges; the one with the smallest delay is reported.
+        /// How many exchanges, 1 to 100; the one with the smallest delay is reported.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
         count: u32,
         /// How long to wait for each reply.
         #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
         timeout: Duration,
-        /// How many times to resend a request that got no valid reply.
+        /// How many times to resend a request that got no valid reply, 0 to 10.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
         retries: u32,
         /// Print one JSON document (offset, delay in seconds, stratum, t1..t4).
@@ -74,13 +75,15 @@ enum Command {
         /// Address to listen on (NTP's port 123 needs root: 12300 by default).
         #[arg(long, default_value = sntp_server::DEFAULT_ADDR)]
         addr: SocketAddr,
-        /// The stratum we announce (1 = a reference clock; 8 like chrony's `local stratum 8`).
+        /// The stratum we announce, 1 to 15 (1 = a reference clock; 8 like chrony's
+        /// `local stratum 8`).
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=15))]
         stratum: u8,
-        /// Reference id: an IPv4 address (stratum ≥ 2) or up to 4 ASCII letters (stratum 1).
+        /// Reference id: an IPv4 address (stratum ≥ 2) or 1 to 4 ASCII letters such
+        /// as GPS (stratum 1).
         #[arg(long, default_value = "127.127.1.1", value_parser = parse_reference_id)]
         reference_id: ReferenceId,
-        /// Threads, one socket each (default: one per core).
+        /// Threads, one socket each, 1 to 16 (default: one per core).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
         threads: Option<u32>,
         /// One recvfrom + sendto per request instead of batches of up to 64
@@ -106,10 +109,10 @@ enum Command {
         /// The NTP server to measure (ours or another, e.g. chronyd).
         #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
-        /// Requests outstanding at any moment.
+        /// Requests outstanding at any moment, 1 to 4096.
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
         in_flight: u32,
-        /// Client threads, one socket each.
+        /// Client threads, one socket each, 1 to 64.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
         threads: u32,
         /// How long to measure (e.g. 5s).
@@ -121,18 +124,20 @@ enum Command {
     },
 }
 
-/// `127.127.1.1` or `GPS`/`LOCL` (at most four ASCII characters).
+/// `127.127.1.1` or `GPS`/`LOCL`: an IPv4 address, or 1 to 4 ASCII letters (the
+/// codes of RFC 5905 for reference clocks are letters; `::1` or `1234` is neither).
 fn parse_reference_id(text: &str) -> Result<ReferenceId, String> {
     if let Ok(ip) = text.parse::<std::net::Ipv4Addr>() {
         return Ok(ReferenceId(ip.octets()));
     }
-    if !text.is_empty() && text.len() <= 4 && text.bytes().all(|b| b.is_ascii_graphic()) {
+    if (1..=4).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphabetic()) {
         let mut bytes = [0u8; 4];
         bytes[..text.len()].copy_from_slice(text.as_bytes());
         return Ok(ReferenceId(bytes));
     }
     Err(format!(
-        "'{text}' is not a reference id (expected an IPv4 address or 1-4 ASCII letters, e.g. GPS)"
+        "'{text}' is not a reference id (expected an IPv4 address such as 127.127.1.1, or 1 to 4 \
+         ASCII letters such as GPS)"
     ))
 }
 
@@ -303,5 +308,29 @@ mod tests {
         assert_eq!(parse_reference_id("GPS"), Ok(ReferenceId(*b"GPS\0")));
         assert_eq!(parse_reference_id("127.127.1.1"), Ok(ReferenceId::LOCAL));
         assert!(parse_reference_id("TOOLONG").is_err());
+        for bad in ["", "::1", "1234", "GP S", "GPS!", "LOCAL", "時"] {
+            let error = parse_reference_id(bad).unwrap_err();
+            assert!(error.contains("1 to 4 ASCII letters"), "{bad:?}: {error}");
+        }
+    }
+
+    /// The extremes each numeric flag accepts (the refused ones are in the
+    /// end-to-end tests, which check the exit code and the message).
+    #[test]
+    fn numeric_flags_accept_their_extremes() {
+        for args in [
+            &["client", "--count", "1"][..],
+            &["client", "--count", "1000000"],
+            &["sntp", "--count", "1", "--retries", "0"],
+            &["sntp", "--count", "100", "--retries", "10"],
+            &["sntp-server", "--stratum", "1", "--threads", "1"],
+            &["sntp-server", "--stratum", "15", "--threads", "16"],
+            &["bench", "--in-flight", "1", "--threads", "1"],
+            &["bench", "--in-flight", "4096", "--threads", "64"],
+        ] {
+            let parsed =
+                Cli::try_parse_from(std::iter::once("time-sync").chain(args.iter().copied()));
+            assert!(parsed.is_ok(), "{args:?}: {parsed:?}");
+        }
     }
 }

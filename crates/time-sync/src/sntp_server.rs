@@ -21,7 +21,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::thread;
 
-use netlab_common::{Failure, listen};
+use netlab_common::{Failure, amplification, listen};
 #[cfg(unix)]
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -35,6 +35,14 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:12300";
 /// The largest request we answer: a header plus room for a MAC or extension
 /// fields (which we ignore). Larger datagrams are not NTP requests.
 pub const MAX_REQUEST_LEN: usize = 1024;
+
+// The amplification rule (RFC 9000 §8.1, `netlab_common::amplification`): a
+// reply, counted with its 28 bytes of IPv4 and UDP headers, is at most 3 times
+// its request counted the same way. Every reply here is one 48-byte header, and
+// only requests of at least 48 bytes are answered (a shorter datagram is not an
+// NTP packet: dropped as malformed), so the factor is at most 1. 48 bytes would
+// even fit the 56 an empty request may get: the compiler checks it.
+const _: () = assert!(amplification::allows(0, HEADER_LEN));
 
 /// Our receive buffer: as large as a UDP datagram can be, so that an oversized
 /// datagram is seen whole (and dropped) instead of silently truncated into

@@ -12,6 +12,7 @@ use netlab_common::addr::parse_peer;
 use netlab_common::bytes::python_repr;
 use netlab_common::color::stdout_supports_color;
 use netlab_common::failure::{exit_with, parse_duration};
+use netlab_common::files::{ReadCappedError, read_capped_text};
 use netlab_common::{Failure, Narrator, listen};
 use udp_demo::qq::{self, Contacts};
 use udp_demo::{Tell, boundaries, simple};
@@ -79,7 +80,8 @@ struct QqClientArgs {
     /// A contact NAME=HOST:PORT (repeatable); replaces the tutorial's table.
     #[arg(long = "contact", value_name = "NAME=HOST:PORT")]
     contacts: Vec<String>,
-    /// A TOML file with a [contacts] table of "NAME" = "HOST:PORT" entries.
+    /// A TOML file with a [contacts] table of "NAME" = "HOST:PORT" entries (at
+    /// most 64 KiB).
     #[arg(long, value_name = "FILE", conflicts_with = "contacts")]
     contacts_file: Option<PathBuf>,
     /// How long to wait for each reply (the other side is a person typing).
@@ -172,11 +174,11 @@ fn qq_server(addr: SocketAddr) -> Result<(), Failure> {
 
 fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
     let contacts = if let Some(path) = &args.contacts_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(format!(
-                "cannot read --contacts-file {}: {e}",
-                path.display()
-            ))
+        let text = read_capped_text(path, qq::MAX_CONTACTS_FILE).map_err(|e| match e {
+            ReadCappedError::TooLarge { .. } => Failure::usage(format!(
+                "--contacts-file: {e} (a contacts file is a few KiB)"
+            )),
+            ReadCappedError::Io { .. } => Failure::usage(format!("--contacts-file: {e}")),
         })?;
         Contacts::from_toml(&text)
             .map_err(|e| Failure::usage(format!("--contacts-file {}: {e}", path.display())))?

@@ -23,7 +23,9 @@ use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use netlab_common::amplification;
 use netlab_common::color::Style;
+use netlab_common::peer_text;
 use netlab_common::stream::read_line_bounded;
 
 use crate::boundaries::recv_from_reporting;
@@ -46,6 +48,13 @@ pub const REPLY_PROMPT: &str = "回复消息: ";
 
 /// The longest keyboard line read at once: a bound against a runaway pipe.
 pub const MAX_INPUT_LINE: usize = 64 * 1024;
+
+/// The most a `--contacts-file` may hold: 64 KiB. A contact is a line of about 30
+/// bytes (`"金老板" = "127.0.0.1:8081"`), so that is some 2,000 contacts, far more
+/// than a chat list needs, and still nothing to read and parse. Without a cap,
+/// `--contacts-file /dev/zero` (or a huge file named by mistake) would be read
+/// until memory runs out.
+pub const MAX_CONTACTS_FILE: u64 = 64 * 1024;
 
 /// The default `--timeout` of the client: how long to wait for a reply. The
 /// other side is a person typing, so this is longer than `udp-demo client`'s.
@@ -135,6 +144,8 @@ fn parse_contact(name: &str, addr: &str) -> Result<(String, SocketAddr), String>
     let addr: SocketAddr = addr.trim().parse().map_err(|_| {
         format!("contact '{name}': '{addr}' is not an address (expected HOST:PORT)")
     })?;
+    let addr = netlab_common::addr::check_destination(addr)
+        .map_err(|why| format!("contact '{name}': '{addr}': {why}"))?;
     Ok((name.to_string(), addr))
 }
 
@@ -182,6 +193,31 @@ fn fits(text: &str) -> bool {
     false
 }
 
+/// Whether `reply` may answer a datagram of `request_len` bytes under the
+/// amplification rule (RFC 9000 §8.1): counted with 28 bytes of IPv4 and UDP
+/// headers each, at most 3 times the request. Says why not on stderr.
+///
+/// The reply is typed by a person, so a reply that breaks the rule is not sent
+/// at all, and the operator is asked for a shorter one. Not cut, nor replaced by
+/// a short notice: either would go out in the operator's name saying something
+/// they did not type, and they are at the keyboard and can say it shorter. The
+/// rule matters because the sender's address is only what the datagram claims:
+/// someone can send `在吗` "from" a victim's address, and a long reply would go to
+/// the victim, several times bigger than what the attacker spent.
+fn within_the_amplification_rule(request_len: usize, reply: &str) -> bool {
+    if amplification::allows(request_len, reply.len()) {
+        return true;
+    }
+    eprintln!(
+        "(that reply is {} bytes; a {request_len}-byte message may get at most {} back \
+         (3 times its size, both counted with 28 bytes of headers), or a forged sender \
+         could use this server as an amplifier: type a shorter reply)",
+        reply.len(),
+        amplification::max_reply_len(request_len)
+    );
+    false
+}
+
 /// A side's keyboard and screen.
 pub struct Console<'a> {
     pub input: &'a mut dyn BufRead,
@@ -207,8 +243,14 @@ impl Console<'_> {
         read_stripped_line(self.input, self.output, prompt)
     }
 
+    /// Prints a peer's message. Python prints it as it came, and a terminal obeys
+    /// the control characters in it: ESC sequences that clear the screen or
+    /// retitle the window, CR and LF that start a line looking like another
+    /// message. So the text is shown with them as escapes (`\u{1b}`, `\n`); the
+    /// blue around it is ours, and stays (on a terminal only).
     fn show(&mut self, from: SocketAddr, data: &[u8]) -> io::Result<()> {
-        let text = String::from_utf8_lossy(data); // Python: qq_msg.decode('utf-8')
+        // Python: qq_msg.decode('utf-8'), made safe to print.
+        let text = peer_text::visible_bytes(data);
         if std::str::from_utf8(data).is_err() {
             eprintln!("(the message from {from} is not UTF-8; shown with �)");
         }
@@ -245,10 +287,12 @@ pub fn run_server(socket: &UdpSocket, console: &mut Console<'_>) -> io::Result<(
             );
         }
         console.show(datagram.from, &datagram.data)?; // Python: print('来自[%s:%s]...')
+        // What came on the wire, for the amplification rule (a cut datagram had more).
+        let request_len = datagram.truncated_from.unwrap_or(datagram.data.len());
         // Python: back_msg=input('回复消息: ').strip()
         let mut back_msg = None;
         while let Some(line) = console.line(REPLY_PROMPT)? {
-            if fits(&line) {
+            if fits(&line) && within_the_amplification_rule(request_len, &line) {
                 back_msg = Some(line);
                 break;
             }
@@ -347,6 +391,39 @@ mod tests {
             message_line(from, "hi", true),
             "来自[127.0.0.1:8081]的一条消息:\x1b[1;44mhi\x1b[0m"
         );
+    }
+
+    #[test]
+    fn a_peers_control_characters_are_shown_as_escapes_inside_our_blue() {
+        let from: SocketAddr = "127.0.0.1:8081".parse().unwrap();
+        let mut input = Cursor::new(Vec::new());
+        for color in [false, true] {
+            let mut output = Vec::new();
+            let mut console = Console {
+                input: &mut input,
+                output: &mut output,
+                prompt: false,
+                color,
+            };
+            console
+                .show(from, b"\x1b]0;pwned\x07hi\r\n admin: trust mallory")
+                .unwrap();
+            let shown = String::from_utf8(output).unwrap();
+            let text = r"\u{1b}]0;pwned\u{7}hi\r\n admin: trust mallory";
+            assert_eq!(shown, format!("{}\n", message_line(from, text, color)));
+            // One line, and the only escape sequences are the blue ones, ours.
+            assert_eq!(shown.matches('\n').count(), 1);
+            assert_eq!(shown.matches('\x1b').count(), if color { 2 } else { 0 });
+        }
+    }
+
+    #[test]
+    fn a_reply_may_be_three_times_the_message_counted_with_headers() {
+        // An empty datagram may get 56 bytes, 在吗 (6 bytes) 74.
+        assert!(within_the_amplification_rule(0, &"x".repeat(56)));
+        assert!(!within_the_amplification_rule(0, &"x".repeat(57)));
+        assert!(within_the_amplification_rule(6, &"在".repeat(24)));
+        assert!(!within_the_amplification_rule(6, &"在".repeat(25)));
     }
 
     #[test]

@@ -28,6 +28,12 @@ pub const CLIENT_MESSAGE: &[u8] = b"hello";
 /// What the server answers: `udp_sk.sendto(b'hi',addr)`.
 pub const SERVER_REPLY: &[u8] = b"hi";
 
+// The amplification rule (RFC 9000 §8.1, `netlab_common::amplification`): a
+// reply, counted with its 28 bytes of IPv4 and UDP headers, is at most 3 times
+// its request counted the same way. `b'hi'` (30 bytes on the wire) answers any
+// datagram, even an empty one (28, which may get 84): the compiler checks it.
+const _: () = assert!(netlab_common::amplification::allows(0, SERVER_REPLY.len()));
+
 /// The largest payload one UDP datagram can carry over IPv4: 65535 (the IP
 /// length field) minus 20 bytes of IP header and 8 of UDP header. A longer
 /// `--message` cannot be sent at all (`Message too long`), so the client refuses it

@@ -171,9 +171,15 @@ pub fn receive_one(
     conn: &mut TcpStream,
     dir: &Path,
     rules: &Rules,
-    ticket: &mut Ticket,
+    mut ticket: Ticket,
 ) -> Result<Saved, UploadError> {
-    let result = receive_over_network(conn, dir, rules, ticket);
+    let result = receive_over_network(conn, dir, rules, &mut ticket);
+    if result.is_ok() {
+        // The upload is complete: its slot is free *before* the sender reads
+        // the verdict, so a sender that uploads files one after another never
+        // finds its own finished upload still holding its address's share.
+        drop(ticket);
+    }
     let reply = match &result {
         Ok(_) => Reply {
             ok: true,
@@ -412,35 +418,31 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
     announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     // The closure below is shared by every client's thread; it owns these.
     let (secret, dir, rules, timeout) = (config.secret, config.dir, config.rules, config.timeout);
-    thread_per_client(
-        &listener,
-        config.limits,
-        move |mut conn, peer, mut ticket| {
-            let _ = conn.set_read_timeout(Some(timeout));
-            let _ = conn.set_write_timeout(Some(timeout));
-            if let Some(secret) = &secret {
-                // One deadline for the whole answer.
-                if let Err(error) = auth::server_handshake_within(
-                    &conn,
-                    secret,
-                    rules.header_timeout,
-                    Handshake::WITH_VERDICT,
-                ) {
-                    eprintln!("{peer}: not authenticated: {error}");
-                    return;
-                }
+    thread_per_client(&listener, config.limits, move |mut conn, peer, ticket| {
+        let _ = conn.set_read_timeout(Some(timeout));
+        let _ = conn.set_write_timeout(Some(timeout));
+        if let Some(secret) = &secret {
+            // One deadline for the whole answer.
+            if let Err(error) = auth::server_handshake_within(
+                &conn,
+                secret,
+                rules.header_timeout,
+                Handshake::WITH_VERDICT,
+            ) {
+                eprintln!("{peer}: not authenticated: {error}");
+                return;
             }
-            match receive_one(&mut conn, &dir, &rules, &mut ticket) {
-                Ok(saved) => println!(
-                    "{peer}: saved {} ({} bytes, sha256 {})",
-                    saved.path.display(),
-                    saved.size,
-                    saved.sha256
-                ),
-                Err(error) => eprintln!("{peer}: {error}"),
-            }
-        },
-    );
+        }
+        match receive_one(&mut conn, &dir, &rules, ticket) {
+            Ok(saved) => println!(
+                "{peer}: saved {} ({} bytes, sha256 {})",
+                saved.path.display(),
+                saved.size,
+                saved.sha256
+            ),
+            Err(error) => eprintln!("{peer}: {error}"),
+        }
+    });
     Ok(())
 }
 
