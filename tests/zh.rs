@@ -2,9 +2,10 @@
 //!
 //! - docs/zh/src has a page for every page of docs/src, with the same file name, and
 //!   no other; both SUMMARY.md list the same files in the same order.
-//! - Each pair of pages has the same number of headings of each level and the same
+//! - Each pair of pages has the same number of headings of each level, the same
 //!   `{{#include}}` targets (the same code and the same checked outputs, nothing
-//!   copied); the Chinese includes exist. A page added or restructured in one edition
+//!   copied), the same commands, and as many table rows, code fences, list items and
+//!   notes; the Chinese includes exist. A page added or restructured in one edition
 //!   and not the other fails here.
 //! - Every page links to its twin in the other edition, on the line under its title.
 //! - The glossary pages (docs/src/glossary.md, docs/zh/src/glossary.md) are generated
@@ -122,6 +123,59 @@ fn twin_pages_include_the_same_code_and_outputs() {
         }
         for extra in zh.difference(&en) {
             problems.push(format!("{name}: the English page does not include {extra}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// What a page is built of besides its headings, counted line by line: table rows,
+/// code fences, list items and bold-led notes (`> **The tutorial's slip:**`).
+/// Lines inside fenced blocks are not counted (they are the same in both editions).
+fn blocks(text: &str) -> [(&'static str, usize); 4] {
+    let (mut rows, mut fences, mut items, mut notes) = (0, 0, 0, 0);
+    let mut in_fence = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            fences += 1;
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if line.starts_with('|') {
+            rows += 1;
+        }
+        let numbered = trimmed
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if trimmed.starts_with("- ") || numbered {
+            items += 1;
+        }
+        if line.starts_with("> **") {
+            notes += 1;
+        }
+    }
+    [
+        ("table rows", rows),
+        ("code fences", fences),
+        ("list items", items),
+        ("notes", notes),
+    ]
+}
+
+/// A table row, a list item or a note added to one edition and not the other
+/// fails here, even where no heading or include changed.
+#[test]
+fn twin_pages_have_the_same_tables_lists_and_notes() {
+    let mut problems = Vec::new();
+    for (name, english, chinese) in page_pairs() {
+        let (en, zh) = (blocks(&read(&english)), blocks(&read(&chinese)));
+        for ((what, e), (_, z)) in en.iter().zip(zh.iter()) {
+            if e != z {
+                problems.push(format!("{name}: {what}: English {e}, Chinese {z}"));
+            }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
