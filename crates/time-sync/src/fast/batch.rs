@@ -18,9 +18,9 @@ use std::os::fd::AsRawFd;
 
 use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg};
 
-use crate::droplog::DropLog;
+use crate::droplog::{DropLog, is_peer_error};
 use crate::packet::HEADER_LEN;
-use crate::sntp_server::{MAX_REQUEST_LEN, ServerConfig, answer, is_peer_error, stamp_transmit};
+use crate::sntp_server::{MAX_REQUEST_LEN, ServerConfig, answer, stamp_transmit};
 use crate::timestamp::Timestamp;
 
 /// Datagrams moved per system call at most. 64 matches the bench's requests in

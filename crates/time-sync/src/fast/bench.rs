@@ -16,15 +16,16 @@
 //! request a reply answers (and the round-trip time is measured with our own
 //! monotonic clock, which is what latency needs).
 
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use netlab_common::Failure;
 use serde::Serialize;
 
-use crate::packet::Repr;
+use crate::droplog::is_peer_error;
+use crate::packet::{Packet, Repr};
 use crate::sntp_client::{self, check_reply};
 use crate::timestamp::Timestamp;
 
@@ -110,7 +111,7 @@ fn worker(addr: SocketAddr, in_flight: usize, options: BenchOptions) -> io::Resu
             match socket.send(&request) {
                 Ok(_) => Ok(()),
                 // A full socket buffer or an ICMP error: the request is as good as lost.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock || sntp_is_transient(&e) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock || is_peer_error(&e) => Ok(()),
                 Err(e) => Err(e),
             }
         };
@@ -129,8 +130,7 @@ fn worker(addr: SocketAddr, in_flight: usize, options: BenchOptions) -> io::Resu
                     continue;
                 };
                 // The origin tells the sequence number, hence the slot.
-                let Ok(origin) = crate::packet::Packet::new_checked(bytes)
-                    .map(|p| p.origin_timestamp().to_bits())
+                let Ok(origin) = Packet::new_checked(bytes).map(|p| p.origin_timestamp().to_bits())
                 else {
                     continue;
                 };
@@ -157,7 +157,7 @@ fn worker(addr: SocketAddr, in_flight: usize, options: BenchOptions) -> io::Resu
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) => {}
-            Err(e) if sntp_is_transient(&e) => {}
+            Err(e) if is_peer_error(&e) => {}
             Err(e) => return Err(e),
         }
         // Now and then, replace requests that have waited too long (lost).
@@ -178,10 +178,6 @@ fn worker(addr: SocketAddr, in_flight: usize, options: BenchOptions) -> io::Resu
 }
 // ANCHOR_END: worker
 
-fn sntp_is_transient(error: &io::Error) -> bool {
-    crate::sntp_server::is_peer_error(error)
-}
-
 /// The value below which `fraction` of the sorted samples lie, in µs.
 fn percentile(sorted_ns: &[u32], fraction: f64) -> f64 {
     if sorted_ns.is_empty() {
@@ -193,8 +189,38 @@ fn percentile(sorted_ns: &[u32], fraction: f64) -> f64 {
         .map_or(0.0, |&ns| f64::from(ns) / 1000.0)
 }
 
+/// Why the bench has no figures.
+#[derive(Debug)]
+pub enum BenchError {
+    /// A socket could not be set up, or sending or receiving failed.
+    Io(io::Error),
+    /// The server answered none of our requests.
+    NoAnswers,
+    /// A bench thread panicked (a bug: the worker is written not to).
+    Panicked,
+}
+
+impl fmt::Display for BenchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BenchError::Io(e) => e.fmt(f),
+            BenchError::NoAnswers => f.write_str("the server answered none of our requests"),
+            BenchError::Panicked => f.write_str("a bench thread panicked"),
+        }
+    }
+}
+
+impl std::error::Error for BenchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BenchError::Io(e) => Some(e),
+            BenchError::NoAnswers | BenchError::Panicked => None,
+        }
+    }
+}
+
 /// Runs the bench and returns the figures.
-pub fn run(options: BenchOptions) -> Result<BenchReport, Failure> {
+pub fn run(options: BenchOptions) -> Result<BenchReport, BenchError> {
     let threads = options
         .threads
         .clamp(1, MAX_THREADS)
@@ -213,17 +239,15 @@ pub fn run(options: BenchOptions) -> Result<BenchReport, Failure> {
     for handle in handles {
         let result = handle
             .join()
-            .map_err(|_| Failure::other("a bench thread panicked"))?
-            .map_err(|e| Failure::connect(options.addr, e))?;
+            .map_err(|_| BenchError::Panicked)?
+            .map_err(BenchError::Io)?;
         total.answered += result.answered;
         total.lost += result.lost;
         total.latencies_ns.extend(result.latencies_ns);
     }
     let seconds = start.elapsed().as_secs_f64();
     if total.answered == 0 {
-        return Err(Failure::timeout(options.addr, options.duration).explained(
-            "the server answered none of our requests: is an NTP server running there?",
-        ));
+        return Err(BenchError::NoAnswers);
     }
     total.latencies_ns.sort_unstable();
     let sorted = &total.latencies_ns;
@@ -278,7 +302,7 @@ mod tests {
     #[test]
     fn a_short_bench_against_our_server_gets_answers() {
         let addr =
-            sntp_server::spawn("127.0.0.1:0".parse().unwrap(), 1, ServerConfig::default()).unwrap();
+            sntp_server::spawn("127.0.0.1:0".parse().unwrap(), ServerConfig::default()).unwrap();
         let report = run(BenchOptions {
             addr,
             in_flight: 8,
