@@ -5,7 +5,9 @@
 //! the same few things. Rather than copy them into each crate, they live here:
 //!
 //! - [`listen::announce`]: the first line a server prints is exactly
-//!   `listening on ADDR`, flushed as soon as the socket is bound.
+//!   `listening on ADDR`, flushed as soon as the socket is bound; and
+//!   [`listen::bind_tcp`]: a TCP listener whose two choices (`SO_REUSEADDR`,
+//!   the listen backlog) are named by each server.
 //! - [`failure::Failure`]: one clear error line, an extra line that explains the
 //!   operating-system errors students meet (address in use, connection refused,
 //!   privileged ports, timeouts), and the conventional exit codes (2 for bad
@@ -20,7 +22,9 @@
 //!   a crowd and against slow peers; [`peer_text`], [`amplification`], [`files`]:
 //!   peer text shown safely, the UDP reply rule, capped file reads.
 //!
-//! The test machinery lives apart, in the dev-only crate `netlab-testkit`.
+//! The test machinery lives apart, in the dev-only crate `netlab-testkit`. The
+//! one dependency is socket2, for `bind_tcp` (std cannot leave SO_REUSEADDR off
+//! nor choose the backlog).
 
 pub mod admission;
 pub mod amplification;

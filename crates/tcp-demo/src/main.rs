@@ -13,6 +13,7 @@ use netlab_common::bytes::python_repr;
 use netlab_common::cli::parse_peer;
 use netlab_common::cli::{humanize_duration, parse_duration};
 use netlab_common::failure::exit_with;
+use netlab_common::listen::{TcpOptions, bind_tcp};
 use netlab_common::{Failure, Narrator, listen};
 use tcp_demo::first::{self, Variant};
 use tcp_demo::{Tell, chat, http, reuse, socket_params, sockinfo};
@@ -194,8 +195,11 @@ fn server(args: ServerArgs) -> Result<(), Failure> {
         Variant::ClientFirst
     };
     let addr = args.addr.unwrap_or_else(|| variant.default_addr());
-    let listener =
-        reuse::bind_listener(addr, !args.no_reuse_addr).map_err(|e| Failure::bind(addr, e))?;
+    let options = TcpOptions {
+        reuse_address: !args.no_reuse_addr,
+        ..reuse::LISTEN
+    };
+    let listener = bind_tcp(addr, options).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     // One client at a time, like the tutorial: no thread per client, so there
@@ -263,7 +267,7 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
 fn chat_server(args: ChatServerArgs) -> Result<(), Failure> {
     let addr = args.addr;
     // Python: sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind.
-    let listener = reuse::bind_listener(addr, true).map_err(|e| Failure::bind(addr, e))?;
+    let listener = bind_tcp(addr, reuse::LISTEN).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
     let stdin = io::stdin();
