@@ -325,7 +325,7 @@ fn browser_session_terminal(server: ServerProcess) -> String {
     // wait_output starts with the first line, already taken above.
     let rest = rest.into_iter().skip(1);
     printed.extend(rest.take_while(|line| !line.starts_with("── request from")));
-    let shown = http::DEFAULT_ADDR;
+    let shown = &http::DEFAULT_ADDR.to_string();
     let text: Vec<String> = printed
         .iter()
         .map(|line| normalise_request_line(line))

@@ -52,7 +52,7 @@ fn the_books_two_terminal_session_is_what_the_programs_print() {
     assert!(client.status.success(), "{}", stderr_text(&client));
     let (code, printed) = server.wait_output();
     assert_eq!(code, Some(0));
-    let shown = first::DEFAULT_ADDR;
+    let shown = &first::DEFAULT_ADDR.to_string();
     let terminal_1 = format!(
         "$ cargo run -q -p tcp-demo -- server\n{}\n",
         printed.join("\n")
@@ -394,7 +394,7 @@ fn the_books_address_in_use_error_is_what_a_second_server_prints() {
         stdout_text(&second),
         stderr_text(&second)
     );
-    let shown = first::DEFAULT_ADDR;
+    let shown = &first::DEFAULT_ADDR.to_string();
     check_session_output(
         "ch04-tcp-addr-in-use.session.txt",
         &show_port_as(&terminal, addr, shown),

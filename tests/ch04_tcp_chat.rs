@@ -245,7 +245,7 @@ fn the_books_chat_session_is_what_the_programs_print() {
             break;
         }
     }
-    let shown = chat::DEFAULT_ADDR;
+    let shown = &chat::DEFAULT_ADDR.to_string();
     let terminal_1 = format!(
         "$ printf '你好\\nq\\n' | cargo run -q -p tcp-demo -- chat-server\n{}\n",
         printed.join("\n")

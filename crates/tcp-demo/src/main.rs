@@ -1,5 +1,7 @@
 //! `tcp-demo`: the tutorial's TCP programs (chapters 2, 4 and 6). The lessons
-//! live in the library; this file parses arguments and prints.
+//! live in the library, with what they print; this file is the command line: it
+//! parses the arguments, binds and announces the servers, calls the library, and
+//! turns errors into the conventional messages and exit codes.
 
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -16,7 +18,7 @@ use netlab_common::failure::exit_with;
 use netlab_common::listen::{TcpOptions, bind_tcp};
 use netlab_common::{Failure, Narrator, listen};
 use tcp_demo::first::{self, Variant};
-use tcp_demo::{Tell, chat, http, reuse, socket_params, sockinfo};
+use tcp_demo::{chat, http, reuse, socket_params, sockinfo};
 
 /// tcp-demo: the TCP programs of the tutorial 网络编程, as Rust twins that speak
 /// the same bytes as the Python originals (chapters 2, 4 and 6).
@@ -74,7 +76,7 @@ enum Command {
 #[derive(Debug, Args)]
 struct HttpArgs {
     /// Address to listen on (port 0: any free port).
-    #[arg(long, default_value = http::DEFAULT_ADDR)]
+    #[arg(long, default_value_t = http::DEFAULT_ADDR)]
     addr: SocketAddr,
     /// The whole request head must arrive within this time (one deadline, not
     /// per read); a client still sending is closed.
@@ -128,7 +130,7 @@ struct ClientArgs {
 #[derive(Debug, Args)]
 struct ChatServerArgs {
     /// Address to listen on; port 0: any free port.
-    #[arg(long, default_value = chat::DEFAULT_ADDR)]
+    #[arg(long, default_value_t = chat::DEFAULT_ADDR)]
     addr: SocketAddr,
     /// How long to wait for the client's turn before ending that conversation.
     #[arg(long, default_value = "300s", value_parser = parse_duration)]
@@ -138,7 +140,7 @@ struct ChatServerArgs {
 #[derive(Debug, Args)]
 struct ChatClientArgs {
     /// The chat server's address, HOST:PORT.
-    #[arg(long, default_value = chat::DEFAULT_ADDR, value_parser = parse_peer)]
+    #[arg(long, default_value_t = chat::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// How long to wait for the connection.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
@@ -194,7 +196,7 @@ fn server(args: ServerArgs) -> Result<(), Failure> {
     } else {
         Variant::ClientFirst
     };
-    let addr = args.addr.unwrap_or_else(|| variant.default_addr());
+    let addr = args.addr.unwrap_or(variant.default_addr());
     let options = TcpOptions {
         reuse_address: !args.no_reuse_addr,
         ..reuse::LISTEN
@@ -202,34 +204,14 @@ fn server(args: ServerArgs) -> Result<(), Failure> {
     let listener = bind_tcp(addr, options).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    // One client at a time, like the tutorial: no thread per client, so there
-    // are no slots to count or to take. The others wait in the kernel's listen
-    // backlog. A hostile client holds the server for at most --timeout: the
-    // exchange is a single recv (a trickle cannot stretch it, its first byte ends
-    // it) and a send of a few bytes, each under that timeout. One that reconnects
-    // again and again can still keep the queue waiting, a round at a time: that
-    // is what serving one client at a time means (chapter 8 serves many).
-    loop {
-        let (conn, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                continue;
-            }
-        };
-        print_line(&format!("connection from {peer}"))?; // Python: print(addr)
-        match first::serve_connection(conn, variant, args.timeout, Tell::quiet()) {
-            Ok(received) => {
-                print_line(&python_repr(&received))?; // Python: print(ret)
-                if !args.forever {
-                    return Ok(());
-                }
-            }
-            // One misbehaving client is logged and does not end the server: the
-            // next client gets its turn.
-            Err(e) => eprintln!("{peer}: {}", chat::describe(&e)),
-        }
-    }
+    first::serve(
+        &listener,
+        variant,
+        args.timeout,
+        args.forever,
+        &mut io::stdout(),
+    )
+    .map_err(|e| Failure::io("writing to stdout", e))
 }
 
 fn client(args: ClientArgs) -> Result<(), Failure> {
@@ -238,7 +220,7 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
     } else {
         Variant::ClientFirst
     };
-    let addr = args.addr.unwrap_or_else(|| variant.default_addr());
+    let addr = args.addr.unwrap_or(variant.default_addr());
     let message = match (&args.message, variant) {
         (Some(text), _) => text.as_bytes().to_vec(),
         (None, Variant::ClientFirst) => first::CLIENT_MESSAGE.to_vec(),
@@ -259,7 +241,7 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
             first::RECV_BUFFER
         )));
     }
-    let received = first::run_client(addr, variant, &message, args.timeout, Tell::quiet())
+    let received = first::run_client(addr, variant, &message, args.timeout)
         .map_err(|e| talk_failure(addr, args.timeout, e))?;
     print_line(&python_repr(&received)) // Python: print(ret)
 }
@@ -285,8 +267,8 @@ fn chat_server(args: ChatServerArgs) -> Result<(), Failure> {
 
 fn chat_client(args: ChatClientArgs) -> Result<(), Failure> {
     let addr = args.addr;
-    let mut conn =
-        chat::connect(addr, args.timeout).map_err(|e| talk_failure(addr, args.timeout, e))?;
+    let mut conn = chat::connect(addr, args.timeout, args.idle_timeout)
+        .map_err(|e| talk_failure(addr, args.timeout, e))?;
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut output = io::stdout();
@@ -296,7 +278,7 @@ fn chat_client(args: ChatClientArgs) -> Result<(), Failure> {
         output: &mut output,
         input_ended: false,
     };
-    match chat::client_conversation(&mut conn, &mut console, args.idle_timeout, Tell::quiet()) {
+    match chat::client_conversation(&mut conn, &mut console) {
         Ok(chat::Ending::TheyLeft) => {
             eprintln!("(the server closed the connection)");
             Ok(())
@@ -403,7 +385,7 @@ mod tests {
             panic!("chat-server");
         };
         assert_eq!(chat_server.idle_timeout, chat::IDLE_TIMEOUT);
-        assert_eq!(chat_server.addr.to_string(), chat::DEFAULT_ADDR);
+        assert_eq!(chat_server.addr, chat::DEFAULT_ADDR);
         let Command::ChatClient(chat_client) = Cli::parse_from(["tcp-demo", "chat-client"]).command
         else {
             panic!("chat-client");

@@ -29,7 +29,6 @@ use netlab_common::listen::{TcpOptions, bind_tcp};
 use netlab_common::{DemoResult, Narrator};
 
 use crate::first::{self, Variant};
-use netlab_common::Tell;
 
 /// How many connections may wait to be accepted. Python's `sk.listen()` without
 /// an argument picks `min(SOMAXCONN, 128)`; we use the same.
@@ -61,7 +60,7 @@ fn one_exchange(listener: &TcpListener) -> io::Result<()> {
     let mut client = TcpStream::connect_timeout(&addr, DEMO_TIMEOUT)?;
     client.set_read_timeout(Some(DEMO_TIMEOUT))?;
     std::io::Write::write_all(&mut client, first::CLIENT_MESSAGE)?;
-    first::accept_and_serve(listener, Variant::ClientFirst, DEMO_TIMEOUT, Tell::quiet())?;
+    first::accept_and_serve(listener, Variant::ClientFirst, DEMO_TIMEOUT)?;
     // Read the reply and then the end of the stream: once we have seen EOF the
     // server has closed first, and dropping the client completes the four-way
     // close. The server's end is now in TIME_WAIT (or about to be).
