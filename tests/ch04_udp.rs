@@ -431,7 +431,7 @@ fn the_books_qq_session_is_what_the_programs_print() {
     // The server printed the message before it read the reply the client got;
     // then it waits for the next datagram until Ctrl-C.
     let printed = format!("{}\n", interrupt(server).join("\n"));
-    let shown = qq::DEFAULT_ADDR;
+    let shown = &qq::DEFAULT_ADDR.to_string();
     check_session_output(
         "ch04-udp-qq-server.session.txt",
         &terminal(
