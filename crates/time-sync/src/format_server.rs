@@ -11,7 +11,7 @@
 //! its request (counted with their 28 bytes of headers): see [`format`].
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 
 use netlab_common::bytes::python_repr;
 
@@ -19,7 +19,7 @@ use crate::droplog::{DropLog, is_peer_error};
 use crate::format::{self, ERROR_PREFIX, MAX_FORMAT_LEN};
 
 /// The tutorial's address: `sk.bind(('127.0.0.1',9000))`.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9000);
 
 /// Our receive buffer: one byte more than the longest format we accept, so a
 /// longer datagram shows up as "too long" instead of being cut silently to a

@@ -31,7 +31,7 @@ enum Command {
     /// is the local time in it (empty datagram: '%Y-%m-%d %X'; bad formats: 'error: …').
     Server {
         /// Address to listen on (the tutorial's 127.0.0.1:9000; port 0 = any free port).
-        #[arg(long, default_value = format_server::DEFAULT_ADDR)]
+        #[arg(long, default_value_t = format_server::DEFAULT_ADDR)]
         addr: SocketAddr,
         /// Don't print each request (the teacher's server prints `===> b'...'`).
         #[arg(long)]
@@ -41,7 +41,7 @@ enum Command {
     /// (the tutorial's "while True + time.sleep" way).
     Client {
         /// The time server's address, HOST:PORT.
-        #[arg(long, default_value = format_server::DEFAULT_ADDR, value_parser = parse_peer)]
+        #[arg(long, default_value_t = format_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// A strftime format, e.g. '%Y-%m-%d %H:%M:%S' (empty: the server's default).
         #[arg(long, default_value = "%Y-%m-%d %H:%M:%S")]
@@ -60,7 +60,7 @@ enum Command {
     /// Chapter 4, real time sync (时间同步): SNTP client (RFC 4330); prints T1..T4, offset θ and delay δ. Never sets the clock.
     Sntp {
         /// The NTP server, HOST:PORT (our sntp-server by default; chronyd works too).
-        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
+        #[arg(long, alias = "server", default_value_t = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// How many exchanges, 1 to 100; the one with the smallest delay is reported.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -79,7 +79,7 @@ enum Command {
     /// drops everything else. One socket per core (SO_REUSEPORT).
     SntpServer {
         /// Address to listen on (NTP's port 123 needs root: 12300 by default).
-        #[arg(long, default_value = sntp_server::DEFAULT_ADDR)]
+        #[arg(long, default_value_t = sntp_server::DEFAULT_ADDR)]
         addr: SocketAddr,
         /// The stratum we announce, 1 to 15 (1 = a reference clock; 8 like chrony's
         /// `local stratum 8`).
@@ -113,7 +113,7 @@ enum Command {
     /// requests in flight.
     Bench {
         /// The NTP server to measure (ours or another, e.g. chronyd).
-        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
+        #[arg(long, alias = "server", default_value_t = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// Requests outstanding at any moment, 1 to 4096.
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]

@@ -16,7 +16,7 @@
 //! lesson. See the book for the figures.
 
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::thread;
 
 use netlab_common::amplification;
@@ -26,7 +26,7 @@ use crate::packet::{self, HEADER_LEN, Leap, Mode, Packet, ReferenceId, Repr};
 use crate::timestamp::Timestamp;
 
 /// The default address: NTP's own port 123 needs root, so we use 12300.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:12300";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 12300);
 
 /// The largest request we answer: a header plus room for a MAC or extension
 /// fields (which we ignore). Larger datagrams are not NTP requests.
