@@ -2,15 +2,16 @@
 
 use std::fmt::Write;
 
-use netlab_common::Failure;
+use pnet_base::MacAddr;
 use serde::Serialize;
 
-use super::{to_json, usage};
+use super::{ShowError, to_json};
 use crate::arp;
-use crate::mac::{self, parse_mac};
+use crate::mac;
 
-pub fn mac(address: &str, json: bool) -> Result<String, Failure> {
-    let mac = parse_mac(address).map_err(usage)?;
+/// `net-basics mac`: the 48 bits, the vendor and device halves, the I/G and U/L
+/// bits.
+pub fn mac(mac: MacAddr, json: bool) -> Result<String, ShowError> {
     let vendor = mac::vendor(mac);
     let info = mac::describe(mac, &vendor);
     if json {
@@ -62,13 +63,10 @@ struct Table {
     entries: Vec<arp::Entry>,
 }
 
-pub fn arp_table(json: bool) -> Result<String, Failure> {
+/// `net-basics arp`: this machine's ARP table, explained.
+pub fn arp_table(json: bool) -> Result<String, ShowError> {
     let Some(entries) = arp::read_table() else {
-        return Err(
-            Failure::other(format!("cannot read {} (not Linux?)", arp::PROC_NET_ARP)).explained(
-                "on macOS and Windows run `arp -a`; `net-basics arp --packet IP` works everywhere",
-            ),
-        );
+        return Err(ShowError::NoArpTable);
     };
     if json {
         return to_json(&Table {
@@ -116,10 +114,11 @@ pub fn arp_table(json: bool) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mac::parse_mac;
 
     #[test]
     fn a_docker_mac_is_explained_bit_by_bit() {
-        let text = mac("02:42:ac:11:00:02", false).unwrap();
+        let text = mac(parse_mac("02:42:ac:11:00:02").unwrap(), false).unwrap();
         assert!(
             text.contains("I/G bit      0  (individual: unicast, one card)"),
             "{text}"
@@ -136,7 +135,7 @@ mod tests {
 
     #[test]
     fn a_multicast_mac_has_its_group_bit_set() {
-        let text = mac("01-00-5E-00-00-FB", false).unwrap();
+        let text = mac(parse_mac("01-00-5E-00-00-FB").unwrap(), false).unwrap();
         assert!(text.contains("canonical    01:00:5e:00:00:fb"), "{text}");
         assert!(
             text.contains("I/G bit      1  (group: multicast)"),

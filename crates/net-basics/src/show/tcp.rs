@@ -2,10 +2,9 @@
 
 use std::fmt::Write;
 
-use netlab_common::Failure;
 use serde::Serialize;
 
-use super::{number, to_json, usage};
+use super::{ShowError, to_json};
 use crate::handshake::{self, CloseMode, Row, Side};
 
 /// Width of the arrow column between the two state columns.
@@ -22,14 +21,12 @@ struct Simulation {
     rows: Vec<Row>,
 }
 
-fn close_mode(text: &str) -> Result<(CloseMode, &'static str), Failure> {
-    match text.trim() {
-        "normal" => Ok((CloseMode::Normal, "normal")),
-        "simultaneous" => Ok((CloseMode::Simultaneous, "simultaneous")),
-        "half" | "half-close" => Ok((CloseMode::HalfClose, "half")),
-        other => Err(Failure::usage(format!(
-            "--close '{other}' is not valid (expected normal, simultaneous or half)"
-        ))),
+/// The name `--close` gives the mode, as the output and the JSON show it.
+pub fn close_name(mode: CloseMode) -> &'static str {
+    match mode {
+        CloseMode::Normal => "normal",
+        CloseMode::Simultaneous => "simultaneous",
+        CloseMode::HalfClose => "half",
     }
 }
 
@@ -72,25 +69,18 @@ pub fn diagram(rows: &[Row]) -> String {
     out
 }
 
+/// `net-basics handshake`: the simulated connection with these initial
+/// sequence numbers, `data_len` bytes from the client and `mode`'s close.
 pub fn handshake(
-    isn_client: Option<&str>,
-    isn_server: Option<&str>,
-    close: &str,
-    data: &str,
+    isn_client: u32,
+    isn_server: u32,
+    mode: CloseMode,
+    data_len: u32,
     json: bool,
-) -> Result<String, Failure> {
-    let expected = "a sequence number from 0 to 4294967295";
-    let isn_client = match isn_client {
-        Some(text) => number("--isn-client", text, expected)?,
-        None => handshake::random_isn(),
-    };
-    let isn_server = match isn_server {
-        Some(text) => number("--isn-server", text, expected)?,
-        None => handshake::random_isn(),
-    };
-    let (mode, mode_name) = close_mode(close)?;
-    let data_len = u32::try_from(data.len()).map_err(|_| Failure::usage("--data is too long"))?;
-    let rows = handshake::simulate(isn_client, isn_server, data_len, mode).map_err(usage)?;
+) -> Result<String, ShowError> {
+    let mode_name = close_name(mode);
+    let rows = handshake::simulate(isn_client, isn_server, data_len, mode)
+        .map_err(ShowError::Handshake)?;
     if json {
         return to_json(&Simulation {
             isn_client,
@@ -102,8 +92,7 @@ pub fn handshake(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "client ISN x = {isn_client}, server ISN y = {isn_server}; data = {} bytes; close: {mode_name}",
-        data.len()
+        "client ISN x = {isn_client}, server ISN y = {isn_server}; data = {data_len} bytes; close: {mode_name}"
     );
     out.push('\n');
     out.push_str(&diagram(&rows));
@@ -125,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_diagram_shows_the_textbook_numbers_and_states() {
-        let text = handshake(Some("1000"), Some("5000"), "normal", "hello", false).unwrap();
+        let text = handshake(1000, 5000, CloseMode::Normal, 5, false).unwrap();
         assert!(text.contains("── SYN seq=1000 "), "{text}");
         assert!(text.contains("◀── SYN+ACK seq=5000 ack=1001 "), "{text}");
         assert!(text.contains("── ACK seq=1001 ack=5001 "), "{text}");

@@ -4,16 +4,16 @@ use std::fmt::Write;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use netlab_common::Failure;
 use netlab_common::color::Style;
 
-use super::{number, to_json, usage};
-use crate::ip::{self, parse_addr};
+use super::{ShowError, to_json};
+use crate::ip;
 use crate::split as splitting;
-use crate::subnet::{self, SubnetError, explain_and, parse_mask, parse_network, split_bits};
+use crate::subnet::{self, explain_and, split_bits};
 
-pub fn ip(address: &str, json: bool) -> Result<String, Failure> {
-    let addr = parse_addr(address).map_err(usage)?;
+/// `net-basics ip`: the address in dotted decimal (or IPv6), bits, number, hex,
+/// scope and class.
+pub fn ip(addr: IpAddr, json: bool) -> Result<String, ShowError> {
     let info = ip::describe(addr);
     if json {
         return to_json(&info);
@@ -85,14 +85,9 @@ fn explain(addr: IpAddr, prefix: u8, color: bool) -> String {
 const LEGEND: &str = "  n = network bit (mask 1: kept), h = host bit (mask 0: cleared); \
                       each bit of AND is 1 only where address and mask are both 1\n";
 
-pub fn subnet(
-    network: &str,
-    mask: Option<&str>,
-    explain_and: bool,
-    json: bool,
-    color: bool,
-) -> Result<String, Failure> {
-    let net = parse_network(network, mask).map_err(usage)?;
+/// `net-basics subnet`: the facts of `net`, and with `explain_and` the AND of
+/// address and mask bit by bit.
+pub fn subnet(net: IpNet, explain_and: bool, json: bool, color: bool) -> Result<String, ShowError> {
     let facts = subnet::facts(net);
     if json {
         return to_json(&facts);
@@ -128,44 +123,25 @@ pub fn subnet(
     Ok(out)
 }
 
+/// `net-basics same-subnet`: both ANDs with a mask of `prefix` bits, and the
+/// verdict.
 pub fn same_subnet(
-    a: &str,
-    b: &str,
-    mask: Option<&str>,
+    a: IpAddr,
+    b: IpAddr,
+    prefix: u8,
     json: bool,
     color: bool,
-) -> Result<String, Failure> {
-    // A may carry the prefix (A/24 B); B may too, if it agrees.
-    let net_a = parse_network(a, None).map_err(usage)?;
-    let net_b = parse_network(b, None).map_err(usage)?;
-    let given_a = a.contains('/').then_some(net_a.prefix_len());
-    let given_b = b.contains('/').then_some(net_b.prefix_len());
-    let given_mask = match mask {
-        Some(mask) => Some(parse_mask(mask, net_a.addr()).map_err(usage)?),
-        None => None,
-    };
-    let mut prefixes = [given_a, given_b, given_mask].into_iter().flatten();
-    let Some(prefix) = prefixes.next() else {
-        return Err(Failure::usage(format!(
-            "no mask for '{a}' and '{b}' (give --mask 255.255.255.0, or write A as ADDRESS/PREFIX)"
-        )));
-    };
-    if let Some(other) = prefixes.find(|p| *p != prefix) {
-        return Err(usage(SubnetError::Conflict {
-            first: prefix,
-            second: other,
-        }));
-    }
-    let answer = subnet::same_subnet(net_a.addr(), net_b.addr(), prefix).map_err(usage)?;
+) -> Result<String, ShowError> {
+    let answer = subnet::same_subnet(a, b, prefix).map_err(ShowError::Subnet)?;
     if json {
         return to_json(&answer);
     }
     let mut out = String::new();
     let _ = writeln!(out, "mask /{prefix} = {}", answer.mask);
     out.push('\n');
-    out.push_str(&explain(net_a.addr(), prefix, color));
+    out.push_str(&explain(a, prefix, color));
     out.push('\n');
-    out.push_str(&explain(net_b.addr(), prefix, color));
+    out.push_str(&explain(b, prefix, color));
     out.push_str(LEGEND);
     out.push('\n');
     let verdict = if answer.same {
@@ -180,22 +156,9 @@ pub fn same_subnet(
     Ok(out)
 }
 
-pub fn split(
-    network: &str,
-    prefix: Option<&str>,
-    count: Option<&str>,
-    json: bool,
-) -> Result<String, Failure> {
-    let net = parse_network(network, None).map_err(usage)?;
-    let new_prefix = match (prefix, count) {
-        (Some(prefix), _) => subnet::parse_prefix(prefix, net.max_prefix_len()).map_err(usage)?,
-        (None, Some(count)) => {
-            let count: u64 = number("--count", count, "a number of subnets, e.g. 4")?;
-            splitting::prefix_for_count(net, count).map_err(usage)?
-        }
-        (None, None) => return Err(Failure::usage("give --prefix P or --count N")),
-    };
-    let result = splitting::split(net, new_prefix).map_err(usage)?;
+/// `net-basics split`: `net` cut into subnets of `new_prefix` bits.
+pub fn split(net: IpNet, new_prefix: u8, json: bool) -> Result<String, ShowError> {
+    let result = splitting::split(net, new_prefix).map_err(ShowError::Split)?;
     if json {
         return to_json(&result);
     }
@@ -221,13 +184,9 @@ pub fn split(
     Ok(out)
 }
 
-pub fn aggregate(networks: &[String], json: bool) -> Result<String, Failure> {
-    let nets = networks
-        .iter()
-        .map(|text| parse_network(text, None).map(|n| n.trunc()))
-        .collect::<Result<Vec<IpNet>, _>>()
-        .map_err(usage)?;
-    let result = splitting::aggregate(&nets);
+/// `net-basics aggregate`: the fewest prefixes that cover `nets`.
+pub fn aggregate(nets: &[IpNet], json: bool) -> Result<String, ShowError> {
+    let result = splitting::aggregate(nets);
     if json {
         return to_json(&result);
     }
@@ -248,9 +207,17 @@ pub fn aggregate(networks: &[String], json: bool) -> Result<String, Failure> {
 mod tests {
     use super::*;
 
+    fn net(text: &str) -> IpNet {
+        text.parse().unwrap()
+    }
+
+    fn addr(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     #[test]
     fn explain_is_correct_and_plain_without_colour() {
-        let text = subnet("172.16.10.1/24", None, true, false, false).unwrap();
+        let text = subnet(net("172.16.10.1/24"), true, false, false).unwrap();
         assert!(text.contains("10101100.00010000.00001010.00000001"));
         assert!(
             text.contains("AND      172.16.10.0    10101100.00010000.00001010.00000000"),
@@ -261,7 +228,7 @@ mod tests {
 
     #[test]
     fn explain_highlights_network_bits_on_a_terminal() {
-        let text = subnet("172.16.10.1/24", None, true, false, true).unwrap();
+        let text = subnet(net("172.16.10.1/24"), true, false, true).unwrap();
         assert!(
             text.contains("\x1b[32m10101100.00010000.00001010\x1b[0m\x1b[2m.00000001\x1b[0m"),
             "{text}"
@@ -269,8 +236,8 @@ mod tests {
     }
 
     #[test]
-    fn same_subnet_from_a_prefix_on_the_first_address() {
-        let text = same_subnet("172.16.10.1/24", "172.16.10.2", None, false, false).unwrap();
+    fn same_subnet_says_which_network_both_give() {
+        let text = same_subnet(addr("172.16.10.1"), addr("172.16.10.2"), 24, false, false).unwrap();
         assert!(
             text.ends_with("same subnet: both give 172.16.10.0\n"),
             "{text}"
@@ -278,7 +245,8 @@ mod tests {
     }
 
     #[test]
-    fn same_subnet_refuses_two_different_masks() {
-        assert!(same_subnet("1.1.1.1/24", "1.1.1.2", Some("/16"), false, false).is_err());
+    fn same_subnet_refuses_two_ip_versions() {
+        let error = same_subnet(addr("1.1.1.1"), addr("::1"), 8, false, false).unwrap_err();
+        assert!(matches!(error, ShowError::Subnet(_)), "{error}");
     }
 }

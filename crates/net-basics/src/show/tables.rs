@@ -2,9 +2,7 @@
 
 use std::fmt::Write;
 
-use netlab_common::Failure;
-
-use super::{to_json, usage};
+use super::{ShowError, to_json};
 use crate::layers::{LAYERS, SOCKET_NOTE};
 use crate::ports::{self, PortEntry, Query};
 
@@ -25,7 +23,9 @@ fn port_lines(entries: &[PortEntry]) -> String {
     out
 }
 
-pub fn ports(query: Option<&str>, json: bool) -> Result<String, Failure> {
+/// `net-basics ports`: the well-known table, or what `query` finds in it and
+/// in the system's services database.
+pub fn ports(query: Option<Query>, json: bool) -> Result<String, ShowError> {
     let Some(query) = query else {
         let entries = ports::well_known();
         if json {
@@ -40,7 +40,6 @@ pub fn ports(query: Option<&str>, json: bool) -> Result<String, Failure> {
         );
         return Ok(out);
     };
-    let query = ports::parse_query(query).map_err(usage)?;
     let system = ports::system_services();
     let found = ports::lookup(&query, system.as_deref().unwrap_or_default());
     if json {
@@ -72,7 +71,8 @@ pub fn ports(query: Option<&str>, json: bool) -> Result<String, Failure> {
     Ok(out)
 }
 
-pub fn layers(json: bool) -> Result<String, Failure> {
+/// `net-basics layers`: the OSI, TCP/IP 5-layer and 4-layer models side by side.
+pub fn layers(json: bool) -> Result<String, ShowError> {
     if json {
         return to_json(&LAYERS);
     }
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_port_without_a_service_still_names_its_range() {
-        let text = ports(Some("49999"), false).unwrap();
+        let text = ports(Some(Query::Number(49999)), false).unwrap();
         assert!(text.contains("no well-known service for 49999"), "{text}");
         assert!(text.contains("dynamic (ephemeral) port"), "{text}");
     }
