@@ -57,10 +57,11 @@ fn highlight(bits: &str, prefix: u8, color: bool) -> String {
     )
 }
 
-/// The `--explain` table for `addr/prefix`.
-fn explain(addr: IpAddr, prefix: u8, color: bool) -> String {
-    let rows = explain_and(addr, prefix);
-    let width = rows.iter().map(|r| r.value.len()).max().unwrap_or(0);
+/// The `--explain` table for `net`.
+fn explain(net: IpNet, color: bool) -> String {
+    let prefix = net.prefix_len();
+    let rows = explain_and(net);
+    let width = rows.iter().fold(0, |width, row| width.max(row.value.len()));
     let mut out = String::new();
     for row in &rows {
         let _ = writeln!(
@@ -117,7 +118,7 @@ pub fn subnet(net: IpNet, explain_and: bool, json: bool, color: bool) -> Result<
     let _ = writeln!(out, "hosts        {}{hosts_note}", facts.hosts);
     if explain_and {
         out.push('\n');
-        out.push_str(&explain(net.addr(), net.prefix_len(), color));
+        out.push_str(&explain(net, color));
         out.push_str(LEGEND);
     }
     Ok(out)
@@ -139,9 +140,9 @@ pub fn same_subnet(
     let mut out = String::new();
     let _ = writeln!(out, "mask /{prefix} = {}", answer.mask);
     out.push('\n');
-    out.push_str(&explain(a, prefix, color));
+    out.push_str(&explain(answer.net_a, color));
     out.push('\n');
-    out.push_str(&explain(b, prefix, color));
+    out.push_str(&explain(answer.net_b, color));
     out.push_str(LEGEND);
     out.push('\n');
     let verdict = if answer.same {

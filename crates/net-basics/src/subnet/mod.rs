@@ -24,9 +24,7 @@ use serde::Serialize;
 use crate::ip::{AddrParseError, Count, binary_octets, parse_addr};
 
 mod and;
-pub use and::{
-    ExplainRow, SameSubnet, bits_of, explain_and, marker_line, mask_of, same_subnet, split_bits,
-};
+pub use and::{ExplainRow, SameSubnet, bits_of, explain_and, marker_line, same_subnet, split_bits};
 
 /// Everything that can be wrong with an address, a mask or a prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
