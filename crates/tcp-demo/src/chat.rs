@@ -229,7 +229,18 @@ impl std::fmt::Debug for Console<'_> {
     }
 }
 
-impl Console<'_> {
+impl<'a> Console<'a> {
+    /// Lines come from `input`, the conversation is shown on `output`; `prompt`
+    /// shows `>>>` before each line (only on a terminal).
+    pub fn new(input: &'a mut dyn BufRead, output: &'a mut dyn Write, prompt: bool) -> Self {
+        Console {
+            input,
+            output,
+            prompt,
+            input_ended: false,
+        }
+    }
+
     /// The next line to send: `input('>>>')`. Empty and over-long lines are
     /// refused with a note and asked again; end of input counts as `q`.
     fn next_line(&mut self) -> io::Result<String> {
@@ -513,12 +524,7 @@ mod tests {
         text.push_str("\nok\n");
         let mut input = Cursor::new(text.into_bytes());
         let mut output = Vec::new();
-        let mut console = Console {
-            input: &mut input,
-            output: &mut output,
-            prompt: false,
-            input_ended: false,
-        };
+        let mut console = Console::new(&mut input, &mut output, false);
         assert_eq!(console.next_line().unwrap(), "ok");
     }
 
@@ -539,12 +545,7 @@ mod tests {
             let (mut conn, _) = listener.accept().unwrap();
             let mut input = Cursor::new("你好\nq\n".as_bytes().to_vec());
             let mut output = Vec::new();
-            let mut console = Console {
-                input: &mut input,
-                output: &mut output,
-                prompt: false,
-                input_ended: false,
-            };
+            let mut console = Console::new(&mut input, &mut output, false);
             set_timeouts(&conn, Duration::from_secs(5)).unwrap();
             let ending = serve_conversation(&mut conn, &mut console).unwrap();
             (ending, String::from_utf8(output).unwrap())
@@ -552,12 +553,7 @@ mod tests {
         let mut conn = connect(addr, Duration::from_secs(5), Duration::from_secs(5)).unwrap();
         let mut input = Cursor::new("\n再见\n".as_bytes().to_vec());
         let mut output = Vec::new();
-        let mut console = Console {
-            input: &mut input,
-            output: &mut output,
-            prompt: false,
-            input_ended: false,
-        };
+        let mut console = Console::new(&mut input, &mut output, false);
         let ending = client_conversation(&mut conn, &mut console).unwrap();
         assert_eq!(ending, Ending::TheyQuit);
         assert_eq!(String::from_utf8(output).unwrap(), "你好\nq\n");

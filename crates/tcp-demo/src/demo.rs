@@ -54,24 +54,14 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
         // The server's "keyboard": one line, then q.
         let mut input = Cursor::new("你好\nq\n".as_bytes().to_vec());
         let mut shown = Vec::new();
-        let mut console = chat::Console {
-            input: &mut input,
-            output: &mut shown,
-            prompt: false,
-            input_ended: false,
-        };
+        let mut console = chat::Console::new(&mut input, &mut shown, false);
         chat::serve_conversation(&mut conn, &mut console)
     });
     let conn = chat::connect(addr, DEMO_TIMEOUT, DEMO_TIMEOUT)?;
     let mut conn = Watched::new(conn, narrator, "client", "server");
     let mut input = Cursor::new("再见\n".as_bytes().to_vec());
     let mut shown = Vec::new();
-    let mut console = chat::Console {
-        input: &mut input,
-        output: &mut shown,
-        prompt: false,
-        input_ended: false,
-    };
+    let mut console = chat::Console::new(&mut input, &mut shown, false);
     chat::client_conversation(&mut conn, &mut console)?;
     server
         .join()

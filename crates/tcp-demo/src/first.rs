@@ -293,10 +293,12 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn the_server_prints_the_peer_and_what_it_sent_then_exits() {
+    /// What `serve` prints while it serves one `run_client` (after a client
+    /// that connects and says nothing, with `silent_first`), without --forever.
+    fn printed_by_serve(timeout: Duration, silent_first: bool) -> String {
         let listener = listener();
         let addr = listener.local_addr().unwrap();
+        let silent = silent_first.then(|| TcpStream::connect(addr).unwrap());
         let client = thread::spawn(move || {
             run_client(
                 addr,
@@ -306,45 +308,24 @@ mod tests {
             )
         });
         let mut out = Vec::new();
-        serve(
-            &listener,
-            Variant::ClientFirst,
-            Duration::from_secs(5),
-            false,
-            &mut out,
-        )
-        .unwrap();
+        serve(&listener, Variant::ClientFirst, timeout, false, &mut out).unwrap();
+        drop(silent);
         assert_eq!(client.join().unwrap().unwrap(), b"hi");
-        let out = String::from_utf8(out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_server_prints_the_peer_and_what_it_sent_then_exits() {
+        let out = printed_by_serve(Duration::from_secs(5), false);
         assert!(out.starts_with("connection from 127.0.0.1:"), "{out}");
         assert!(out.ends_with("\nb'hello!'\n"), "{out}");
+        assert_eq!(out.lines().count(), 2, "{out}");
     }
 
     #[test]
     fn a_silent_client_is_logged_and_the_next_one_served() {
-        let listener = listener();
-        let addr = listener.local_addr().unwrap();
-        let silent = TcpStream::connect(addr).unwrap();
-        let client = thread::spawn(move || {
-            run_client(
-                addr,
-                Variant::ClientFirst,
-                CLIENT_MESSAGE,
-                Duration::from_secs(5),
-            )
-        });
-        let mut out = Vec::new();
-        serve(
-            &listener,
-            Variant::ClientFirst,
-            Duration::from_millis(100),
-            false,
-            &mut out,
-        )
-        .unwrap();
-        drop(silent);
-        assert_eq!(client.join().unwrap().unwrap(), b"hi");
-        let out = String::from_utf8(out).unwrap();
+        let out = printed_by_serve(Duration::from_millis(100), true);
         assert_eq!(out.matches("connection from").count(), 2, "{out}");
+        assert!(out.ends_with("\nb'hello!'\n"), "{out}");
     }
 }

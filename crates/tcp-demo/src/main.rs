@@ -190,12 +190,17 @@ fn print_line(text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::io("writing to stdout", e))
 }
 
-fn server(args: ServerArgs) -> Result<(), Failure> {
-    let variant = if args.greet_first {
+/// `--greet-first`: the classroom variant, or the first program.
+fn variant(greet_first: bool) -> Variant {
+    if greet_first {
         Variant::GreetFirst
     } else {
         Variant::ClientFirst
-    };
+    }
+}
+
+fn server(args: ServerArgs) -> Result<(), Failure> {
+    let variant = variant(args.greet_first);
     let addr = args.addr.unwrap_or(variant.default_addr());
     let options = TcpOptions {
         reuse_address: !args.no_reuse_addr,
@@ -215,11 +220,7 @@ fn server(args: ServerArgs) -> Result<(), Failure> {
 }
 
 fn client(args: ClientArgs) -> Result<(), Failure> {
-    let variant = if args.greet_first {
-        Variant::GreetFirst
-    } else {
-        Variant::ClientFirst
-    };
+    let variant = variant(args.greet_first);
     let addr = args.addr.unwrap_or(variant.default_addr());
     let message = match (&args.message, variant) {
         (Some(text), _) => text.as_bytes().to_vec(),
@@ -246,22 +247,23 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
     print_line(&python_repr(&received)) // Python: print(ret)
 }
 
+/// Runs `talk` with the keyboard (or a pipe) as its input and stdout as its
+/// output; the `>>>` prompt only on a terminal.
+fn on_the_terminal<R>(talk: impl FnOnce(&mut chat::Console<'_>) -> R) -> R {
+    let stdin = io::stdin();
+    let prompt = stdin.is_terminal();
+    let mut input = stdin.lock();
+    let mut output = io::stdout();
+    talk(&mut chat::Console::new(&mut input, &mut output, prompt))
+}
+
 fn chat_server(args: ChatServerArgs) -> Result<(), Failure> {
     let addr = args.addr;
     // Python: sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind.
     let listener = bind_tcp(addr, reuse::LISTEN).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut output = io::stdout();
-    let mut console = chat::Console {
-        prompt: io::stdin().is_terminal(),
-        input: &mut input,
-        output: &mut output,
-        input_ended: false,
-    };
-    chat::run_server(&listener, &mut console, args.idle_timeout)
+    on_the_terminal(|console| chat::run_server(&listener, console, args.idle_timeout))
         .map_err(|e| Failure::io("chat server", e))
 }
 
@@ -269,16 +271,7 @@ fn chat_client(args: ChatClientArgs) -> Result<(), Failure> {
     let addr = args.addr;
     let mut conn = chat::connect(addr, args.timeout, args.idle_timeout)
         .map_err(|e| talk_failure(addr, args.timeout, e))?;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut output = io::stdout();
-    let mut console = chat::Console {
-        prompt: io::stdin().is_terminal(),
-        input: &mut input,
-        output: &mut output,
-        input_ended: false,
-    };
-    match chat::client_conversation(&mut conn, &mut console) {
+    match on_the_terminal(|console| chat::client_conversation(&mut conn, console)) {
         Ok(chat::Ending::TheyLeft) => {
             eprintln!("(the server closed the connection)");
             Ok(())

@@ -139,18 +139,25 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
     ))
 }
 
-fn qq_server(addr: SocketAddr) -> Result<(), Failure> {
-    let socket = bind_and_announce(addr)?;
+/// Runs `talk` with the keyboard (or a pipe) as its input and stdout as its
+/// output; prompts and colour only on a terminal.
+fn on_the_terminal<R>(talk: impl FnOnce(&mut qq::Console<'_>) -> R) -> R {
     let stdin = io::stdin();
+    let prompt = stdin.is_terminal();
     let mut input = stdin.lock();
     let mut output = io::stdout();
-    let mut console = qq::Console {
-        prompt: io::stdin().is_terminal(),
-        color: stdout_supports_color(),
-        input: &mut input,
-        output: &mut output,
-    };
-    qq::run_server(&socket, &mut console).map_err(|e| Failure::io("qq server", e))
+    talk(&mut qq::Console::new(
+        &mut input,
+        &mut output,
+        prompt,
+        stdout_supports_color(),
+    ))
+}
+
+fn qq_server(addr: SocketAddr) -> Result<(), Failure> {
+    let socket = bind_and_announce(addr)?;
+    on_the_terminal(|console| qq::run_server(&socket, console))
+        .map_err(|e| Failure::io("qq server", e))
 }
 
 fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
@@ -171,16 +178,7 @@ fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
     let bind_to = contacts.bind_addr(args.addr);
     // Python: udp_client_socket=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
     let socket = UdpSocket::bind(bind_to).map_err(|e| Failure::bind(bind_to, e))?;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut output = io::stdout();
-    let mut console = qq::Console {
-        prompt: io::stdin().is_terminal(),
-        color: stdout_supports_color(),
-        input: &mut input,
-        output: &mut output,
-    };
-    qq::run_client(&socket, &contacts, &mut console, args.timeout)
+    on_the_terminal(|console| qq::run_client(&socket, &contacts, console, args.timeout))
         .map_err(|e| Failure::io("qq client", e))
 }
 

@@ -302,6 +302,25 @@ pub struct Console<'a> {
     pub color: bool,
 }
 
+impl<'a> Console<'a> {
+    /// Lines come from `input`, messages are shown on `output`; `prompt` shows
+    /// the tutorial's prompts and `color` paints messages blue (both only on a
+    /// terminal).
+    pub fn new(
+        input: &'a mut dyn BufRead,
+        output: &'a mut dyn Write,
+        prompt: bool,
+        color: bool,
+    ) -> Self {
+        Console {
+            input,
+            output,
+            prompt,
+            color,
+        }
+    }
+}
+
 impl std::fmt::Debug for Console<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Console")
@@ -542,12 +561,7 @@ mod tests {
         let handle = thread::spawn(move || {
             let mut input = Cursor::new("你好呀\n".as_bytes().to_vec());
             let mut output = Vec::new();
-            let mut console = Console {
-                input: &mut input,
-                output: &mut output,
-                prompt: false,
-                color: false,
-            };
+            let mut console = Console::new(&mut input, &mut output, false, false);
             run_server(&server, &mut console).unwrap();
             String::from_utf8(output).unwrap()
         });
@@ -556,12 +570,7 @@ mod tests {
         // An unknown contact and an empty line are skipped; then 哪吒 gets a message.
         let mut input = Cursor::new("nobody\nlost\nq\n哪吒\n\n在吗\nq\n".as_bytes().to_vec());
         let mut output = Vec::new();
-        let mut console = Console {
-            input: &mut input,
-            output: &mut output,
-            prompt: false,
-            color: false,
-        };
+        let mut console = Console::new(&mut input, &mut output, false, false);
         run_client(
             &client,
             &Contacts::tutorial(addr),
