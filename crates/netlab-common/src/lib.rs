@@ -14,7 +14,9 @@
 //!   command-line input, 1 for everything else).
 //! - [`color`]: colour only on a terminal and never with `NO_COLOR` set.
 //! - [`narrate::Narrator`]: the transcript the tour prints while a chapter's
-//!   programs talk to each other ("who sent which bytes, what arrived").
+//!   programs talk to each other ("who sent which bytes, what arrived"), and
+//!   [`narrate::Watched`]: a connection the tour observes, so that the lesson
+//!   functions themselves take no narrator.
 //! - [`bytes::python_repr`]: bytes shown the way Python's `print(b'...')` shows
 //!   them, so a student can compare our output with the tutorial's line by line.
 //! - [`cli`]: the command line's values: a client's `--addr`, every duration.
@@ -40,8 +42,6 @@ pub mod peer_text;
 pub mod programs;
 pub mod serve;
 pub mod stream;
-pub mod tell;
 
 pub use failure::Failure;
 pub use narrate::{DemoResult, Narrator};
-pub use tell::Tell;
