@@ -72,18 +72,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
             handshake_timeout,
             handshake,
             secret,
-        } => run_server(
+        } => Ok(run_server(
             addr,
             secret.require()?,
             handshake_timeout,
             handshake.handshake(),
-        ),
+        )?),
         Command::Client {
             addr,
             timeout,
             handshake,
             secret,
-        } => run_client(addr, secret.require()?, timeout, handshake.handshake()),
+        } => Ok(run_client(
+            addr,
+            secret.require()?,
+            timeout,
+            handshake.handshake(),
+        )?),
         Command::Demo { no_color } => {
             let narrator = if no_color {
                 Narrator::new(std::io::stdout(), false)
