@@ -6,12 +6,14 @@
 //! where its errors meet the command line's conventions. It lives here rather
 //! than in `main.rs` because more than one binary reports these errors (`chat`
 //! loads its secret with [`SecretArgs`](crate::cli::SecretArgs) too), and Rust
-//! lets `From` be written only beside the error type.
+//! lets `From` be written only beside the error type. Chapter 5's errors (the
+//! programs behind the handshake) are reported as `framing` reports them.
 
 use netlab_common::Failure;
 
-use crate::SecretError;
 use crate::cli::{ClientError, ServerError};
+use crate::gated::GatedError;
+use crate::{AuthError, SecretError};
 
 impl From<SecretError> for Failure {
     /// A secret that cannot be had is the command line's fault: exit code 2.
@@ -54,6 +56,21 @@ impl From<ClientError> for Failure {
             ),
             ClientError::Io { doing, error } => Failure::io(doing, error),
             ClientError::Handshake { .. } | ClientError::Closed { .. } => Failure::other(message),
+        }
+    }
+}
+
+impl From<GatedError> for Failure {
+    fn from(error: GatedError) -> Failure {
+        match error {
+            GatedError::Handshake {
+                addr,
+                timeout,
+                error: AuthError::Timeout,
+            } => Failure::timeout(addr, timeout),
+            GatedError::Handshake { .. } => Failure::other(error.to_string()),
+            GatedError::Command(error) => error.into(),
+            GatedError::Send(error) => error.into(),
         }
     }
 }

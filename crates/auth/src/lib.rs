@@ -50,7 +50,11 @@
 //! - [`Secret`]: the key, loaded from a file or an environment variable
 //!   ([`SecretError`] says why not).
 //! - [`cli`]: the `auth server` and `auth client` programs, and the options that
-//!   load a secret; `failure.rs`: how the binaries report this library's errors.
+//!   load a secret.
+//! - [`gated`]: chapter 5's command server and file transfer behind this
+//!   handshake (`auth cmd-server`, `cmd-client`, `receive`, `send`), through
+//!   chapter 5's [`Gate`](framing::Gate).
+//! - `failure.rs`: how the binaries report this library's errors.
 
 use std::fmt;
 use std::io;
@@ -62,6 +66,7 @@ pub mod asynchronous;
 pub mod cli;
 mod demo;
 mod failure;
+pub mod gated;
 mod handshake;
 mod secret;
 

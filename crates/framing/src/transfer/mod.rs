@@ -18,11 +18,12 @@
 //! $ framing receive --dir /tmp/inbox     # terminal 1 (127.0.0.1:8889)
 //! $ framing send ./photo.jpg             # terminal 2
 //! ```
-
 //!
 //! - [`receive`]: the receiver (`framing receive`): checks, temporary file,
-//!   a three-stage pipeline, rename.
+//!   rename.
 //! - [`send`]: the sender (`framing send`): hash, header, `sendfile`, verdict.
+//! - `pipeline.rs`: the machinery that lets the receiver read, hash and write
+//!   at the same time.
 
 use std::time::Duration;
 
@@ -32,8 +33,13 @@ use sha2::{Digest, Sha256};
 pub mod receive;
 pub mod send;
 
-pub use receive::{ReceiveConfig, Rules, Saved, UploadError, receive_one, run_receiver};
-pub use send::{SendConfig, SendReport, hash_file, send_file};
+// Machinery behind the receiver, apart from the lesson.
+mod pipeline;
+
+pub use receive::{
+    ReceiveConfig, ReceiverError, Rules, Saved, UploadError, receive_one, run_receiver,
+};
+pub use send::{Prepared, SendConfig, SendError, SendReport, hash_file, send_file};
 
 // ANCHOR: constants
 /// The JSON header is a few dozen bytes; anything above 64 KiB is not a header.
