@@ -14,7 +14,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use netlab_common::admission::{Limits, Ticket};
+use netlab_common::admission::{Limits, Ticket, WhenFull};
 use netlab_common::cli::humanize_duration;
 use netlab_common::listen::announce;
 use netlab_common::peer_text::visible_bytes;
@@ -29,8 +29,9 @@ use crate::{
 /// The tutorial's `recv(1024)`: how much the echo service reads at once.
 pub const BUFSIZE: usize = 1024;
 
-/// At most this many clients are served at once; more wait in the listen backlog.
-/// Each client costs a thread, and a flood of connections must not exhaust them.
+/// At most this many clients are served at once (and as many again may be
+/// answering their challenge); more are refused at once. Each client costs a
+/// thread, and a flood of connections must not exhaust them.
 pub const MAX_CLIENTS: usize = 64;
 
 /// A welcomed client that stays silent this long is disconnected, so that idle
@@ -130,9 +131,13 @@ pub fn run_server(
         doing: "writing to stdout",
         error,
     })?;
+    // When every slot is taken, a new client is refused at once (closed, and a
+    // line on stderr) rather than left waiting for its challenge.
+    let when_full = WhenFull::Refuse;
     thread_per_client(
         &listener,
         Limits::for_slots(MAX_CLIENTS),
+        when_full,
         move |conn, peer, ticket| {
             println!("new connection from {peer}"); // Python: print('新连接[%s:%s]' % addr)
             match serve_client(conn, &secret, handshake_timeout, handshake, ticket) {

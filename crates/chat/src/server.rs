@@ -106,6 +106,8 @@ pub async fn run(
         };
         // The connection limits: a ticket per connection, pending while it
         // joins, given back when the task ends (the ticket is dropped with it).
+        // Over a limit a newcomer is told why and closed (`WhenFull::Refuse`):
+        // the room never makes the accept loop wait.
         match admission.admit(peer.ip()) {
             Ok(ticket) => {
                 let (shared, stop) = (Arc::clone(&shared), stop.clone());

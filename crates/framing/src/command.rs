@@ -28,7 +28,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use netlab_common::admission::{Limits, Ticket};
+use netlab_common::admission::{Limits, Ticket, WhenFull};
 use netlab_common::bytes::python_repr;
 use netlab_common::cli::humanize_duration;
 use netlab_common::serve::thread_per_client;
@@ -101,11 +101,19 @@ pub fn run_server(config: ServerConfig) -> Result<(), ListenError> {
     )?;
     // The closure below is shared by every client's thread; it owns these.
     let (gate, protocol) = (config.gate, config.protocol);
-    thread_per_client(&listener, config.limits, move |conn, peer, ticket| {
-        if let Err(error) = serve_client(conn, protocol, gate.as_deref(), &peer, ticket) {
-            eprintln!("{peer}: {error}");
-        }
-    });
+    // When every slot is taken, a new client is refused at once: someone at a
+    // keyboard learns it immediately instead of waiting with no answer.
+    let when_full = WhenFull::Refuse;
+    thread_per_client(
+        &listener,
+        config.limits,
+        when_full,
+        move |conn, peer, ticket| {
+            if let Err(error) = serve_client(conn, protocol, gate.as_deref(), &peer, ticket) {
+                eprintln!("{peer}: {error}");
+            }
+        },
+    );
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use netlab_common::admission::{Limits, Refused, Ticket};
+use netlab_common::admission::{Limits, Refused, Ticket, WhenFull};
 use netlab_common::deadline::{Deadline, RateFloor};
 use netlab_common::serve::thread_per_client;
 
@@ -336,25 +336,33 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), ReceiverError> {
     )?;
     // The closure below is shared by every client's thread; it owns these.
     let (gate, dir, rules, timeout) = (config.gate, config.dir, config.rules, config.timeout);
-    thread_per_client(&listener, config.limits, move |mut conn, peer, ticket| {
-        let _ = conn.set_read_timeout(Some(timeout));
-        let _ = conn.set_write_timeout(Some(timeout));
-        if let Some(gate) = &gate
-            && let Err(why) = gate.let_in(&conn)
-        {
-            eprintln!("{peer}: {why}");
-            return;
-        }
-        match receive_one(&mut conn, &dir, &rules, ticket) {
-            Ok(saved) => println!(
-                "{peer}: saved {} ({} bytes, sha256 {})",
-                saved.path.display(),
-                saved.size,
-                saved.sha256
-            ),
-            Err(error) => eprintln!("{peer}: {error}"),
-        }
-    });
+    // When every slot is taken, a sender is refused at once and can try again,
+    // instead of waiting with its file unsent.
+    let when_full = WhenFull::Refuse;
+    thread_per_client(
+        &listener,
+        config.limits,
+        when_full,
+        move |mut conn, peer, ticket| {
+            let _ = conn.set_read_timeout(Some(timeout));
+            let _ = conn.set_write_timeout(Some(timeout));
+            if let Some(gate) = &gate
+                && let Err(why) = gate.let_in(&conn)
+            {
+                eprintln!("{peer}: {why}");
+                return;
+            }
+            match receive_one(&mut conn, &dir, &rules, ticket) {
+                Ok(saved) => println!(
+                    "{peer}: saved {} ({} bytes, sha256 {})",
+                    saved.path.display(),
+                    saved.size,
+                    saved.sha256
+                ),
+                Err(error) => eprintln!("{peer}: {error}"),
+            }
+        },
+    );
     Ok(())
 }
 
