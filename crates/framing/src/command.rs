@@ -164,15 +164,21 @@ fn run_logged(peer: &str, command: &[u8]) -> Vec<u8> {
 }
 
 // ANCHOR: serve_raw
+/// One `recv(1024)`, taken as one command (the tutorial's assumption, and its
+/// bug); `None` when the client closed.
+fn recv_command<'b>(
+    conn: &mut TcpStream,
+    buf: &'b mut [u8; BUFSIZE],
+) -> io::Result<Option<&'b [u8]>> {
+    // Python: cmd = conn.recv(1024); if not cmd: break
+    let n = conn.read(buf)?;
+    Ok(buf.get(..n).filter(|command| !command.is_empty()))
+}
+
 /// The tutorial's server: whatever one `recv(1024)` returns is a command.
 fn serve_raw(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
     let mut buf = [0u8; BUFSIZE];
-    loop {
-        // Python: cmd = conn.recv(1024); if not cmd: break
-        let n = conn.read(&mut buf)?;
-        let Some(command) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(());
-        };
+    while let Some(command) = recv_command(conn, &mut buf)? {
         let output = run_logged(peer, command);
         // Python: conn.send(stderr); conn.send(stdout)
         if output.is_empty() {
@@ -181,6 +187,7 @@ fn serve_raw(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
             conn.write_all(&output)?;
         }
     }
+    Ok(())
 }
 // ANCHOR_END: serve_raw
 
@@ -188,11 +195,7 @@ fn serve_raw(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
 /// Fix 1: the length as text, wait for `ready`, then the data.
 fn serve_ack(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
     let mut buf = [0u8; BUFSIZE];
-    loop {
-        let n = conn.read(&mut buf)?;
-        let Some(command) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(());
-        };
+    while let Some(command) = recv_command(conn, &mut buf)? {
         let output = run_logged(peer, command);
         // Python: conn.send(str(len(res)).encode('utf-8'))
         conn.write_all(output.len().to_string().as_bytes())?;
@@ -209,6 +212,7 @@ fn serve_ack(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
         // Python: conn.sendall(res)
         conn.write_all(&output)?;
     }
+    Ok(())
 }
 // ANCHOR_END: serve_ack
 
