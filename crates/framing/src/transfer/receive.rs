@@ -230,7 +230,7 @@ fn read_header<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Heade
     let raw = read_frame(conn, MAX_HEADER_LEN).map_err(UploadError::Header)?;
     let header: Header =
         serde_json::from_slice(&raw).map_err(|e| UploadError::BadHeader(e.to_string()))?;
-    validate_name(&header.filename).map_err(UploadError::BadHeader)?;
+    validate_name(&header.filename).map_err(|why| UploadError::BadHeader(why.to_string()))?;
     if header.filesize > rules.max_size {
         return Err(UploadError::BadHeader(format!(
             "{} bytes is more than this receiver accepts ({} bytes)",

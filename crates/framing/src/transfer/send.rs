@@ -12,7 +12,7 @@ use netlab_common::stream::read_full;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{CHUNK, Header, MAX_REPLY_LEN, Reply, SEND_STEP, hex, validate_name};
+use super::{CHUNK, Header, MAX_REPLY_LEN, NameRefused, Reply, SEND_STEP, hex, validate_name};
 use crate::frame::{read_frame, write_frame};
 
 /// The SHA-256 of a whole file, read in [`CHUNK`]s; `progress` is told after
@@ -225,8 +225,8 @@ fn early_verdict(conn: &mut TcpStream, addr: SocketAddr) -> Option<SendError> {
 pub enum SendError {
     /// The path ends in no file name we can send (`..`, `/`, not UTF-8).
     NoFileName(PathBuf),
-    /// The file's name is one the receiver would refuse (says why).
-    BadName(String),
+    /// The file's name is one the receiver would refuse.
+    BadName(NameRefused),
     /// A directory or a device, not a regular file.
     NotARegularFile(PathBuf),
     /// The file could not be read.
@@ -258,7 +258,7 @@ impl fmt::Display for SendError {
             SendError::NoFileName(path) => {
                 write!(f, "{}: not a file name we can send", path.display())
             }
-            SendError::BadName(why) => f.write_str(why),
+            SendError::BadName(why) => why.fmt(f),
             SendError::NotARegularFile(path) => write!(
                 f,
                 "{}: not a regular file (a directory or a device cannot be sent)",
@@ -293,6 +293,7 @@ impl std::error::Error for SendError {
             | SendError::Connect { error, .. }
             | SendError::Io { error, .. } => Some(error),
             SendError::Encode(error) | SendError::NotAVerdict { error, .. } => Some(error),
+            SendError::BadName(why) => Some(why),
             _ => None,
         }
     }
