@@ -63,22 +63,9 @@ fn receiver(dir: &TempDir) -> ServerProcess {
 }
 
 /// `framing receive` on 127.0.0.1:0 into `inbox`, with `extra` options.
-///
-/// These tests send one refused upload after another from 127.0.0.1: a refused
-/// sender's slot comes back only after the receiver's lingering close, so with
-/// the default share (2 per address) the next sender could find both still held.
-/// Every slot is this address's here; tests/ch05_receive_limits.rs tests the share.
 fn receiver_in(inbox: &Path, extra: &[&str]) -> ServerProcess {
     let inbox = inbox.display().to_string();
-    let mut args = vec![
-        "receive",
-        "--addr",
-        "127.0.0.1:0",
-        "--dir",
-        &inbox,
-        "--max-per-address",
-        "8",
-    ];
+    let mut args = vec!["receive", "--addr", "127.0.0.1:0", "--dir", &inbox];
     args.extend_from_slice(extra);
     ServerProcess::start(workspace_bin("framing"), &args)
 }

@@ -69,6 +69,10 @@ pub const PIPELINE_DEPTH: usize = 4;
 pub(crate) const LINGER_LIMIT: u64 = 4 << 20;
 pub(crate) const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// At most this many refused connections linger at once (each holds a thread for
+/// up to [`LINGER_TIMEOUT`], but no longer a slot); others are closed at once.
+pub(crate) const MAX_LINGERING: usize = 16;
+
 /// The sender hands the kernel this much per `sendfile` round (8 MiB), then
 /// moves the progress bar: small enough for a smooth bar, large enough that the
 /// rounds cost nothing.

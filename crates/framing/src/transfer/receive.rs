@@ -9,7 +9,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use netlab_common::admission::{Limits, Refused, Ticket, WhenFull};
@@ -18,7 +18,8 @@ use netlab_common::serve::thread_per_client;
 
 use super::pipeline::receive_body;
 use super::{
-    Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, Reply, hex, is_sha256_hex, validate_name,
+    Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_LINGERING, Reply, hex, is_sha256_hex,
+    validate_name,
 };
 use crate::frame::{FrameError, read_frame, write_frame};
 use crate::gate::{Gate, ListenError, listen};
@@ -168,12 +169,12 @@ pub fn receive_one(
     mut ticket: Ticket,
 ) -> Result<Saved, UploadError> {
     let result = receive_over_network(conn, dir, rules, &mut ticket);
-    if result.is_ok() {
-        // The upload is complete: its slot is free *before* the sender reads
-        // the verdict, so a sender that uploads files one after another never
-        // finds its own finished upload still holding its address's share.
-        drop(ticket);
-    }
+    // The upload's fate is decided: its slot is free *before* the sender reads
+    // the verdict, so a sender that sends again at once (the next file, or the
+    // same one fixed) never meets its own finished upload in its address's share.
+    // What is left — the verdict, and after a refusal a short lingering close —
+    // is bounded on its own.
+    drop(ticket);
     let reply = match &result {
         Ok(_) => Reply {
             ok: true,
@@ -215,7 +216,23 @@ fn receive_over_network(
 /// normal FIN, and the reset can destroy our verdict before the sender reads it.
 /// So: send FIN after the verdict, then read and throw away what still comes,
 /// up to a bound, for a short while.
+///
+/// A lingering connection no longer holds a slot, so their number has a bound
+/// of its own ([`MAX_LINGERING`]): past it, the connection is simply closed (a
+/// sender flooding refusals may then lose a verdict to a reset, nobody else).
 fn linger(conn: &mut TcpStream) {
+    static LINGERING: AtomicUsize = AtomicUsize::new(0);
+    struct Lingering;
+    impl Drop for Lingering {
+        fn drop(&mut self) {
+            LINGERING.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    if LINGERING.fetch_add(1, Ordering::AcqRel) >= MAX_LINGERING {
+        LINGERING.fetch_sub(1, Ordering::AcqRel);
+        return;
+    }
+    let _lingering = Lingering;
     let _ = conn.shutdown(std::net::Shutdown::Write);
     let _ = conn.set_read_timeout(Some(LINGER_TIMEOUT));
     let _ = io::copy(&mut conn.take(LINGER_LIMIT), &mut io::sink());
