@@ -1,6 +1,6 @@
 //! The `auth server` and `auth client` programs, [`HandshakeArgs`] (`--digest`,
 //! `--verdict`), and [`SecretArgs`], the command-line options that load a secret
-//! (also used by `framing` and `chat`).
+//! (also used by `chat`, and by this crate's twins of chapter 5's programs).
 //!
 //! After the handshake both programs do what the tutorial's do: the client sends
 //! each line it reads, the server answers it in upper case (`data.upper()`).
