@@ -407,6 +407,32 @@ const FLAGS: &[Flag] = &[
         "525601m",
         DURATION,
     ),
+    // Chapter 7's twins of chapter 5's programs take chapter 5's options
+    // (crates/framing/src/cli.rs).
+    ranged(
+        "auth",
+        &["cmd-server"],
+        "--max-per-address",
+        "0",
+        "17",
+        "1..=16",
+    ),
+    ranged(
+        "auth",
+        &["receive", "--dir", "."],
+        "--max-per-address",
+        "0",
+        "9",
+        "1..=8",
+    ),
+    flag(
+        "auth",
+        &["send", "x"],
+        "--timeout",
+        Some("0"),
+        "525601m",
+        DURATION,
+    ),
     // Chapter 8.
     ranged(
         "chat",

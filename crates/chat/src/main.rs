@@ -182,7 +182,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             addr,
             max_per_address,
         } => {
-            chat::bench::raise_nofile_limit();
+            chat::nofile::raise_nofile_limit();
             let server = chat::echo::bind_threaded(addr, max_per_address)
                 .map_err(|e| Failure::bind(addr, e))?;
             server
@@ -193,7 +193,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             addr,
             max_per_address,
         } => {
-            chat::bench::raise_nofile_limit();
+            chat::nofile::raise_nofile_limit();
             runtime()?.block_on(async {
                 let listener = chat::echo::bind_async(addr)
                     .await
@@ -227,33 +227,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..Policy::default()
             };
             let secret = secret.load()?;
-            if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
-                eprintln!(
-                    "warning: listening on {addr} without a secret: anyone who can reach it \
-                     can join the room and read every line (set --secret-file or \
-                     NETLAB_SECRET; chapter 7)"
-                );
-            }
-            // Each client is an open file: lift the soft limit (often 1024) to
-            // the hard limit, as the benchmark does.
-            chat::bench::raise_nofile_limit();
-            runtime()?.block_on(async {
-                let listener = chat::server::bind(addr).map_err(|e| Failure::bind(addr, e))?;
-                let local = listener
-                    .local_addr()
-                    .map_err(|e| Failure::io("local address", e))?;
-                netlab_common::listen::announce(local).map_err(|e| Failure::io("stdout", e))?;
-                let ctrl_c = async {
-                    // If the signal handler cannot be installed, never stop by signal.
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                    println!("shutting down: telling every client");
-                };
-                chat::server::run(listener, policy, secret, ctrl_c).await;
-                println!("bye");
-                Ok(())
-            })
+            Ok(runtime()?.block_on(chat::server::run_until_ctrl_c(addr, policy, secret))?)
         }
         Command::Client {
             addr,
@@ -272,7 +246,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 timeout,
                 color: netlab_common::color::stdout_supports_color(),
             };
-            runtime()?.block_on(chat::client::run(options))
+            Ok(runtime()?.block_on(chat::client::run(options))?)
         }
         Command::Bench {
             addr,
@@ -292,7 +266,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     chat::nick::MAX_NICK_CHARS
                 )));
             }
-            let options = chat::bench::Options {
+            let options = chat::bench::room::Options {
                 prefix,
                 addr,
                 clients,
@@ -302,7 +276,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 secret: secret.load()?,
                 timeout,
             };
-            let report = runtime()?.block_on(chat::bench::run(options))?;
+            let report = runtime()?.block_on(chat::bench::room::run(options))?;
             print_report(json, &report, report.text())
         }
         Command::EchoBench {
@@ -313,14 +287,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             timeout,
             json,
         } => {
-            let options = chat::echo_bench::Options {
+            let options = chat::bench::echo::Options {
                 addr,
                 clients,
                 messages,
                 size,
                 timeout,
             };
-            let report = runtime()?.block_on(chat::echo_bench::run(options))?;
+            let report = runtime()?.block_on(chat::bench::echo::run(options))?;
             print_report(json, &report, report.text())?;
             // The figures are printed either way; a run in which a client failed
             // (refused, reset, timed out, a wrong echo) is not a success.

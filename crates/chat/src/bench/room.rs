@@ -19,11 +19,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use auth::Secret;
-use netlab_common::Failure;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use super::{BenchError, check_clients};
 use crate::client::{Connection, Reader};
+use crate::nofile::raise_nofile_limit;
 
 /// Connections being set up at once. A crowd of 10,000 SYNs at the same instant
 /// would overflow the server's listen backlog; real clients never arrive all in
@@ -84,25 +85,6 @@ struct Seen {
     latencies_us: Vec<u32>,
 }
 
-/// Raises this process's open-file limit (RLIMIT_NOFILE) as far as the hard
-/// limit allows and returns it; `ulimit -n` shows the same number in a shell.
-#[cfg(unix)]
-pub fn raise_nofile_limit() -> u64 {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => limit,
-        Err(_) => rlimit::getrlimit(rlimit::Resource::NOFILE)
-            .map(|(soft, _hard)| soft)
-            .unwrap_or(0),
-    }
-}
-
-/// Windows has no per-process open-file limit for sockets (RLIMIT_NOFILE is a
-/// Unix idea): 0 means "no limit known", and [`check_clients`] lets any count try.
-#[cfg(not(unix))]
-pub fn raise_nofile_limit() -> u64 {
-    0
-}
-
 /// How many loopback addresses the benchmark's clients come from.
 pub const SOURCE_ADDRESSES: usize = 250;
 
@@ -120,18 +102,6 @@ pub fn source_address(server: SocketAddr, i: usize) -> Option<IpAddr> {
     }
 }
 
-/// Refuses more clients than this process can open sockets for (each client is
-/// one file descriptor), before trying: a usage error, not a crash half-way.
-pub fn check_clients(clients: usize, nofile_limit: u64) -> Result<(), Failure> {
-    if nofile_limit > 0 && clients as u64 >= nofile_limit {
-        return Err(Failure::usage(format!(
-            "--clients {clients}: this process may open at most {nofile_limit} files (ulimit -n), \
-             one per client; run several bench processes (--prefix) for more"
-        )));
-    }
-    Ok(())
-}
-
 /// `b7: 12 3456789` (prefix `b`) → (7, 12, 3456789).
 fn parse_bench_line(line: &str, prefix: &str) -> Option<(usize, u32, u64)> {
     let (name, text) = line.split_once(": ")?;
@@ -142,16 +112,13 @@ fn parse_bench_line(line: &str, prefix: &str) -> Option<(usize, u32, u64)> {
 
 // ANCHOR: run
 /// Runs the benchmark (see the module documentation).
-pub async fn run(options: Options) -> Result<Report, Failure> {
+pub async fn run(options: Options) -> Result<Report, BenchError> {
     let nofile_limit = raise_nofile_limit();
     let clients = options.clients;
     check_clients(clients, nofile_limit)?;
     let senders = options.senders.unwrap_or(clients).min(clients);
     if options.rate <= 0.0 || !options.rate.is_finite() {
-        return Err(Failure::usage(format!(
-            "--rate {} must be above 0",
-            options.rate
-        )));
+        return Err(BenchError::Rate(options.rate));
     }
     // How long sending takes; absurd --messages or --rate values are refused
     // here rather than overflowing a clock later.
@@ -159,11 +126,10 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
         .checked_mul(options.messages)
         .and_then(|total| Duration::try_from_secs_f64(total as f64 / options.rate).ok())
         .filter(|time| Instant::now().checked_add(*time + DRAIN_WAIT).is_some())
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "--messages {} from {senders} senders at --rate {:?} would never finish",
-                options.messages, options.rate
-            ))
+        .ok_or(BenchError::NeverEnds {
+            messages: options.messages,
+            senders,
+            rate: options.rate,
         })?;
     let per_sender = options.rate / senders.max(1) as f64;
     if per_sender > f64::from(crate::policy::RATE_PER_SEC) {
@@ -196,19 +162,16 @@ pub async fn run(options: Options) -> Result<Report, Failure> {
     }
     let mut connections = Vec::with_capacity(clients);
     for (i, join) in joining.into_iter().enumerate() {
-        let joined = join
-            .await
-            .map_err(|e| Failure::other(format!("client b{i}: {e}")))?;
-        let (connection, _welcome) = joined.map_err(|failure| {
-            Failure::other(format!(
-                "client {}{i} of {clients} could not join: {}",
-                options.prefix,
-                failure.message()
-            ))
-                .explained(format!(
-                    "{}; open-file limit is {nofile_limit} (ulimit -n), the server's --max-clients may be lower",
-                    failure.explanation().unwrap_or("connected clients so far are fine")
-                ))
+        let nick = || format!("{}{i}", options.prefix);
+        let joined = join.await.map_err(|error| BenchError::Task {
+            nick: nick(),
+            error,
+        })?;
+        let (connection, _welcome) = joined.map_err(|error| BenchError::Join {
+            nick: nick(),
+            clients,
+            nofile_limit,
+            error,
         })?;
         connections.push(connection);
     }
@@ -417,16 +380,6 @@ mod tests {
         assert_eq!(parse_bench_line("x7: 12 3456789", "b"), None);
         assert_eq!(parse_bench_line("* b7 joined", "b"), None);
         assert_eq!(parse_bench_line("alice: hello there", "b"), None);
-    }
-
-    #[test]
-    fn more_clients_than_open_files_is_a_usage_error() {
-        assert!(check_clients(10_000, 20_000).is_ok());
-        let refused = check_clients(20_000, 20_000).unwrap_err();
-        assert_eq!(refused.exit_code(), 2);
-        assert!(refused.message().contains("--clients 20000"));
-        // An unknown limit (0) refuses nothing.
-        assert!(check_clients(10, 0).is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

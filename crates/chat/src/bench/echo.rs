@@ -15,13 +15,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use netlab_common::Failure;
+use std::fmt;
+use std::io;
+
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Barrier;
 
+use super::{BenchError, check_clients};
 use crate::echo::python_upper;
+use crate::nofile::raise_nofile_limit;
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -55,7 +59,7 @@ async fn one_client(
     options: Arc<Options>,
     start: Arc<Barrier>,
     connected: Arc<Barrier>,
-) -> Result<(f64, Vec<u32>), String> {
+) -> Result<(f64, Vec<u32>), ClientFailed> {
     start.wait().await;
     let began = Instant::now();
     let stream = tokio::time::timeout(options.timeout, TcpStream::connect(options.addr)).await;
@@ -64,8 +68,8 @@ async fn one_client(
     // trips of all clients start together and a failed one blocks nobody.
     connected.wait().await;
     let mut stream = stream
-        .map_err(|_| "connect timed out".to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|_| ClientFailed::ConnectTimedOut)?
+        .map_err(ClientFailed::Io)?;
     let _ = stream.set_nodelay(true);
     let payload: Vec<u8> = (0..options.size).map(|i| b'a' + (i % 26) as u8).collect();
     let expected = python_upper(&payload);
@@ -83,22 +87,43 @@ async fn one_client(
         };
         tokio::time::timeout(options.timeout, trip)
             .await
-            .map_err(|_| "round trip timed out".to_string())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| ClientFailed::RoundTripTimedOut)?
+            .map_err(ClientFailed::Io)?;
         if reply != expected {
-            return Err("the echo was not the upper-cased message".into());
+            return Err(ClientFailed::WrongEcho);
         }
         latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
     }
     Ok((connect_ms, latencies))
 }
 
-/// Runs the echo benchmark.
-pub async fn run(options: Options) -> Result<Report, Failure> {
-    if options.size == 0 {
-        return Err(Failure::usage("--size must be at least 1 byte"));
+/// Why one client of the echo benchmark gave up (it is counted and reported,
+/// and the others go on).
+#[derive(Debug)]
+enum ClientFailed {
+    ConnectTimedOut,
+    RoundTripTimedOut,
+    WrongEcho,
+    Io(io::Error),
+}
+
+impl fmt::Display for ClientFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientFailed::ConnectTimedOut => write!(f, "connect timed out"),
+            ClientFailed::RoundTripTimedOut => write!(f, "round trip timed out"),
+            ClientFailed::WrongEcho => write!(f, "the echo was not the upper-cased message"),
+            ClientFailed::Io(error) => write!(f, "{error}"),
+        }
     }
-    crate::bench::check_clients(options.clients, crate::bench::raise_nofile_limit())?;
+}
+
+/// Runs the echo benchmark.
+pub async fn run(options: Options) -> Result<Report, BenchError> {
+    if options.size == 0 {
+        return Err(BenchError::EmptyMessages);
+    }
+    check_clients(options.clients, raise_nofile_limit())?;
     let clients = options.clients;
     let options = Arc::new(options);
     let start = Arc::new(Barrier::new(clients + 1));
