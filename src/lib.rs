@@ -19,6 +19,7 @@
 
 pub mod prologue;
 pub mod tour;
+pub mod zh;
 
 /// Every binary of the workspace: the tour, one per lesson crate, and the exercise
 /// runner. The end-to-end tests walk this list; a new lesson crate adds its binary.

@@ -36,6 +36,7 @@ pub mod color;
 pub mod deadline;
 pub mod failure;
 pub mod files;
+pub mod lang;
 pub mod listen;
 pub mod narrate;
 pub mod peer_text;

@@ -109,13 +109,12 @@ impl ServerProcess {
         env: &[(&str, &str)],
     ) -> ServerProcess {
         let program = program.as_ref();
-        let mut child = Command::new(program)
+        let mut child = program_command(program)
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .env("NO_COLOR", "1")
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {program:?}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
@@ -299,6 +298,20 @@ pub fn connect_from(n: u8, server: SocketAddr) -> std::net::TcpStream {
     stream
 }
 
+/// The command every helper starts a program with: no colour (`NO_COLOR`), and
+/// the English the book shows — the locale variables that would switch a program
+/// to Chinese (`LC_ALL`, `LC_MESSAGES`, `LANG`) are removed; a test that wants
+/// Chinese sets them again through the `env` it passes.
+pub fn program_command(program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
+    command
+}
+
 /// Runs `program args...` to completion with `stdin` as its input and returns its
 /// output; kills it and panics if it runs longer than [`TEST_TIMEOUT`].
 pub fn run<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: &[S], stdin: &[u8]) -> Output {
@@ -325,13 +338,12 @@ pub fn run_with_env<S: AsRef<OsStr>>(
     timeout: Duration,
 ) -> Output {
     let program = program.as_ref();
-    let mut child = Command::new(program)
+    let mut child = program_command(program)
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env("NO_COLOR", "1")
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program:?}: {e}"));
     let pid = child.id();

@@ -63,12 +63,11 @@ pub struct Terminal {
 impl Terminal {
     /// Runs `program args...` and shows `$ shown` as its first line.
     pub fn open<S: AsRef<OsStr>>(shown: &str, program: impl AsRef<OsStr>, args: &[S]) -> Terminal {
-        let mut child = Command::new(program)
+        let mut child = crate::program_command(program)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .env("NO_COLOR", "1")
             .spawn()
             .expect("start the terminal's program");
         let keyboard = child.stdin.take();
