@@ -1,6 +1,7 @@
 //! The list of chapters and the code that walks through them.
 
 use netlab_common::color::Style;
+use netlab_common::narrate::{columns, pad};
 use netlab_common::{DemoResult, Narrator};
 
 /// A chapter's demo: a lesson crate's `demo` function.
@@ -109,15 +110,20 @@ pub fn heading(chapter: &Chapter) -> String {
 
 /// One line per chapter: what `--list` prints.
 pub fn list(narrator: &Narrator) {
-    for chapter in CHAPTERS {
+    let headings: Vec<String> = CHAPTERS
+        .iter()
+        .map(|chapter| narrator.tr(&heading(chapter)))
+        .collect();
+    let width = headings.iter().map(|h| columns(h)).max().unwrap_or(0);
+    for (chapter, heading) in CHAPTERS.iter().zip(&headings) {
         let status = if chapter.demos.is_some() {
             String::new()
         } else {
             format!("  ({NOT_BUILT_YET})")
         };
         narrator.line(&format!(
-            "{:<40} {}{status}",
-            narrator.tr(&heading(chapter)),
+            "{} {}{status}",
+            pad(heading, width),
             narrator.paint(chapter.crates, Style::DIM)
         ));
     }

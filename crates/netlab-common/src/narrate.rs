@@ -165,12 +165,34 @@ impl Narrator {
 
     /// A labelled value, e.g. `binary = 01100100.00000100...`.
     pub fn show(&self, label: &str, value: &str) {
-        self.line(&format!("   {:<12} {value}", self.tr(label)));
+        self.line(&format!("   {} {value}", pad(&self.tr(label), 12)));
     }
 
     fn actor(&self, who: &str) -> String {
         self.paint(&format!("[{who}]"), Style::YELLOW)
     }
+}
+
+/// How many terminal columns `text` takes: a CJK character (a translated
+/// label, a chapter's Chinese title) takes two, everything else one.
+pub fn columns(text: &str) -> usize {
+    text.chars()
+        .map(|c| if c >= '\u{2e80}' { 2 } else { 1 })
+        .sum()
+}
+
+/// `text` followed by spaces up to `width` terminal columns (see [`columns`]),
+/// so that a column after it lines up in either language.
+///
+/// ```
+/// use netlab_common::narrate::pad;
+/// assert_eq!(pad("mask", 6), "mask  ");
+/// assert_eq!(pad("掩码", 6), "掩码  ");
+/// assert_eq!(pad("too long", 3), "too long");
+/// ```
+pub fn pad(text: &str, width: usize) -> String {
+    let spaces = width.saturating_sub(columns(text));
+    format!("{text}{}", " ".repeat(spaces))
 }
 
 /// A connection the tour watches: every write is narrated as a send (before the
@@ -270,6 +292,19 @@ mod tests {
             .join()
             .unwrap();
         assert_eq!(captured.text(), "[server] accepted a client\n");
+    }
+
+    #[test]
+    fn shown_values_line_up_whatever_the_labels_language() {
+        let (narrator, captured) = Narrator::capture();
+        narrator.show("mask", "255.255.255.0");
+        narrator.show("子网掩码", "255.255.255.0");
+        let text = captured.text();
+        let at: Vec<usize> = text
+            .lines()
+            .map(|line| super::columns(&line[..line.find("255").unwrap()]))
+            .collect();
+        assert_eq!(at, [16, 16], "{text}");
     }
 
     #[test]
