@@ -112,11 +112,11 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     let fresh = read_challenge(&mut conn, narrator)?;
     narrator.show(
         "same challenge as client 1?",
-        if fresh == first_challenge {
+        &narrator.tr(if fresh == first_challenge {
             "yes"
         } else {
             "no: a fresh random challenge, so the old answer is worthless"
-        },
+        }),
     );
     narrator.event("client", "→ server: client 1's recorded answer, 32 bytes");
     conn.write_all(&recorded)?;

@@ -48,10 +48,14 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     narrator.section("A /24's facts (net-basics subnet 172.16.10.1/24)");
     let f = facts(IpNet::V4(HOST_A));
     narrator.show("network", &f.network);
-    narrator.show("broadcast", f.broadcast.as_deref().unwrap_or("none"));
+    let broadcast = f.broadcast.clone().unwrap_or_else(|| narrator.tr("none"));
+    narrator.show("broadcast", &broadcast);
     narrator.show(
         "hosts",
-        &format!("{} .. {} ({} usable)", f.first_host, f.last_host, f.hosts),
+        &narrator.tr(&format!(
+            "{} .. {} ({} usable)",
+            f.first_host, f.last_host, f.hosts
+        )),
     );
 
     narrator.section("TCP three-way handshake (net-basics handshake)");

@@ -339,7 +339,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     narrator.section("The socket methods of the tutorial's table, tried on a real connection");
     for row in table()? {
         let result = if row.varies {
-            "(varies by run and machine)".to_string()
+            narrator.tr("(varies by run and machine)")
         } else {
             row.result
         };

@@ -87,13 +87,17 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     );
     let e = outcome.exchange;
     let shape = |t: crate::timestamp::Timestamp| mask_digits(&t.to_utc_string());
-    narrator.show("T1", &format!("{}  client sent the request", shape(e.t1)));
-    narrator.show("T2", &format!("{}  server received it", shape(e.t2)));
-    narrator.show("T3", &format!("{}  server sent the reply", shape(e.t3)));
-    narrator.show("T4", &format!("{}  client received it", shape(e.t4)));
+    for (label, t, what) in [
+        ("T1", e.t1, "client sent the request"),
+        ("T2", e.t2, "server received it"),
+        ("T3", e.t3, "server sent the reply"),
+        ("T4", e.t4, "client received it"),
+    ] {
+        narrator.show(label, &format!("{}  {}", shape(t), narrator.tr(what)));
+    }
     narrator.show(
         "origin",
-        "the reply's origin timestamp is our T1: it answers our request",
+        &narrator.tr("the reply's origin timestamp is our T1: it answers our request"),
     );
     narrator.show("offset θ", "((T2 − T1) + (T3 − T4)) / 2");
     narrator.show("delay δ", "(T4 − T1) − (T3 − T2)");
