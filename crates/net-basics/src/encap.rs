@@ -67,8 +67,12 @@ pub mod ipv4 {
     /// "Don't fragment": the sender would rather get an error than have routers
     /// cut the packet in pieces (how path-MTU discovery works).
     pub const FLAG_DONT_FRAGMENT: u16 = 0x4000;
-    /// Protocol number of UDP in the IPv4 header (TCP is 6, ICMP 1).
+    /// Protocol number of UDP in the IPv4 header (ICMP is 1).
     pub const PROTOCOL_UDP: u8 = 17;
+    /// Protocol number of TCP in the IPv4 header.
+    pub const PROTOCOL_TCP: u8 = 6;
+    /// The default TTL of Linux, macOS and Windows' IPv4 packets (hops left).
+    pub const DEFAULT_TTL: u8 = 64;
 }
 
 /// UDP header.
@@ -116,9 +120,11 @@ pub enum DecodeError {
     NotIpv4 { ethertype: u16 },
     IpOptions { ver_ihl: u8 },
     NotUdp { protocol: u8 },
+    NotTcp { protocol: u8 },
     BadLength,
     IpChecksum,
     UdpChecksum,
+    TcpChecksum,
 }
 
 impl fmt::Display for DecodeError {
@@ -137,9 +143,11 @@ impl fmt::Display for DecodeError {
                 )
             }
             DecodeError::NotUdp { protocol } => write!(f, "IP protocol {protocol} is not UDP (17)"),
+            DecodeError::NotTcp { protocol } => write!(f, "IP protocol {protocol} is not TCP (6)"),
             DecodeError::BadLength => f.write_str("length fields disagree with the frame"),
             DecodeError::IpChecksum => f.write_str("IPv4 header checksum does not verify"),
             DecodeError::UdpChecksum => f.write_str("UDP checksum does not verify"),
+            DecodeError::TcpChecksum => f.write_str("TCP checksum does not verify"),
         }
     }
 }
@@ -150,36 +158,93 @@ fn mac_bytes(mac: MacAddr) -> [u8; 6] {
     mac.octets()
 }
 
-fn be16(bytes: &[u8], at: Field) -> Option<u16> {
+/// The big-endian 16-bit number in `bytes[at]`, or `None` past the end.
+pub(crate) fn be16(bytes: &[u8], at: Field) -> Option<u16> {
     let b = bytes.get(at)?;
     Some(u16::from_be_bytes(b.try_into().ok()?))
 }
 
-fn ipv4_at(bytes: &[u8], at: Field) -> Option<Ipv4Addr> {
+/// The big-endian 32-bit number in `bytes[at]`, or `None` past the end.
+pub(crate) fn be32(bytes: &[u8], at: Field) -> Option<u32> {
+    let b = bytes.get(at)?;
+    Some(u32::from_be_bytes(b.try_into().ok()?))
+}
+
+/// The IPv4 address in `bytes[at]`, or `None` past the end.
+pub(crate) fn ipv4_at(bytes: &[u8], at: Field) -> Option<Ipv4Addr> {
     let b: [u8; 4] = bytes.get(at)?.try_into().ok()?;
     Some(Ipv4Addr::from(b))
 }
 
-fn mac_at(bytes: &[u8], at: Field) -> Option<MacAddr> {
+/// The MAC address in `bytes[at]`, or `None` past the end.
+pub(crate) fn mac_at(bytes: &[u8], at: Field) -> Option<MacAddr> {
     let b: [u8; 6] = bytes.get(at)?.try_into().ok()?;
     Some(MacAddr::from(b))
 }
 
 // ANCHOR: udp_checksum
+/// The ones' complement sum of the "pseudo-header" that UDP's and TCP's
+/// checksums cover besides their own bytes: source and destination address,
+/// protocol number and the segment's length (RFC 768, RFC 793).
+pub fn pseudo_header_sum(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, length: usize) -> u32 {
+    let mut sum = ones_complement_sum(&src.octets(), 0);
+    sum = ones_complement_sum(&dst.octets(), sum);
+    sum + u32::from(protocol) + length as u32
+}
+
 /// The UDP checksum covers a "pseudo-header" (source and destination IP, protocol,
 /// UDP length) as well as the UDP header and payload, so a datagram delivered to the
 /// wrong address fails the check even if its own bytes are intact.
 pub fn udp_checksum(src: Ipv4Addr, dst: Ipv4Addr, udp_segment: &[u8]) -> u16 {
-    let mut sum = ones_complement_sum(&src.octets(), 0);
-    sum = ones_complement_sum(&dst.octets(), sum);
-    sum += u32::from(ipv4::PROTOCOL_UDP);
-    sum += udp_segment.len() as u32;
+    let sum = pseudo_header_sum(src, dst, ipv4::PROTOCOL_UDP, udp_segment.len());
     let checksum = finish(ones_complement_sum(udp_segment, sum));
     // 0 means "no checksum" in UDP over IPv4, so a computed 0 is sent as 0xffff
     // (the same number in ones' complement arithmetic).
     if checksum == 0 { 0xffff } else { checksum }
 }
 // ANCHOR_END: udp_checksum
+
+// ANCHOR: headers
+/// Writes the Ethernet II header at the start of `frame` (at least 14 bytes):
+/// to whom on this LAN, from whom, and what the payload is.
+pub(crate) fn emit_ethernet(frame: &mut [u8], dst: MacAddr, src: MacAddr, ethertype: u16) {
+    let eth = &mut frame[..ethernet::HEADER_LEN];
+    eth[ethernet::field::DESTINATION].copy_from_slice(&mac_bytes(dst));
+    eth[ethernet::field::SOURCE].copy_from_slice(&mac_bytes(src));
+    eth[ethernet::field::ETHERTYPE].copy_from_slice(&ethertype.to_be_bytes());
+}
+
+/// The IPv4 header fields that differ from packet to packet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ipv4Fields {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub protocol: u8,
+    pub ttl: u8,
+    pub ident: u16,
+    /// Header, transport header and data: at most 65,535 bytes.
+    pub total_len: usize,
+}
+
+/// Writes an IPv4 header without options into `ip` (20 bytes), its checksum
+/// included.
+pub(crate) fn emit_ipv4(ip: &mut [u8], fields: &Ipv4Fields) {
+    let ip = &mut ip[..ipv4::HEADER_LEN];
+    ip[ipv4::field::VER_IHL] = ipv4::VER_IHL_NO_OPTIONS;
+    ip[ipv4::field::DSCP_ECN] = 0; // best effort
+    ip[ipv4::field::LENGTH].copy_from_slice(&(fields.total_len as u16).to_be_bytes());
+    ip[ipv4::field::IDENT].copy_from_slice(&fields.ident.to_be_bytes());
+    ip[ipv4::field::FLG_OFF].copy_from_slice(&ipv4::FLAG_DONT_FRAGMENT.to_be_bytes());
+    ip[ipv4::field::TTL] = fields.ttl;
+    ip[ipv4::field::PROTOCOL] = fields.protocol;
+    ip[ipv4::field::CHECKSUM].copy_from_slice(&[0, 0]);
+    ip[ipv4::field::SRC_ADDR].copy_from_slice(&fields.src.octets());
+    ip[ipv4::field::DST_ADDR].copy_from_slice(&fields.dst.octets());
+    // The checksum is computed with its own field still zero, then filled in.
+    let checksum = finish(ones_complement_sum(ip, 0));
+    ip[ipv4::field::CHECKSUM].copy_from_slice(&checksum.to_be_bytes());
+}
+// ANCHOR_END: headers
 
 impl UdpFrame {
     /// The IPv4 total length: IP header + UDP header + payload.
@@ -202,24 +267,23 @@ impl UdpFrame {
         let udp_len = udp::HEADER_LEN + payload.len();
         let mut frame = vec![0u8; (ethernet::HEADER_LEN + ip_len).max(ethernet::MIN_FRAME_LEN)];
 
-        let eth = &mut frame[..ethernet::HEADER_LEN];
-        eth[ethernet::field::DESTINATION].copy_from_slice(&mac_bytes(self.dst_mac));
-        eth[ethernet::field::SOURCE].copy_from_slice(&mac_bytes(self.src_mac));
-        eth[ethernet::field::ETHERTYPE].copy_from_slice(&ethernet::ETHERTYPE_IPV4.to_be_bytes());
-
-        let ip = &mut frame[IP_START..UDP_START];
-        ip[ipv4::field::VER_IHL] = ipv4::VER_IHL_NO_OPTIONS;
-        ip[ipv4::field::DSCP_ECN] = 0; // best effort
-        ip[ipv4::field::LENGTH].copy_from_slice(&(ip_len as u16).to_be_bytes());
-        ip[ipv4::field::IDENT].copy_from_slice(&self.ident.to_be_bytes());
-        ip[ipv4::field::FLG_OFF].copy_from_slice(&ipv4::FLAG_DONT_FRAGMENT.to_be_bytes());
-        ip[ipv4::field::TTL] = self.ttl;
-        ip[ipv4::field::PROTOCOL] = ipv4::PROTOCOL_UDP;
-        ip[ipv4::field::SRC_ADDR].copy_from_slice(&self.src_ip.octets());
-        ip[ipv4::field::DST_ADDR].copy_from_slice(&self.dst_ip.octets());
-        // The checksum is computed with its own field still zero, then filled in.
-        let ip_checksum = finish(ones_complement_sum(ip, 0));
-        ip[ipv4::field::CHECKSUM].copy_from_slice(&ip_checksum.to_be_bytes());
+        emit_ethernet(
+            &mut frame,
+            self.dst_mac,
+            self.src_mac,
+            ethernet::ETHERTYPE_IPV4,
+        );
+        emit_ipv4(
+            &mut frame[IP_START..UDP_START],
+            &Ipv4Fields {
+                src: self.src_ip,
+                dst: self.dst_ip,
+                protocol: ipv4::PROTOCOL_UDP,
+                ttl: self.ttl,
+                ident: self.ident,
+                total_len: ip_len,
+            },
+        );
 
         let segment = &mut frame[UDP_START..UDP_START + udp_len];
         segment[udp::field::SRC_PORT].copy_from_slice(&self.src_port.to_be_bytes());
@@ -276,9 +340,7 @@ impl UdpFrame {
         // must come out as zero. A field of 0 means the sender computed none
         // (allowed for UDP over IPv4, RFC 768): nothing to verify then.
         let sent_checksum = be16(segment, udp::field::CHECKSUM).unwrap_or_default();
-        let mut sum = ones_complement_sum(&src_ip.octets(), 0);
-        sum = ones_complement_sum(&dst_ip.octets(), sum);
-        sum += u32::from(ipv4::PROTOCOL_UDP) + segment.len() as u32;
+        let sum = pseudo_header_sum(src_ip, dst_ip, ipv4::PROTOCOL_UDP, segment.len());
         if sent_checksum != 0 && finish(ones_complement_sum(segment, sum)) != 0 {
             return Err(DecodeError::UdpChecksum);
         }

@@ -20,6 +20,8 @@
 //! | [`layers`] | the OSI, TCP/IP 5- and 4-layer models | `net-basics layers` |
 //! | [`handshake`] (`handshake/simulation.rs`: the two endpoints talking) | TCP's state machine: handshake, data, close | `net-basics handshake --isn-client 1000 --isn-server 5000` |
 //! | [`encap`], [`checksum`] | the bytes of one frame: Ethernet, IPv4, UDP, the Internet checksum | `net-basics encap --payload hello` |
+//! | [`tcp`] | a TCP segment in bytes: flags, seq, ack, window, checksum | (used by `capture`, and by chapters 4 and 5's proxies) |
+//! | [`pcap`] | capture files that Wireshark and tshark open | every `--pcap FILE` |
 //!
 //! Add `--json` to any command for one JSON document. Apart from the lessons:
 //!
@@ -38,10 +40,12 @@ pub mod handshake;
 pub mod ip;
 pub mod layers;
 pub mod mac;
+pub mod pcap;
 pub mod ports;
 pub mod show;
 pub mod split;
 pub mod subnet;
+pub mod tcp;
 
 mod demo;
 
