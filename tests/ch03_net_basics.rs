@@ -56,6 +56,7 @@ fn help_names_the_chapter() {
         "layers",
         "handshake",
         "encap",
+        "capture",
     ] {
         assert!(help.contains(command), "{command} missing from --help");
         // Every level of --help says which chapter it belongs to (CONVENTIONS.md).

@@ -142,6 +142,22 @@ const FLAGS: &[Flag] = &[
         "16777217",
         "from 1 to",
     ),
+    ranged(
+        "net-basics",
+        &["capture"],
+        "--port",
+        "0",
+        "65536",
+        "1..=65535",
+    ),
+    ranged(
+        "net-basics",
+        &["capture"],
+        "--count",
+        "0",
+        "1000001",
+        "1..=1000000",
+    ),
     // Chapters 2, 4 and 6.
     flag(
         "tcp-demo",

@@ -20,6 +20,7 @@
 //! | [`layers`] | the OSI, TCP/IP 5- and 4-layer models | `net-basics layers` |
 //! | [`handshake`] (`handshake/simulation.rs`: the two endpoints talking) | TCP's state machine: handshake, data, close | `net-basics handshake --isn-client 1000 --isn-server 5000` |
 //! | [`encap`], [`checksum`] | the bytes of one frame: Ethernet, IPv4, UDP, the Internet checksum | `net-basics encap --payload hello` |
+//! | [`capture`] (`capture/live.rs`: the raw socket on `lo`) | the real handshake: segments of real connections with their states | `sudo net-basics capture --port 8898` |
 //! | [`tcp`] | a TCP segment in bytes: flags, seq, ack, window, checksum | (used by `capture`, and by chapters 4 and 5's proxies) |
 //! | [`pcap`] | capture files that Wireshark and tshark open | every `--pcap FILE` |
 //!
@@ -33,6 +34,7 @@
 //! | `main.rs` | the command line: reads the typed text into values, calls [`show`], maps errors to exit codes |
 
 pub mod arp;
+pub mod capture;
 pub mod checksum;
 pub mod dump;
 pub mod encap;

@@ -6,16 +6,19 @@
 //! (`cargo doc -p net-basics`) for the lessons.
 
 use std::fmt::Display;
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ipnet::IpNet;
+use net_basics::capture::{self, CaptureError, Loopback, Observer};
 use net_basics::encap::{MAX_PAYLOAD, UdpFrame};
 use net_basics::handshake::{self, CloseMode};
 use net_basics::ip::parse_addr;
 use net_basics::mac::parse_mac;
+use net_basics::pcap::PcapFile;
 use net_basics::show::{self, ShowError};
 use net_basics::subnet::{SubnetError, parse_mask, parse_network, parse_prefix};
 use net_basics::{arp, ports, split};
@@ -161,6 +164,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The real handshake: every TCP segment on the loopback interface, drawn
+    /// like `handshake` draws the simulated one, with flags, relative seq and
+    /// ack, data length and each side's state (三.网络基础: tcp协议). Linux only;
+    /// needs CAP_NET_RAW (root, or `setcap cap_net_raw+ep` on the binary). Its
+    /// first line, on stderr (`capturing TCP on lo ...`), says it is ready:
+    /// connections started after it are seen whole.
+    Capture {
+        /// Only segments to or from this port, 1 to 65535 (tcp-demo's server: 8898)
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        port: Option<u16>,
+        /// Stop after this many segments, 1 to 1000000 (without it: until Ctrl-C)
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_CAPTURE_COUNT))]
+        count: Option<u64>,
+        /// Also write the frames to this capture file (`tshark -r FILE`, Wireshark)
+        #[arg(long, value_name = "FILE")]
+        pcap: Option<PathBuf>,
+        /// One JSON object per segment, one per line (keys: connection, from, src,
+        /// dst, flags, seq, ack, len, client_state, server_state, note).
+        #[arg(long)]
+        json: bool,
+    },
     /// Encapsulation (封装): the bytes of an Ethernet frame carrying IPv4 carrying
     /// UDP carrying your text, every header field named (三.网络基础: 封装).
     Encap {
@@ -196,6 +220,10 @@ enum Command {
         json: bool,
     },
 }
+
+/// The most segments `capture --count` waits for: far more than a lesson's
+/// connection sends, small enough to say.
+const MAX_CAPTURE_COUNT: u64 = 1_000_000;
 
 /// Runs `command`; the text to print on stdout, or the failure to report.
 /// `color` allows ANSI colour (only `subnet --explain` and `same-subnet` use it).
@@ -311,6 +339,13 @@ fn run(command: Command, color: bool) -> Result<String, Failure> {
             };
             show::wire::encap(&repr, hex, json)
         }
+        // Printed as it goes: nothing left to print at the end.
+        Command::Capture {
+            port,
+            count,
+            pcap,
+            json,
+        } => return capture(port, count, pcap.as_deref(), json).map(|()| String::new()),
     };
     shown.map_err(show_failure)
 }
@@ -406,6 +441,67 @@ fn show_failure(error: ShowError) -> Failure {
             "on macOS and Windows run `arp -a`; `net-basics arp --packet IP` works everywhere",
         ),
         ShowError::Json(_) => Failure::other(error.to_string()),
+    }
+}
+
+// ANCHOR: capture
+/// `net-basics capture`: opens the raw socket, says so on stderr, then prints
+/// each segment as it is seen (a line, or a JSON object with `--json`).
+fn capture(
+    port: Option<u16>,
+    count: Option<u64>,
+    pcap: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    let mut loopback = Loopback::open().map_err(capture_failure)?;
+    let mut file = match pcap {
+        Some(path) => Some(
+            PcapFile::create(path)
+                .map_err(|e| Failure::io(format!("cannot create {}", path.display()), e))?,
+        ),
+        None => None,
+    };
+    let shown_path = pcap.map(|path| path.display().to_string());
+    eprintln!(
+        "{}",
+        show::tcp::capture_started(loopback.name(), port, shown_path.as_deref())
+    );
+    let mut observer = Observer::new(port);
+    let mut previous = None;
+    let mut stdout = io::stdout();
+    let watched = capture::watch(&mut loopback, &mut observer, file.as_mut(), count, |row| {
+        let text = show::tcp::capture_row(row, previous, json).map_err(io::Error::other)?;
+        previous = Some(row.connection);
+        // Each segment at once: the student watches them arrive.
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()
+    });
+    match watched {
+        // `capture | head -5`: the reader has seen enough.
+        Err(CaptureError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(capture_failure),
+    }
+}
+// ANCHOR_END: capture
+
+/// Why `capture` cannot read, with what to do about it.
+fn capture_failure(error: CaptureError) -> Failure {
+    let failure = Failure::other(error.to_string());
+    match error {
+        CaptureError::NotPermitted(_) => {
+            let exe = std::env::current_exe()
+                .map(|path| path.display().to_string())
+                .unwrap_or_else(|_| "net-basics".to_string());
+            failure.explained(format!(
+                "run it as root: `sudo {exe} capture`, or let this binary capture \
+                 (until it is rebuilt): `sudo setcap cap_net_raw+ep {exe}`"
+            ))
+        }
+        CaptureError::Unsupported => failure.explained(
+            "run it on Linux (a virtual machine or WSL 2 will do); \
+             `net-basics handshake` simulates the same segments everywhere",
+        ),
+        CaptureError::NoLoopback | CaptureError::Io(_) => failure,
     }
 }
 

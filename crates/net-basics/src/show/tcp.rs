@@ -1,11 +1,13 @@
-//! Printing `handshake`: the simulation as a two-column sequence diagram.
+//! Printing `handshake` and `capture`: the simulated and the real connection
+//! as the same two-column sequence diagram.
 
 use std::fmt::Write;
 
 use serde::Serialize;
 
 use super::{ShowError, to_json};
-use crate::handshake::{self, CloseMode, Row, Side};
+use crate::capture;
+use crate::handshake::{self, CloseMode, Row, Side, State};
 
 /// Width of the arrow column between the two state columns.
 const ARROW_WIDTH: usize = 40;
@@ -40,33 +42,100 @@ pub fn arrow(label: &str, from: Side, width: usize) -> String {
     }
 }
 
+/// The column header: `client` over the client's states, `server` over the
+/// server's.
+fn columns() -> String {
+    format!("{:<STATE_WIDTH$} {:<ARROW_WIDTH$} server", "client", "")
+}
+
+/// One line of the diagram: the client's state, the arrow (or an application
+/// call), the server's state and a note.
+fn line(client_state: &str, middle: &str, server_state: &str, note: &str) -> String {
+    let note = if note.is_empty() {
+        String::new()
+    } else {
+        format!("  {note}")
+    };
+    let middle_width = ARROW_WIDTH.saturating_sub(middle.chars().count());
+    let line = format!(
+        "{client_state:<STATE_WIDTH$} {middle}{:middle_width$} {server_state:<STATE_WIDTH$}{note}",
+        ""
+    );
+    line.trim_end().to_string()
+}
+
 /// The diagram, one line per row.
 pub fn diagram(rows: &[Row]) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<STATE_WIDTH$} {:<ARROW_WIDTH$} server",
-        "client", ""
-    );
+    let _ = writeln!(out, "{}", columns());
     for row in rows {
-        let middle = match (&row.from, &row.segment) {
-            (Some(from), Some(segment)) => arrow(&segment.to_string(), *from, ARROW_WIDTH),
-            _ => format!("  ({})", row.note),
+        let (middle, note) = match (&row.from, &row.segment) {
+            (Some(from), Some(segment)) => (
+                arrow(&segment.to_string(), *from, ARROW_WIDTH),
+                &row.note[..],
+            ),
+            _ => (format!("  ({})", row.note), ""),
         };
-        let note = match (&row.segment, row.note.is_empty()) {
-            (Some(_), false) => format!("  {}", row.note),
-            _ => String::new(),
-        };
-        let middle_width = ARROW_WIDTH.saturating_sub(middle.chars().count());
-        let line = format!(
-            "{:<STATE_WIDTH$} {middle}{:middle_width$} {:<STATE_WIDTH$}{note}",
-            row.client_state.name(),
-            "",
-            row.server_state.name()
+        let _ = writeln!(
+            out,
+            "{}",
+            line(
+                row.client_state.name(),
+                &middle,
+                row.server_state.name(),
+                note
+            )
         );
-        let _ = writeln!(out, "{}", line.trim_end());
     }
     out
+}
+
+/// The first line `capture` prints, on stderr once the raw socket is open:
+/// connections started after it are seen whole.
+pub fn capture_started(interface: &str, port: Option<u16>, pcap: Option<&str>) -> String {
+    let port = port.map_or(String::new(), |p| format!(", port {p}"));
+    let pcap = pcap.map_or(String::new(), |path| format!(", writing {path}"));
+    format!("capturing TCP on {interface}{port}{pcap} (Ctrl-C to stop)")
+}
+
+/// What `capture` prints for one segment: the diagram's line, after a header
+/// when the segment belongs to another connection than the line before.
+/// `--json`: the row as one JSON object on one line.
+pub fn capture_row(
+    row: &capture::Row,
+    previous_connection: Option<usize>,
+    json: bool,
+) -> Result<String, ShowError> {
+    if json {
+        return serde_json::to_string(row)
+            .map(|text| text + "\n")
+            .map_err(ShowError::Json);
+    }
+    let mut out = String::new();
+    if previous_connection != Some(row.connection) {
+        let (client, server) = row.ends();
+        if previous_connection.is_some() {
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "connection {}: client {client}, server {server}",
+            row.connection
+        );
+        let _ = writeln!(out, "{}", columns());
+    }
+    let state = |s: Option<State>| s.map_or("?", State::name);
+    let _ = writeln!(
+        out,
+        "{}",
+        line(
+            state(row.client_state),
+            &arrow(&row.label(), row.from, ARROW_WIDTH),
+            state(row.server_state),
+            &row.note
+        )
+    );
+    Ok(out)
 }
 
 /// `net-basics handshake`: the simulated connection with these initial
