@@ -57,6 +57,7 @@ fn help_names_the_chapter() {
         "handshake",
         "encap",
         "capture",
+        "lan",
     ] {
         assert!(help.contains(command), "{command} missing from --help");
         // Every level of --help says which chapter it belongs to (CONVENTIONS.md).

@@ -40,6 +40,7 @@ pub mod dump;
 pub mod encap;
 pub mod handshake;
 pub mod ip;
+pub mod lan;
 pub mod layers;
 pub mod mac;
 pub mod pcap;

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use ipnet::IpNet;
@@ -17,11 +18,13 @@ use net_basics::capture::{self, CaptureError, Loopback, Observer};
 use net_basics::encap::{MAX_PAYLOAD, UdpFrame};
 use net_basics::handshake::{self, CloseMode};
 use net_basics::ip::parse_addr;
+use net_basics::lan::{self, Topology};
 use net_basics::mac::parse_mac;
 use net_basics::pcap::PcapFile;
 use net_basics::show::{self, ShowError};
 use net_basics::subnet::{SubnetError, parse_mask, parse_network, parse_prefix};
 use net_basics::{arp, ports, split};
+use netlab_common::files::read_capped_text;
 use netlab_common::{Failure, color, failure};
 use pnet_base::MacAddr;
 
@@ -185,6 +188,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A LAN to watch (局域网): hosts on two switches and a router to another
+    /// network; the ARP broadcast flooded, the switches learning MAC addresses,
+    /// the router taking one from the TTL and writing new MACs, frame by frame
+    /// (三.网络基础: 以太网, 交换机, 路由器). Simulated unless --real.
+    Lan {
+        /// Another topology, as a TOML file (start from --show-scenario)
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Print the built-in scenario file, to copy and change
+        #[arg(long, conflicts_with_all = ["scenario", "pcap", "real", "cleanup", "json"])]
+        show_scenario: bool,
+        /// Write the frames to this capture file (`tshark -r FILE`, Wireshark)
+        #[arg(long, value_name = "FILE")]
+        pcap: Option<PathBuf>,
+        /// Build it for real: network namespaces as hosts and router, veth pairs
+        /// as cables, Linux bridges as switches, tcp-demo's server and client
+        /// talking (Linux, root; every name starts with netlab-lan-)
+        #[arg(long)]
+        real: bool,
+        /// Remove what an interrupted --real left behind (namespaces netlab-lan-*)
+        #[arg(long, conflicts_with_all = ["scenario", "pcap", "real", "json"])]
+        cleanup: bool,
+        /// Print one JSON document (scenario, talks: from, to, steps, mac_tables,
+        /// arp_tables, delivered).
+        #[arg(long)]
+        json: bool,
+    },
     /// Encapsulation (封装): the bytes of an Ethernet frame carrying IPv4 carrying
     /// UDP carrying your text, every header field named (三.网络基础: 封装).
     Encap {
@@ -339,6 +369,32 @@ fn run(command: Command, color: bool) -> Result<String, Failure> {
             };
             show::wire::encap(&repr, hex, json)
         }
+        Command::Lan {
+            scenario,
+            show_scenario,
+            pcap,
+            real,
+            cleanup,
+            json,
+        } => {
+            if show_scenario {
+                return Ok(lan::DEFAULT_SCENARIO.to_string());
+            }
+            if cleanup {
+                return lan_cleanup();
+            }
+            let (topology, name) = match &scenario {
+                Some(path) => (read_scenario(path)?, path.display().to_string()),
+                None => (Topology::builtin(), "the built-in scenario".to_string()),
+            };
+            if real {
+                return lan_real(&topology, &name, pcap.as_deref(), json);
+            }
+            if let Some(path) = &pcap {
+                write_frames(path, &show::lan::frames(&topology))?;
+            }
+            show::lan::simulation(&topology, &name, json)
+        }
         // Printed as it goes: nothing left to print at the end.
         Command::Capture {
             port,
@@ -483,6 +539,42 @@ fn capture(
     }
 }
 // ANCHOR_END: capture
+
+/// A scenario file, read with a cap and checked.
+fn read_scenario(path: &Path) -> Result<Topology, Failure> {
+    let text = read_capped_text(path, lan::MAX_SCENARIO_BYTES)
+        .map_err(|e| Failure::usage(format!("--scenario: {e}")))?;
+    Topology::parse(&text)
+        .map_err(|e| Failure::usage(format!("--scenario {}: {e}", path.display())))
+}
+
+/// The simulation's frames as a capture file, one millisecond apart (the
+/// simulation has no clock: Wireshark shows the order).
+fn write_frames(path: &Path, frames: &[Vec<u8>]) -> Result<(), Failure> {
+    let cannot = |e| Failure::io(format!("cannot write {}", path.display()), e);
+    let mut file = PcapFile::create(path).map_err(cannot)?;
+    for (n, frame) in frames.iter().enumerate() {
+        file.write(Duration::from_millis(n as u64 + 1), frame)
+            .map_err(cannot)?;
+    }
+    Ok(())
+}
+
+/// `lan --real`.
+fn lan_real(
+    topology: &Topology,
+    name: &str,
+    pcap: Option<&Path>,
+    json: bool,
+) -> Result<String, Failure> {
+    let _ = (topology, name, pcap, json);
+    Err(Failure::other("lan --real is not built yet"))
+}
+
+/// `lan --cleanup`.
+fn lan_cleanup() -> Result<String, Failure> {
+    Err(Failure::other("lan --cleanup is not built yet"))
+}
 
 /// Why `capture` cannot read, with what to do about it.
 fn capture_failure(error: CaptureError) -> Failure {

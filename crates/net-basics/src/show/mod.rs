@@ -14,10 +14,12 @@
 //! | [`addr`] | `ip`, `subnet`, `same-subnet`, `split`, `aggregate` |
 //! | [`link`] | `mac`, `arp` (the table) |
 //! | [`tables`] | `ports`, `layers` |
-//! | [`tcp`] | `handshake` |
+//! | [`tcp`] | `handshake`, `capture` |
+//! | [`lan`] | `lan` |
 //! | [`wire`] | `encap`, `arp --packet` |
 
 pub mod addr;
+pub mod lan;
 pub mod link;
 pub mod tables;
 pub mod tcp;
