@@ -215,6 +215,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Records every frame of one interface to a capture file until killed:
+    /// what `lan --real` runs inside each host's namespace (三.网络基础).
+    #[command(hide = true)]
+    LanRecord {
+        #[arg(long)]
+        interface: String,
+        #[arg(long)]
+        pcap: PathBuf,
+    },
     /// Encapsulation (封装): the bytes of an Ethernet frame carrying IPv4 carrying
     /// UDP carrying your text, every header field named (三.网络基础: 封装).
     Encap {
@@ -395,6 +404,11 @@ fn run(command: Command, color: bool) -> Result<String, Failure> {
             }
             show::lan::simulation(&topology, &name, json)
         }
+        Command::LanRecord { interface, pcap } => {
+            return lan::real::record(&interface, &pcap)
+                .map(|()| String::new())
+                .map_err(|e| Failure::other(e.to_string()));
+        }
         // Printed as it goes: nothing left to print at the end.
         Command::Capture {
             port,
@@ -560,23 +574,61 @@ fn write_frames(path: &Path, frames: &[Vec<u8>]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `lan --real`.
+/// `lan --real`: tcp-demo is chapter 4's binary, built next to this one.
 fn lan_real(
     topology: &Topology,
     name: &str,
     pcap: Option<&Path>,
     json: bool,
 ) -> Result<String, Failure> {
-    let _ = (topology, name, pcap, json);
-    Err(Failure::other("lan --real is not built yet"))
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::io("cannot find this program's own path", e))?;
+    let tcp_demo = exe.with_file_name(format!("tcp-demo{}", std::env::consts::EXE_SUFFIX));
+    let options = lan::real::Options {
+        tcp_demo: &tcp_demo,
+        recorder: &exe,
+        pcap,
+    };
+    let talks = lan::real::run(topology, &options).map_err(|e| real_failure(e, &exe))?;
+    show::lan::real(topology, name, &talks, json).map_err(show_failure)
 }
 
 /// `lan --cleanup`.
 fn lan_cleanup() -> Result<String, Failure> {
-    Err(Failure::other("lan --cleanup is not built yet"))
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("net-basics"));
+    let removed = lan::real::cleanup().map_err(|e| real_failure(e, &exe))?;
+    Ok(if removed.is_empty() {
+        format!(
+            "nothing to remove: no namespace named {}*\n",
+            lan::real::PREFIX
+        )
+    } else {
+        format!("removed {}\n", removed.join(", "))
+    })
 }
 
-/// Why `capture` cannot read, with what to do about it.
+/// Why `lan --real` or `--cleanup` failed, with what to do about it.
+fn real_failure(error: lan::real::RealError, exe: &Path) -> Failure {
+    use lan::real::RealError;
+    let failure = Failure::other(error.to_string());
+    match error {
+        RealError::NotPermitted => failure.explained(format!(
+            "run it as root: `sudo {} lan --real` (the simulation, without --real, needs nothing)",
+            exe.display()
+        )),
+        RealError::Unsupported => failure.explained(
+            "run it on Linux (a virtual machine or WSL 2 will do); the simulation works everywhere",
+        ),
+        RealError::Interrupted => failure.explained(format!(
+            "every {}* namespace was removed",
+            lan::real::PREFIX
+        )),
+        RealError::OutsideRange(_) => Failure::usage(error.to_string()),
+        _ => failure,
+    }
+}
+
+/// Why `capture` cannot read, with what to do about it./// Why `capture` cannot read, with what to do about it.
 fn capture_failure(error: CaptureError) -> Failure {
     let failure = Failure::other(error.to_string());
     match error {

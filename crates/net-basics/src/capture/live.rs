@@ -28,7 +28,7 @@ pub enum CaptureError {
     Unsupported,
     /// The system refused the raw socket: it needs CAP_NET_RAW.
     NotPermitted(io::Error),
-    /// No interface is marked as loopback.
+    /// No interface is marked as loopback (or has the name asked for).
     NoLoopback,
     /// Reading failed.
     Io(io::Error),
@@ -87,11 +87,27 @@ impl Loopback {
     /// frame it carries is kept for [`Loopback::next_frame`], so a connection
     /// started after this returns is seen whole.
     pub fn open() -> Result<Loopback, CaptureError> {
-        use pnet_datalink::{Channel, Config};
         let interface = pnet_datalink::interfaces()
             .into_iter()
             .find(|i| i.is_loopback())
             .ok_or(CaptureError::NoLoopback)?;
+        Loopback::open_interface(interface)
+    }
+
+    /// The same on the interface named `name` (`lan --real` records each
+    /// host's card with it, inside the host's namespace).
+    pub fn open_named(name: &str) -> Result<Loopback, CaptureError> {
+        let interface = pnet_datalink::interfaces()
+            .into_iter()
+            .find(|i| i.name == name)
+            .ok_or(CaptureError::NoLoopback)?;
+        Loopback::open_interface(interface)
+    }
+
+    fn open_interface(
+        interface: pnet_datalink::NetworkInterface,
+    ) -> Result<Loopback, CaptureError> {
+        use pnet_datalink::{Channel, Config};
         let config = Config {
             read_buffer_size: READ_BUFFER,
             read_timeout: Some(QUIET),
@@ -126,6 +142,11 @@ impl Loopback {
 impl Loopback {
     /// Elsewhere than Linux: [`CaptureError::Unsupported`].
     pub fn open() -> Result<Loopback, CaptureError> {
+        Err(CaptureError::Unsupported)
+    }
+
+    /// Elsewhere than Linux: [`CaptureError::Unsupported`].
+    pub fn open_named(_name: &str) -> Result<Loopback, CaptureError> {
         Err(CaptureError::Unsupported)
     }
 

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{ShowError, to_json};
+use crate::lan::real::{self, RealTalk};
 use crate::lan::sim::{self, ArpEntry, MacEntry, TalkRun};
 use crate::lan::{Peer, Topology};
 
@@ -147,6 +148,96 @@ pub fn simulation(lan: &Topology, scenario: &str, json: bool) -> Result<String, 
         out.push_str(&talk(run));
         out.push_str(&tables(&run.mac_tables, &run.arp_tables));
     }
+    Ok(out)
+}
+
+/// How many TCP segments of a connection each card's list shows: the SYN and
+/// the SYN+ACK; the rest are counted.
+const TCP_SHOWN: usize = 2;
+
+/// The JSON document of `lan --real`.
+#[derive(Debug, Serialize)]
+struct Real<'a> {
+    scenario: &'a str,
+    talks: &'a [RealTalk],
+}
+
+/// `net-basics lan --real`: what each card saw, the tables, the TTLs.
+pub fn real(
+    lan: &Topology,
+    scenario: &str,
+    talks: &[RealTalk],
+    json: bool,
+) -> Result<String, ShowError> {
+    if json {
+        return to_json(&Real { scenario, talks });
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "The LAN ({scenario}), built for real: network namespaces {}*, addresses in {}",
+        real::PREFIX,
+        real::RANGE
+    );
+    out.push_str(&topology(lan));
+    for talk in talks {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{} talks to {}: tcp-demo server on {} at {}, tcp-demo client on {}, which printed {}",
+            talk.from, talk.to, talk.to, talk.destination, talk.from, talk.client_printed
+        );
+        for card in &talk.cards {
+            if card.frames.is_empty() {
+                let _ = writeln!(out, "  {}'s card saw no frame", card.device);
+                continue;
+            }
+            let _ = writeln!(out, "  {}'s card saw:", card.device);
+            let mut tcp = 0;
+            for frame in &card.frames {
+                if frame.kind == "TCP" {
+                    tcp += 1;
+                    if tcp > TCP_SHOWN {
+                        continue;
+                    }
+                }
+                let _ = writeln!(
+                    out,
+                    "    {} → {}  {}",
+                    frame.src_mac, frame.dst_mac, frame.summary
+                );
+            }
+            if tcp > TCP_SHOWN {
+                let _ = writeln!(
+                    out,
+                    "    and {} more TCP segments of the connection",
+                    tcp - TCP_SHOWN
+                );
+            }
+        }
+        let first_ttl = |device: &str| {
+            talk.cards
+                .iter()
+                .find(|c| c.device == device)
+                .and_then(|c| c.frames.iter().find_map(|f| f.ttl))
+        };
+        if let (Some(sent), Some(got)) = (first_ttl(&talk.from), first_ttl(&talk.to)) {
+            let _ = writeln!(
+                out,
+                "  TTL: the SYN left {} with {sent} and reached {} with {got} ({} router{} on the way)",
+                talk.from,
+                talk.to,
+                sent.saturating_sub(got),
+                if sent.saturating_sub(got) == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+        }
+        out.push_str(&tables(&talk.mac_tables, &talk.arp_tables));
+    }
+    let _ = writeln!(out, "\nremoved every {}* namespace again", real::PREFIX);
     Ok(out)
 }
 
