@@ -7,6 +7,7 @@ use netlab_common::{DemoResult, Narrator};
 
 use crate::handshake::{self, CloseMode};
 use crate::ip::binary_octets;
+use crate::lan::{Topology, sim};
 use crate::subnet::{explain_and, facts, same_subnet};
 
 /// Fixed initial sequence numbers, so the transcript is the same on every run
@@ -76,6 +77,31 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
         }
     }
     narrator.say("SYN uses one sequence number: ack = ISN + 1 means \"got your SYN\"");
+
+    narrator.section("A LAN: broadcast, switches, a router (net-basics lan)");
+    let lan = Topology::builtin();
+    let runs = sim::run(&lan);
+    // A few steps of each talk: the ARP broadcast flooded and answered, the
+    // frame forwarded only to B's port; for D, the gateway and the TTL.
+    let wanted: [&[&str]; 2] = [
+        &[
+            "asks everyone",
+            "broadcast: floods",
+            "answers the asker alone",
+            "port 1 (B): forwards",
+        ],
+        &["not my network", "TTL 64 → 63", "receives the SYN"],
+    ];
+    for (run, wanted) in runs.iter().zip(wanted) {
+        for want in wanted {
+            if let Some(step) = run.steps.iter().find(|s| s.text.contains(want)) {
+                narrator.event(&step.device, &step.text);
+            }
+        }
+    }
+    narrator.say(
+        "a switch learns MACs and floods broadcasts; a router reads IP addresses and stops them",
+    );
     Ok(())
 }
 
@@ -106,6 +132,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("SYN+ACK seq=5000 ack=1001"), "{text}");
+        assert!(
+            text.contains("[sw1] broadcast: floods it out of ports 2 (C), 3 (R) and 4 (sw2)"),
+            "{text}"
+        );
+        assert!(text.contains("TTL 64 → 63"), "{text}");
+        assert!(
+            text.contains("[D] receives the SYN from 172.16.10.1, TTL 63"),
+            "{text}"
+        );
         let (again, captured_again) = Narrator::capture();
         demo(&again).unwrap();
         assert_eq!(text, captured_again.text());
