@@ -5,9 +5,11 @@
 //! "same subnet", MAC addresses and their vendor, ARP, ports, the layer models,
 //! the TCP handshake as a real state machine, and the bytes of a frame.
 //!
-//! One module per concept, in the order of the book's chapter 3 page. Nothing
-//! here opens a socket: chapter 3 is the theory the sockets of chapter 4 stand
-//! on.
+//! One module per concept, in the order of the book's chapter 3 page. Chapter 3
+//! is the theory the sockets of chapter 4 stand on, so the calculations open no
+//! socket; two commands watch real traffic on the student's own machine, as
+//! root on Linux: `capture` (a raw packet socket on `lo`) and `lan --real`
+//! (network namespaces that exist only for the run).
 //!
 //! | file | concept | command |
 //! |---|---|---|
@@ -21,6 +23,7 @@
 //! | [`handshake`] (`handshake/simulation.rs`: the two endpoints talking) | TCP's state machine: handshake, data, close | `net-basics handshake --isn-client 1000 --isn-server 5000` |
 //! | [`encap`], [`checksum`] | the bytes of one frame: Ethernet, IPv4, UDP, the Internet checksum | `net-basics encap --payload hello` |
 //! | [`capture`] (`capture/live.rs`: the raw socket on `lo`) | the real handshake: segments of real connections with their states | `sudo net-basics capture --port 8898` |
+//! | [`lan`] (`lan/sim.rs`: the simulation, `lan/real.rs`: namespaces) | a LAN: ARP broadcast, switches learning MACs, a router, simulated or real | `net-basics lan`, `sudo net-basics lan --real` |
 //! | [`tcp`] | a TCP segment in bytes: flags, seq, ack, window, checksum | (used by `capture`, and by chapters 4 and 5's proxies) |
 //! | [`pcap`] | capture files that Wireshark and tshark open | every `--pcap FILE` |
 //!
