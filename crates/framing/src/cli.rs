@@ -1,17 +1,20 @@
-//! The command-line options of chapter 5's four network programs, written once:
+//! The command-line options of chapter 5's network programs, written once:
 //! `framing cmd-server`, `cmd-client`, `receive` and `send` take them, and so do
-//! their twins behind chapter 7's handshake (`auth cmd-server`, ...). Each turns
-//! into the library's configuration with `config()`; a server's has no gate.
+//! their twins behind chapter 7's handshake (`auth cmd-server`, ...); `framing
+//! proxy` takes [`ProxyArgs`]. Each turns into the library's configuration with
+//! `config()`; a server's has no gate.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::builder::RangedU64ValueParser;
 use netlab_common::admission::Limits;
 use netlab_common::cli::{parse_duration, parse_peer};
 
 use crate::command::{self, ClientConfig, Protocol, ServerConfig};
+use crate::proxy::chaos::{Chaos, Split, parse_split};
+use crate::proxy::{self, ProxyConfig};
 use crate::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, Rules, SendConfig, SendReport};
 
 /// `cmd-server`'s options.
@@ -169,6 +172,75 @@ impl SendArgs {
             println!("{report}");
         }
         Ok(())
+    }
+}
+
+/// The longest `--merge`, `--delay` or `--jitter`, in milliseconds: ten
+/// seconds is already far beyond any network a lesson imitates.
+pub const MAX_CHAOS_MS: u64 = 10_000;
+
+/// `proxy`'s options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProxyArgs {
+    /// Address to listen on (port 0 = any). Beyond loopback only when --to is
+    /// beyond loopback too.
+    #[arg(long, default_value = proxy::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// The server to forward to, HOST:PORT (default: cmd-server's).
+    #[arg(long, default_value = "127.0.0.1:8888", value_parser = parse_peer)]
+    pub to: SocketAddr,
+    /// Deliver the bytes in pieces of N bytes, or of random sizes from A to B
+    /// bytes (N or A..B, each 1 to 65536), each piece its own write (拆包).
+    #[arg(long, value_name = "N|A..B", value_parser = parse_split)]
+    pub split: Option<Split>,
+    /// Hold bytes for MS milliseconds after the first of them arrived, then
+    /// deliver all of them in one write (黏包); 1 to 10000.
+    #[arg(long, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_CHAOS_MS))]
+    pub merge: Option<u64>,
+    /// Deliver every piece MS milliseconds after it arrived, each direction;
+    /// 0 to 10000.
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_CHAOS_MS))]
+    pub delay: u64,
+    /// Add up to MS milliseconds more to each piece's delay, drawn for each
+    /// piece (pieces still arrive in order); 0 to 10000.
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_CHAOS_MS))]
+    pub jitter: u64,
+    /// The seed of every random choice, 0 to 4294967295: the same seed and
+    /// options give the same pieces and delays. Without it, one is drawn and
+    /// printed.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=u64::from(u32::MAX)))]
+    pub seed: Option<u64>,
+    /// Print one line per delivered piece: time, conversation, direction, size,
+    /// hex and text.
+    #[arg(long)]
+    pub trace: bool,
+}
+
+impl ProxyArgs {
+    /// The proxy these options describe; without `--seed`, a seed from the
+    /// clock (any number will do, as long as it is printed).
+    pub fn config(&self) -> ProxyConfig {
+        let seed = self.seed.unwrap_or_else(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.subsec_nanos());
+            u64::from(nanos)
+        });
+        ProxyConfig {
+            listen: self.listen,
+            to: self.to,
+            chaos: Chaos {
+                split: self.split.clone(),
+                merge: self.merge.map(Duration::from_millis),
+                delay: Duration::from_millis(self.delay),
+                jitter: Duration::from_millis(self.jitter),
+            },
+            seed,
+            trace: self.trace,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use netlab_common::Failure;
 use crate::bench::BenchError;
 use crate::command::ClientError;
 use crate::gate::ListenError;
+use crate::proxy::ProxyError;
 use crate::transfer::{ReceiverError, SendError};
 
 impl From<ListenError> for Failure {
@@ -74,6 +75,17 @@ impl From<BenchError> for Failure {
             BenchError::Io { doing, error } => Failure::io(doing, error),
             BenchError::Send(error) => error.into(),
             BenchError::Receive(_) => Failure::other(error.to_string()),
+        }
+    }
+}
+
+impl From<ProxyError> for Failure {
+    fn from(error: ProxyError) -> Failure {
+        match error {
+            // A network address in front of a private server is a bad command line.
+            ProxyError::Exposed { .. } => Failure::usage(error.to_string()),
+            ProxyError::Bind { addr, error } => Failure::bind(addr, error),
+            ProxyError::Io { doing, error } => Failure::io(doing, error),
         }
     }
 }

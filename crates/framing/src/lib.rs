@@ -19,6 +19,8 @@
 //! - [`gate`]: why these servers listen on loopback only, and the [`Gate`]
 //!   through which chapter 7 lets them listen on the network.
 //! - [`shell`]: running a received command with a time and an output limit.
+//! - [`proxy`]: `framing proxy`, a proxy that splits and merges the bytes on
+//!   purpose, from a seed, so that any program meets 黏包 the same way twice.
 //!
 //! The command line: [`cli`] (the options of the four network programs, also
 //! used by their chapter 7 twins), `failure.rs` (how the binaries report this
@@ -38,6 +40,7 @@ pub mod codec;
 pub mod command;
 pub mod frame;
 pub mod gate;
+pub mod proxy;
 pub mod shell;
 pub mod sticky;
 pub mod transfer;

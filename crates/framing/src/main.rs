@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use framing::cli::{CmdClientArgs, CmdServerArgs, ReceiveArgs, SendArgs, parse_size};
-use framing::{bench, command, sticky, transfer};
+use framing::cli::{CmdClientArgs, CmdServerArgs, ProxyArgs, ReceiveArgs, SendArgs, parse_size};
+use framing::{bench, command, proxy, sticky, transfer};
 use netlab_common::{Failure, Narrator};
 
 /// Chapter 5, 五.黏包 (sticky packets): TCP is a byte stream without message
@@ -49,6 +49,13 @@ enum Command {
     /// Chapter 5's advanced lesson: send one file to `framing receive`, with a
     /// progress bar on a terminal.
     Send(SendArgs),
+    /// Chapter 5's problem with any program: a TCP proxy that splits (--split)
+    /// and merges (--merge) the bytes on purpose, the same way for the same
+    /// --seed, and shows each delivered piece (--trace).
+    ///
+    /// Put it between the tutorial's command client and its server: the raw
+    /// protocol's answers mix up, the length prefix survives.
+    Proxy(ProxyArgs),
     /// Chapter 5's file transfer, measured on loopback in GiB/s, next to a raw
     /// socket copy (the loopback limit) and socat.
     Bench {
@@ -85,6 +92,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             args.print(&report)
                 .map_err(|e| Failure::other(format!("cannot encode the report: {e}")))
         }
+        Command::Proxy(args) => Ok(proxy::run(args.config())?),
         Command::Bench {
             size,
             dir,

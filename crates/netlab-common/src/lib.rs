@@ -22,7 +22,8 @@
 //! - [`cli`]: the command line's values: a client's `--addr`, every duration.
 //! - [`admission`], [`serve`], [`deadline`]: the limits every server keeps against
 //!   a crowd and against slow peers; [`peer_text`], [`amplification`], [`files`]:
-//!   peer text shown safely, the UDP reply rule, capped file reads.
+//!   peer text shown safely, the UDP reply rule, capped file reads; [`trace`]:
+//!   the one-line-per-piece trace of the chapter 4 and 5 proxies.
 //!
 //! The test machinery lives apart, in the dev-only crate `netlab-testkit`. The
 //! one dependency is socket2, for `bind_tcp` (std cannot leave SO_REUSEADDR off
@@ -43,6 +44,7 @@ pub mod peer_text;
 pub mod programs;
 pub mod serve;
 pub mod stream;
+pub mod trace;
 
 pub use failure::Failure;
 pub use narrate::{DemoResult, Narrator};
