@@ -379,3 +379,71 @@ fn a_proxy_on_the_network_in_front_of_a_loopback_server_is_refused() {
     );
     assert!(stdout_text(&output).is_empty());
 }
+
+#[path = "support/proxy_capture.rs"]
+mod proxy_capture;
+
+/// A file in a fresh directory of this test's own.
+fn temp_file(test: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netlab-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn the_capture_gives_back_exactly_the_bytes_that_went_through() {
+    if !peer_available("tshark") {
+        return;
+    }
+    let question: Vec<u8> = b"hello, proxy\n"
+        .iter()
+        .copied()
+        .chain((0..300u32).map(|i| (i % 256) as u8))
+        .collect();
+    let answer = b"every byte, in order, in pieces of 1 to 9\n".repeat(5);
+    let (expected_question, reply) = (question.clone(), answer.clone());
+    let (addr, server) = one_connection_server(move |mut conn| {
+        let mut got = Vec::new();
+        conn.read_to_end(&mut got).unwrap();
+        assert_eq!(got, expected_question);
+        conn.write_all(&reply).unwrap();
+    });
+    let pcap = temp_file("proxy-pcap", "split.pcap");
+    let pcap_arg = pcap.display().to_string();
+    let proxy = proxy(
+        addr,
+        &[
+            "--split", "1..9", "--seed", "11", "--trace", "--pcap", &pcap_arg,
+        ],
+    );
+    let mut client = connect(proxy.addr);
+    client.write_all(&question).unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    client.read_to_end(&mut got).unwrap();
+    assert_eq!(got, answer);
+    server.join().unwrap();
+    let trace = trace_of_first_conversation(&proxy);
+    let pieces = trace.iter().filter(|line| line.contains(" B  ")).count();
+
+    let (sent, received) = proxy_capture::follow_tcp(&pcap, 0);
+    assert_eq!(sent, question, "client → server");
+    assert_eq!(received, answer, "server → client");
+    // The handshake, one segment per piece, then FIN, FIN, ACK; every checksum
+    // good (1 in tshark's status).
+    let frames = proxy_capture::fields(
+        &pcap,
+        &[
+            "tcp.flags.str",
+            "tcp.len",
+            "ip.checksum.status",
+            "tcp.checksum.status",
+        ],
+    );
+    assert_eq!(frames.len(), 3 + pieces + 3, "{frames:#?}");
+    assert!(frames[0].contains("S") && frames[1].contains("A") && frames[1].contains("S"));
+    assert!(frames.iter().all(|f| f.ends_with("1\t1")), "{frames:#?}");
+    let data: Vec<&String> = frames.iter().filter(|f| f.contains("P")).collect();
+    assert_eq!(data.len(), pieces);
+    std::fs::remove_dir_all(pcap.parent().unwrap()).unwrap();
+}

@@ -217,6 +217,11 @@ pub struct ProxyArgs {
     /// hex and text.
     #[arg(long)]
     pub trace: bool,
+    /// Write the conversations into this capture file for Wireshark or tshark
+    /// (Ethernet/IPv4/TCP, synthesized: handshake, one segment per delivered
+    /// piece, close).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 impl ProxyArgs {
@@ -240,6 +245,7 @@ impl ProxyArgs {
             },
             seed,
             trace: self.trace,
+            pcap: self.pcap.clone(),
         }
     }
 }

@@ -83,9 +83,14 @@ impl From<ProxyError> for Failure {
     fn from(error: ProxyError) -> Failure {
         match error {
             // A network address in front of a private server is a bad command line.
-            ProxyError::Exposed { .. } => Failure::usage(error.to_string()),
+            ProxyError::Exposed { .. } | ProxyError::CaptureNeedsIpv4 => {
+                Failure::usage(error.to_string())
+            }
             ProxyError::Bind { addr, error } => Failure::bind(addr, error),
             ProxyError::Io { doing, error } => Failure::io(doing, error),
+            ProxyError::Capture { path, error } => {
+                Failure::io(format!("creating {}", path.display()), error)
+            }
         }
     }
 }

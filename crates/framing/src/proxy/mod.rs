@@ -26,9 +26,11 @@
 //!
 //! Which file does what: `chaos.rs` (the options and the seeded dice),
 //! `link.rs` (one direction: read, hold, cut, delay, write), `unread.rs` (how
-//! the proxy knows a piece was read before it writes the next), and this file
-//! (accepting clients, connecting to the server, closing both sides).
+//! the proxy knows a piece was read before it writes the next), `capture.rs`
+//! (`--pcap`), and this file (accepting clients, connecting to the server,
+//! closing both sides).
 
+pub mod capture;
 pub mod chaos;
 pub mod link;
 pub mod unread;
@@ -36,6 +38,7 @@ pub mod unread;
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -43,6 +46,7 @@ use std::time::{Duration, Instant};
 use netlab_common::admission::{Admission, Limits, WhenFull};
 use netlab_common::listen::{announce, is_loopback};
 
+use capture::{Capture, Conversation};
 use chaos::{Chaos, Dice};
 use link::{Carried, Direction, Link, Trace, Watcher};
 
@@ -73,14 +77,20 @@ pub struct ProxyConfig {
     pub seed: u64,
     /// Print one line per delivered piece.
     pub trace: bool,
+    /// Write every conversation into this capture file.
+    pub pcap: Option<PathBuf>,
 }
 
 /// `framing proxy`: accepts clients for ever, each in a conversation of its
 /// own with the server. Returns only if it cannot start.
 pub fn run(config: ProxyConfig) -> Result<(), ProxyError> {
+    let capture = match &config.pcap {
+        Some(path) => Some(open_capture(path, &config)?),
+        None => None,
+    };
     let listener = listen(&config)?;
     let started = Instant::now();
-    let config = Arc::new(config);
+    let shared = Arc::new((config, capture));
     let admission = Admission::new(Limits::for_slots(MAX_CONVERSATIONS));
     // Conversations are numbered in the order they are accepted: the number
     // chooses the dice, so the same clients in the same order meet the same
@@ -105,16 +115,28 @@ pub fn run(config: ProxyConfig) -> Result<(), ProxyError> {
             }
         };
         number += 1;
-        let config = Arc::clone(&config);
+        let shared = Arc::clone(&shared);
         thread::spawn(move || {
+            let (config, capture) = &*shared;
             // There is no handshake to wait for: a conversation is served at once.
             if let Err(refused) = ticket.promote() {
                 eprintln!("{address}: {refused}");
                 return;
             }
-            converse(&config, started, number, client, address);
+            converse(config, capture.as_ref(), started, number, client, address);
         });
     }
+}
+
+/// Creates the `--pcap` file. Its frames are IPv4, like chapter 3's.
+fn open_capture(path: &std::path::Path, config: &ProxyConfig) -> Result<Capture, ProxyError> {
+    if !(config.listen.is_ipv4() && config.to.is_ipv4()) {
+        return Err(ProxyError::CaptureNeedsIpv4);
+    }
+    Capture::create(path).map_err(|error| ProxyError::Capture {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Checks where the proxy may listen, binds, and prints `listening on ADDR`,
@@ -169,15 +191,22 @@ pub fn check_exposure(listen: SocketAddr, to: SocketAddr) -> Result<(), ProxyErr
 /// both sides have closed (or one of them failed).
 fn converse(
     config: &ProxyConfig,
+    capture: Option<&Capture>,
     started: Instant,
     number: u64,
     client: TcpStream,
     peer: SocketAddr,
 ) {
+    let recorded = capture
+        .zip(Capture::addresses(peer, config.to))
+        .map(|(capture, (client, server))| capture.conversation(client, server));
     let server = match TcpStream::connect_timeout(&config.to, CONNECT_TIMEOUT) {
         Ok(server) => server,
         Err(error) => {
             eprintln!("#{number} {peer}: cannot reach {}: {error}", config.to);
+            if let Some(recorded) = &recorded {
+                recorded.refused();
+            }
             // Dropping the client's socket closes it: the client sees the end.
             return;
         }
@@ -193,7 +222,7 @@ fn converse(
         started,
         conversation: number,
     });
-    let watchers = Watchers { trace };
+    let watchers = Watchers { trace, recorded };
     let link = |direction: Direction| Link {
         direction,
         chaos: &config.chaos,
@@ -210,6 +239,11 @@ fn converse(
     });
     let _ = client.shutdown(Shutdown::Both);
     let _ = server.shutdown(Shutdown::Both);
+    if let Some(recorded) = &watchers.recorded
+        && (up.is_err() || down.is_err())
+    {
+        recorded.reset();
+    }
     println!(
         "#{number} closed: {}; {}",
         summary(Direction::ClientToServer, &up),
@@ -248,16 +282,30 @@ fn summary(direction: Direction, result: &Result<Carried, io::Error>) -> String 
     }
 }
 
-/// Who is told about each delivered piece.
+/// Who is told about each piece: the trace (`--trace`), the capture file
+/// (`--pcap`).
 #[derive(Debug)]
-struct Watchers {
+struct Watchers<'a> {
     trace: Option<Trace>,
+    recorded: Option<Conversation<'a>>,
 }
 
-impl Watcher for Watchers {
+impl Watcher for Watchers<'_> {
     fn delivering(&self, direction: Direction, piece: &[u8]) {
         if let Some(trace) = &self.trace {
             trace.delivering(direction, piece);
+        }
+    }
+
+    fn delivered(&self, direction: Direction, piece: &[u8]) {
+        if let Some(recorded) = &self.recorded {
+            recorded.delivered(direction, piece);
+        }
+    }
+
+    fn closed(&self, direction: Direction) {
+        if let Some(recorded) = &self.recorded {
+            recorded.closed(direction);
         }
     }
 }
@@ -274,6 +322,10 @@ pub enum ProxyError {
         doing: &'static str,
         error: io::Error,
     },
+    /// `--pcap` with an IPv6 address: the capture's frames are IPv4.
+    CaptureNeedsIpv4,
+    /// The capture file could not be created.
+    Capture { path: PathBuf, error: io::Error },
 }
 
 impl fmt::Display for ProxyError {
@@ -287,6 +339,13 @@ impl fmt::Display for ProxyError {
             ),
             ProxyError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
             ProxyError::Io { doing, error } => write!(f, "{doing}: {error}"),
+            ProxyError::CaptureNeedsIpv4 => write!(
+                f,
+                "--pcap writes IPv4 frames (chapter 3's): --listen and --to must be IPv4 addresses"
+            ),
+            ProxyError::Capture { path, error } => {
+                write!(f, "cannot create {}: {error}", path.display())
+            }
         }
     }
 }
@@ -294,8 +353,10 @@ impl fmt::Display for ProxyError {
 impl std::error::Error for ProxyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ProxyError::Exposed { .. } => None,
-            ProxyError::Bind { error, .. } | ProxyError::Io { error, .. } => Some(error),
+            ProxyError::Exposed { .. } | ProxyError::CaptureNeedsIpv4 => None,
+            ProxyError::Bind { error, .. }
+            | ProxyError::Io { error, .. }
+            | ProxyError::Capture { error, .. } => Some(error),
         }
     }
 }
@@ -330,6 +391,7 @@ mod tests {
             },
             seed: 42,
             trace: false,
+            pcap: None,
         };
         assert_eq!(
             replay_line(&config),
