@@ -406,6 +406,26 @@ const FLAGS: &[Flag] = &[
         "1 byte to 16 EiB",
     ),
     ranged("framing", &["bench"], "--runs", "0", "101", "1..=100"),
+    // Chapter 5's chaos proxy.
+    flag(
+        "framing",
+        &["proxy"],
+        "--split",
+        Some("0"),
+        "65537",
+        "each from 1 to 65536",
+    ),
+    ranged("framing", &["proxy"], "--merge", "0", "10001", "1..=10000"),
+    flag("framing", &["proxy"], "--delay", None, "10001", "0..=10000"),
+    flag("framing", &["proxy"], "--jitter", None, "10001", "0..=10000"),
+    flag(
+        "framing",
+        &["proxy"],
+        "--seed",
+        None,
+        "4294967296",
+        "0..=4294967295",
+    ),
     // Chapter 7.
     flag(
         "auth",
