@@ -239,6 +239,32 @@ const FLAGS: &[Flag] = &[
         "525601m",
         DURATION,
     ),
+    // Chapter 4's chaos proxy.
+    flag("udp-demo", &["proxy"], "--drop", None, "101", "0..=100"),
+    flag(
+        "udp-demo",
+        &["proxy"],
+        "--duplicate",
+        None,
+        "101",
+        "0..=100",
+    ),
+    flag(
+        "udp-demo",
+        &["proxy"],
+        "--delay",
+        None,
+        "10001",
+        "0..=10000",
+    ),
+    flag(
+        "udp-demo",
+        &["proxy"],
+        "--seed",
+        None,
+        "4294967296",
+        "0..=4294967295",
+    ),
     // Chapter 4, the time server and NTP.
     flag(
         "time-sync",
@@ -417,7 +443,14 @@ const FLAGS: &[Flag] = &[
     ),
     ranged("framing", &["proxy"], "--merge", "0", "10001", "1..=10000"),
     flag("framing", &["proxy"], "--delay", None, "10001", "0..=10000"),
-    flag("framing", &["proxy"], "--jitter", None, "10001", "0..=10000"),
+    flag(
+        "framing",
+        &["proxy"],
+        "--jitter",
+        None,
+        "10001",
+        "0..=10000",
+    ),
     flag(
         "framing",
         &["proxy"],

@@ -11,6 +11,7 @@
 //! | [`simple`] | the first UDP server and client: `b'hello'` → `b'hi'` | `udp-demo server` / `udp-demo client` |
 //! | [`qq`] | the "QQ chat": one socket, many peers, a contact table | `udp-demo qq-server` / `udp-demo qq-client` |
 //! | [`boundaries`] | datagrams keep their boundaries, and are truncated | `udp-demo boundaries` |
+//! | [`proxy`] | what UDP does not promise: datagrams lost, repeated, reordered, late | `udp-demo proxy` |
 //!
 //! Apart from the lessons: `demo.rs` is the tour's narrated chapter 4 UDP part
 //! ([`demo`]), narrating around the lesson functions; `main.rs` is the command
@@ -30,6 +31,7 @@
 
 pub mod boundaries;
 mod demo;
+pub mod proxy;
 pub mod qq;
 pub mod simple;
 

@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
 use netlab_common::cli::parse_duration;
@@ -16,6 +16,7 @@ use netlab_common::color::stdout_supports_color;
 use netlab_common::failure::exit_with;
 use netlab_common::files::{ReadCappedError, read_capped_text};
 use netlab_common::{Failure, Narrator, listen};
+use udp_demo::proxy::{self, ProxyConfig, ProxyError};
 use udp_demo::qq::{self, Contacts};
 use udp_demo::{boundaries, simple};
 
@@ -58,6 +59,54 @@ enum Command {
     Boundaries,
     /// The tour's narrated chapter 4 UDP demo, on loopback inside this process.
     Demo,
+    /// 四: what UDP does not promise. Relays datagrams between clients and a
+    /// server (127.0.0.1:9999 → 127.0.0.1:9000), losing (--drop), repeating
+    /// (--duplicate), reordering (--reorder) and delaying (--delay) some, the same
+    /// way for the same --seed.
+    Proxy(ProxyArgs),
+}
+
+/// The longest `--delay`, in milliseconds.
+const MAX_DELAY_MS: u64 = 10_000;
+
+#[derive(Debug, Args)]
+struct ProxyArgs {
+    /// Address to listen on (port 0 = any). Beyond loopback only when --to is
+    /// beyond loopback too.
+    #[arg(long, default_value_t = proxy::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// The server to relay to, HOST:PORT (default: the time server's).
+    #[arg(long, default_value = "127.0.0.1:9000", value_parser = parse_peer)]
+    to: SocketAddr,
+    /// Lose this many datagrams in a hundred, each way; 0 to 100.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    drop: u32,
+    /// Deliver this many datagrams in a hundred twice; 0 to 100.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    duplicate: u32,
+    /// Hold back a quarter of the datagrams for 50 ms, so that later ones
+    /// overtake them.
+    #[arg(long)]
+    reorder: bool,
+    /// Deliver every datagram MS milliseconds late; 0 to 10000.
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
+    delay: u64,
+    /// The seed of every random choice, 0 to 4294967295: the same seed and
+    /// options lose, repeat and hold back the same datagrams. Without it, one
+    /// is drawn and printed.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=u64::from(u32::MAX)))]
+    seed: Option<u64>,
+    /// Print one line per datagram: time, client, direction, size, hex, text,
+    /// and what happened to it.
+    #[arg(long)]
+    trace: bool,
+    /// Write every delivered datagram into this capture file for Wireshark or
+    /// tshark (Ethernet/IPv4/UDP).
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +231,37 @@ fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::io("qq client", e))
 }
 
+fn proxy(args: ProxyArgs) -> Result<(), Failure> {
+    // Without --seed, one from the clock: any number will do, as it is printed.
+    let seed = args.seed.unwrap_or_else(|| {
+        let since = SystemTime::now().duration_since(UNIX_EPOCH);
+        u64::from(since.map_or(0, |since| since.subsec_nanos()))
+    });
+    let config = ProxyConfig {
+        listen: args.listen,
+        to: args.to,
+        chaos: proxy::Chaos {
+            drop_percent: args.drop,
+            duplicate_percent: args.duplicate,
+            reorder: args.reorder,
+            delay: Duration::from_millis(args.delay),
+        },
+        seed,
+        trace: args.trace,
+        pcap: args.pcap,
+    };
+    proxy::run(config).map_err(|error| match error {
+        ProxyError::Exposed { .. } | ProxyError::CaptureNeedsIpv4 => {
+            Failure::usage(error.to_string())
+        }
+        ProxyError::Bind { addr, error } => Failure::bind(addr, error),
+        ProxyError::Io(error) => Failure::io("starting the proxy", error),
+        ProxyError::Capture { path, error } => {
+            Failure::io(format!("creating {}", path.display()), error)
+        }
+    })
+}
+
 fn narrated(demo: fn(&Narrator) -> netlab_common::DemoResult) -> Result<(), Failure> {
     demo(&Narrator::stdout()).map_err(|e| Failure::other(format!("the demo failed: {e}")))
 }
@@ -195,6 +275,7 @@ fn main() -> ExitCode {
         Command::QqClient(args) => qq_client(args),
         Command::Boundaries => narrated(boundaries::demo),
         Command::Demo => narrated(udp_demo::demo),
+        Command::Proxy(args) => proxy(args),
     })
 }
 
