@@ -64,7 +64,7 @@ pub const CHAPTERS: &[Chapter] = &[
         english: "Sticky packets",
         crates: "framing",
         book_page: "docs/src/ch05-sticky-packets.md",
-        demos: Some(&[framing::demo]),
+        demos: Some(&[framing::demo, framing::proxy::demo]),
     },
     Chapter {
         number: 6,

@@ -32,8 +32,11 @@
 
 pub mod capture;
 pub mod chaos;
+mod demo;
 pub mod link;
 pub mod unread;
+
+pub use demo::demo;
 
 use std::fmt;
 use std::io;
@@ -223,20 +226,14 @@ fn converse(
         conversation: number,
     });
     let watchers = Watchers { trace, recorded };
-    let link = |direction: Direction| Link {
-        direction,
-        chaos: &config.chaos,
-        dice: Dice::new(config.seed, number, direction.number()),
-    };
-    let (up, down) = thread::scope(|scope| {
-        let up = scope
-            .spawn(|| link::carry(link(Direction::ClientToServer), &client, &server, &watchers));
-        let down = link::carry(link(Direction::ServerToClient), &server, &client, &watchers);
-        let up = up
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the client → server thread panicked")));
-        (up, down)
-    });
+    let (up, down) = carry_both(
+        &client,
+        &server,
+        &config.chaos,
+        config.seed,
+        number,
+        &watchers,
+    );
     let _ = client.shutdown(Shutdown::Both);
     let _ = server.shutdown(Shutdown::Both);
     if let Some(recorded) = &watchers.recorded
@@ -257,6 +254,33 @@ fn converse(
             eprintln!("#{number} {}: {error}", direction.label());
         }
     }
+}
+
+/// Carries conversation number `number` both ways between `client` and
+/// `server` until both sides have closed (or one failed): what each direction
+/// carried, or why it stopped.
+pub fn carry_both(
+    client: &TcpStream,
+    server: &TcpStream,
+    chaos: &Chaos,
+    seed: u64,
+    number: u64,
+    watcher: &dyn Watcher,
+) -> (io::Result<Carried>, io::Result<Carried>) {
+    let link = |direction: Direction| Link {
+        direction,
+        chaos,
+        dice: Dice::new(seed, number, direction.number()),
+    };
+    thread::scope(|scope| {
+        let up =
+            scope.spawn(|| link::carry(link(Direction::ClientToServer), client, server, watcher));
+        let down = link::carry(link(Direction::ServerToClient), server, client, watcher);
+        let up = up
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the client → server thread panicked")));
+        (up, down)
+    })
 }
 
 /// Timeouts on both sockets (a silent conversation ends), and no Nagle: each
