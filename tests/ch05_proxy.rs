@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::thread;
 
 use netlab_testkit::{
-    ServerProcess, TEST_TIMEOUT, mask_ports, peer_available, run, stderr_text, stdout_text,
-    tutorial_python, workspace_bin, workspace_example,
+    ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
+    show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin, workspace_example,
 };
 
 fn framing() -> PathBuf {
@@ -58,17 +58,27 @@ fn python(name: &str, args: &[&str], stdin: &[u8]) -> String {
 /// The trace lines of conversation #1 up to its `closed` line, with the times
 /// (which vary) written `#.###s` and the client's port masked.
 fn trace_of_first_conversation(proxy: &ServerProcess) -> Vec<String> {
+    times_masked(proxy)
+        .iter()
+        .map(|line| mask_ports(line, &[]))
+        .collect()
+}
+
+/// The lines of conversation #1 up to its `closed` line, times masked.
+fn times_masked(proxy: &ServerProcess) -> Vec<String> {
     proxy
         .lines_until("#1 closed")
         .iter()
-        .map(|line| mask_ports(&mask_time(line), &[]))
+        .map(|line| mask_time(line))
         .collect()
 }
 
 /// `   0.012s  #1 ...` → `#.###s  #1 ...`.
 fn mask_time(line: &str) -> String {
     match line.split_once("s  #") {
-        Some((time, rest)) if time.trim().parse::<f64>().is_ok() => format!("#.###s  #{rest}"),
+        Some((time, rest)) if time.trim().parse::<f64>().is_ok() => {
+            format!("   #.###s  #{rest}")
+        }
         _ => line.to_string(),
     }
 }
@@ -446,4 +456,67 @@ fn the_capture_gives_back_exactly_the_bytes_that_went_through() {
     let data: Vec<&String> = frames.iter().filter(|f| f.contains("P")).collect();
     assert_eq!(data.len(), pieces);
     std::fs::remove_dir_all(pcap.parent().unwrap()).unwrap();
+}
+
+/// The book's address for the proxy, the command server's, and the text a
+/// terminal shows once the ports the OS chose are replaced by them.
+fn as_in_the_book(text: &str, proxy: SocketAddr, server: SocketAddr) -> String {
+    let text = show_port_as(text, proxy, "127.0.0.1:9888");
+    let text = show_port_as(&text, server, "127.0.0.1:8888");
+    mask_ports(&text, &["127.0.0.1:9888", "127.0.0.1:8888"])
+}
+
+/// Runs `printf INPUT | python3 tests/python/NAME.py PROXY` as the book shows it.
+fn piped_python(name: &str, input: &str, proxy: SocketAddr) -> String {
+    let shown_input = input.replace('\n', "\\n");
+    let output = python(name, &[&proxy.to_string()], input.as_bytes());
+    format!("$ printf '{shown_input}' | python3 tests/python/{name}.py 127.0.0.1:9888\n{output}")
+}
+
+/// docs/src/ch05-sticky-packets.md, 动手试一试: the raw client behind `--split
+/// 7`, then the prefix client behind `--split 7 --trace` and the proxy's trace.
+#[test]
+fn the_books_proxy_sessions_are_what_the_programs_print() {
+    if !peer_available("python3") {
+        return;
+    }
+    let server = cmd_server("raw");
+    let raw_proxy = proxy(server.addr, &["--split", "7"]);
+    let raw = piped_python(
+        "cmd_client",
+        "seq 10\necho hi\necho hi\necho hi\n",
+        raw_proxy.addr,
+    );
+    assert!(raw.ends_with(RAW_SPLIT_7), "{raw}");
+    check_session_output(
+        "ch05-proxy-raw.session.txt",
+        &as_in_the_book(&raw, raw_proxy.addr, server.addr),
+    );
+
+    let server = cmd_server("prefix");
+    let options = ["--split", "7", "--trace", "--seed", "1"];
+    let traced = proxy(server.addr, &options);
+    let client = piped_python(
+        "prefix_cmd_client",
+        "echo hello world\nseq 3\n",
+        traced.addr,
+    );
+    check_session_output(
+        "ch05-proxy-prefix.session.txt",
+        &as_in_the_book(&client, traced.addr, server.addr),
+    );
+    let mut terminal = vec![
+        format!("$ cargo run -q -p framing -- proxy {}", options.join(" ")),
+        traced.first_line.clone(),
+        format!(
+            "forwarding to {} with --split 7 --seed 1 (the same options and seed replay this run)",
+            server.addr
+        ),
+    ];
+    terminal.extend(times_masked(&traced));
+    let terminal = format!("{}\n", terminal.join("\n"));
+    check_session_output(
+        "ch05-proxy-trace.session.txt",
+        &as_in_the_book(&terminal, traced.addr, server.addr),
+    );
 }
