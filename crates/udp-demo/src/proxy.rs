@@ -152,6 +152,7 @@ impl Dice {
         percent > 0 && self.0.random_range(0..100) < percent
     }
 
+    // ANCHOR: fate
     /// Throws for one datagram: lost? if not, repeated? held back?
     pub fn fate(&mut self, chaos: &Chaos) -> Fate {
         let dropped = self.percent(chaos.drop_percent);
@@ -168,6 +169,7 @@ impl Dice {
             held_back: chaos.reorder && self.percent(REORDER_PERCENT),
         }
     }
+    // ANCHOR_END: fate
 }
 
 /// `udp-demo proxy`: relays for ever. Returns only if it cannot start.

@@ -227,6 +227,7 @@ fn deliver(
             } => (ready_at, bytes, then),
             Next::Stop(ending) => return finish(ending, to, carried, &link, watcher),
         };
+        // ANCHOR: pieces
         for piece in cut(&bytes, chaos.split.as_ref(), &mut link.dice) {
             let due = ready_at + chaos.delay + link.dice.jitter(chaos.jitter);
             let due = previous_due.map_or(due, |previous| due.max(previous));
@@ -248,6 +249,7 @@ fn deliver(
             carried.pieces += 1;
             watcher.delivered(link.direction, piece);
         }
+        // ANCHOR_END: pieces
         if let Some(ending) = then {
             return finish(ending, to, carried, &link, watcher);
         }
