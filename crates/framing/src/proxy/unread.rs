@@ -295,7 +295,7 @@ mod linux {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::net::TcpListener;
 
     fn pair() -> (TcpStream, TcpStream) {
@@ -308,6 +308,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_count_falls_to_zero_only_when_the_reader_has_read_everything() {
+        use std::io::Read;
         let (mut writer, mut reader) = pair();
         let mut unread = Unread::new(&writer);
         assert_eq!(unread.count(), Some(0));
