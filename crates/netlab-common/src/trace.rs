@@ -12,7 +12,7 @@
 //! use netlab_common::trace::line;
 //! assert_eq!(
 //!     line(Duration::from_millis(12), 1, "client → server", b"echo hi", ""),
-//!     "   0.012s  #1  client → server     7 B  65 63 68 6f 20 68 69                           |echo hi|"
+//!     "   0.012s  #1  client → server      7 B  65 63 68 6f 20 68 69                             |echo hi|"
 //! );
 //! ```
 
