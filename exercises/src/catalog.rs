@@ -378,6 +378,68 @@ mod tests {
     }
 
     #[test]
+    fn every_solution_has_notes() {
+        for exercise in load(&shipped()).unwrap() {
+            assert!(!exercise.notes().unwrap().is_empty(), "{}", exercise.name());
+        }
+    }
+
+    /// The course's promise: every chapter of the tutorial has exercises, at
+    /// least two each, 24 in all.
+    #[test]
+    fn every_chapter_has_two_or_more_exercises() {
+        let exercises = load(&shipped()).unwrap();
+        assert!(exercises.len() >= 24, "{} exercises", exercises.len());
+        for chapter in 1..=8 {
+            let count = exercises
+                .iter()
+                .filter(|e| e.meta.chapter == chapter)
+                .count();
+            assert!(count >= 2, "chapter {chapter} has {count} exercise(s)");
+        }
+    }
+
+    #[test]
+    fn every_exercise_has_two_or_more_buggy_submissions() {
+        for exercise in load(&shipped()).unwrap() {
+            let buggy = exercise.buggy().unwrap();
+            assert!(
+                buggy.len() >= 2,
+                "{} has {} buggy submission(s)",
+                exercise.name(),
+                buggy.len()
+            );
+        }
+    }
+
+    /// A Chinese translation of the hints has as many hints as the English.
+    #[test]
+    fn chinese_hints_match_the_english_ones() {
+        for exercise in load(&shipped()).unwrap() {
+            let zh = exercise.dir.join("hints.zh.md");
+            if !zh.is_file() {
+                continue;
+            }
+            let count = read(&zh, MAX_TEXT_FILE)
+                .unwrap()
+                .split("\n---\n")
+                .filter(|hint| !hint.trim().is_empty())
+                .count();
+            assert_eq!(
+                count,
+                exercise.hints().unwrap().len(),
+                "{}",
+                exercise.name()
+            );
+            assert!(
+                exercise.dir.join("README.zh.md").is_file(),
+                "{}",
+                exercise.name()
+            );
+        }
+    }
+
+    #[test]
     fn every_shipped_set_names_real_exercises() {
         let root = shipped();
         let exercises = load(&root).unwrap();
