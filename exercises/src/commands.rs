@@ -33,7 +33,8 @@ use crate::testrun::{Limits, TestReport, run_tests};
 pub enum Purpose {
     Check,
     Verify,
-    Grade,
+    /// Grading, by the worker of this number.
+    Grade(usize),
 }
 
 /// The runner, working on one course and one student's `exercises/` directory.
@@ -81,7 +82,7 @@ fn target_beside(dir: &Path) -> PathBuf {
 fn key_of(path: &Path) -> String {
     let mut hasher = DefaultHasher::new();
     path.hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    format!("{:08x}", hasher.finish() as u32)
 }
 
 impl Runner {
@@ -183,17 +184,20 @@ impl Runner {
         submission: Submission<'_>,
         purpose: Purpose,
     ) -> TestReport {
+        // One key per checkout checked, per course verified, per grading worker:
+        // a stable key keeps the build artifacts bounded, a distinct one keeps
+        // two runs at once apart (see `sandbox::prepare`).
         let key = match purpose {
-            Purpose::Check => format!("check-{}", key_of(&self.work)),
-            Purpose::Verify => format!("verify-{}", key_of(&self.course)),
-            Purpose::Grade => format!("grade-{}", key_of(&self.work)),
+            Purpose::Check => format!("c{}", key_of(&self.work)),
+            Purpose::Verify => format!("v{}", key_of(&self.course)),
+            Purpose::Grade(worker) => format!("g{}w{worker}", key_of(&self.course)),
         };
         let scratch = self
             .target_dir
             .join("scratch")
-            .join(key)
+            .join(&key)
             .join(exercise.name());
-        if let Err(error) = sandbox::prepare(&exercise.dir, submission, &scratch) {
+        if let Err(error) = sandbox::prepare(&exercise.dir, submission, &scratch, &key) {
             return TestReport::not_run(format!("cannot take the submission: {error}"));
         }
         let targets = sandbox::test_targets(&exercise.dir);
@@ -220,13 +224,13 @@ impl Runner {
 
     /// Checks the student's copy of an assigned exercise for a grade, without
     /// touching their progress file.
-    pub fn grade_one(&self, assigned: Assigned<'_>) -> Graded {
+    pub fn grade_one(&self, assigned: Assigned<'_>, worker: usize) -> Graded {
         let started = Instant::now();
         let student_dir = self.student_dir(assigned.exercise);
         let report = self.test(
             assigned.exercise,
             Submission::Student(&student_dir),
-            Purpose::Grade,
+            Purpose::Grade(worker),
         );
         Graded::new(
             assigned.exercise,

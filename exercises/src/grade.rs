@@ -90,6 +90,7 @@ pub fn grade_student(
     assigned: &[Assigned<'_>],
     student: &str,
     checkout: &Path,
+    worker: usize,
 ) -> StudentGrade {
     let work = exercises_dir(checkout);
     let error = if assigned
@@ -104,7 +105,10 @@ pub fn grade_student(
         None
     };
     let runner = runner.for_work(&work);
-    let graded = assigned.iter().map(|a| runner.grade_one(*a)).collect();
+    let graded = assigned
+        .iter()
+        .map(|a| runner.grade_one(*a, worker))
+        .collect();
     StudentGrade {
         student: student.to_string(),
         graded,
@@ -130,7 +134,7 @@ pub fn grade(
     ));
     let done: Arc<Mutex<Vec<(usize, StudentGrade)>>> = Arc::new(Mutex::new(Vec::new()));
     thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, MAX_JOBS) {
+        for worker in 0..jobs.clamp(1, MAX_JOBS) {
             let (queue, done, assigned) = (Arc::clone(&queue), Arc::clone(&done), &assigned);
             scope.spawn(move || {
                 loop {
@@ -138,7 +142,7 @@ pub fn grade(
                     let Some((index, (student, checkout))) = next else {
                         break;
                     };
-                    let grade = grade_student(runner, assigned, &student, &checkout);
+                    let grade = grade_student(runner, assigned, &student, &checkout, worker);
                     eprintln!(
                         "graded {student}: {}/{} points{}",
                         grade.total(),

@@ -155,7 +155,7 @@ fn run(cli: Cli) -> Result<bool, Failure> {
     };
     let runner = Runner::new(&course, &dir, color, limits)?;
     match cli.command {
-        Verb::List { set, json } => runner.list(set.as_deref(), json),
+        Verb::List { set, json } => runner.list(set.as_deref(), json).map(|_| true),
         Verb::Check {
             names,
             set,
@@ -172,7 +172,7 @@ fn run(cli: Cli) -> Result<bool, Failure> {
             jobs,
         } => exercises::grade::grade(&runner, &set, &roster, &out, jobs),
         Verb::Hint { name, number } => runner.hint(&name, number),
-        Verb::Next => runner.next(),
+        Verb::Next => runner.next().map(|_| true),
         Verb::Watch { name } => exercises::watch::watch(&runner, name.as_deref()),
         Verb::Solution { name } => runner.solution(&name),
         Verb::VerifySolutions { names } => runner.verify_solutions(&names),

@@ -73,11 +73,19 @@ impl fmt::Display for SandboxError {
 impl std::error::Error for SandboxError {}
 
 /// Puts `course` (the course's exercise directory) and `submission` together in
-/// `scratch`, emptied first.
+/// `scratch`, emptied first. The package is renamed `NAME-SUFFIX` (its library
+/// keeps its name, so the tests still `use ex_name::...`).
+///
+/// Why rename: every scratch copy is built in one shared target directory (the
+/// dependencies are compiled once), and cargo names a package's artifacts after
+/// its name and its path *relative to its workspace*, which is the same for every
+/// copy. Two students' copies of one exercise, built at the same time, would
+/// overwrite each other's test program; a suffix per student keeps them apart.
 pub fn prepare(
     course: &Path,
     submission: Submission<'_>,
     scratch: &Path,
+    suffix: &str,
 ) -> Result<(), SandboxError> {
     if scratch.exists() {
         fs::remove_dir_all(scratch).map_err(|e| SandboxError::Io(scratch.to_path_buf(), e))?;
@@ -85,6 +93,7 @@ pub fn prepare(
     // The course's package: everything but build output and the buggy files.
     let mut budget = Budget::unlimited();
     copy_dir(course, scratch, &["target", "buggy"], &mut budget)?;
+    rename_package(&scratch.join("Cargo.toml"), suffix)?;
     let src = scratch.join("src");
     match submission {
         Submission::Starter => Ok(()),
@@ -110,6 +119,40 @@ pub fn prepare(
             copy_file(file, &src.join("lib.rs"), &mut budget)
         }
     }
+}
+
+/// Renames the package of `manifest` to `NAME-SUFFIX`, naming its library
+/// explicitly after the old name.
+fn rename_package(manifest: &Path, suffix: &str) -> Result<(), SandboxError> {
+    let io = |e: io::Error| SandboxError::Io(manifest.to_path_buf(), e);
+    let bad =
+        |why: &str| SandboxError::Io(manifest.to_path_buf(), io::Error::other(why.to_string()));
+    let text = fs::read_to_string(manifest).map_err(io)?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| bad(&e.to_string()))?;
+    let package = table
+        .get_mut("package")
+        .and_then(toml::Value::as_table_mut)
+        .ok_or_else(|| bad("no [package]"))?;
+    let name = package
+        .get("name")
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| bad("no package name"))?
+        .to_string();
+    package.insert(
+        "name".into(),
+        toml::Value::String(format!("{name}-{suffix}")),
+    );
+    let lib = table
+        .entry("lib")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let Some(lib) = lib.as_table_mut() {
+        lib.entry("name")
+            .or_insert_with(|| toml::Value::String(name.replace('-', "_")));
+    }
+    let text = toml::to_string(&table).map_err(|e| bad(&e.to_string()))?;
+    fs::write(manifest, text).map_err(io)
 }
 
 /// The names of the course's test targets: the stems of `tests/*.rs`.
@@ -257,7 +300,7 @@ mod tests {
             "[package]\nbuild = \"evil.rs\"\n",
         );
         let scratch = root.join("scratch");
-        prepare(&course, Submission::Student(&student), &scratch).unwrap();
+        prepare(&course, Submission::Student(&student), &scratch, "t").unwrap();
         assert_eq!(
             fs::read_to_string(scratch.join("src/lib.rs")).unwrap(),
             "// student's work"
@@ -272,10 +315,10 @@ mod tests {
         );
         assert!(!scratch.join("tests/extra.rs").exists());
         assert!(!scratch.join("buggy").exists());
-        assert_eq!(
-            fs::read_to_string(scratch.join("Cargo.toml")).unwrap(),
-            "[package]\nname = \"ex\"\n"
-        );
+        let manifest = fs::read_to_string(scratch.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains("name = \"ex-t\""), "{manifest}");
+        assert!(manifest.contains("[lib]\nname = \"ex\""), "{manifest}");
+        assert!(!manifest.contains("build"), "{manifest}");
         assert_eq!(test_targets(&course), ["check"]);
         fs::remove_dir_all(root).unwrap();
     }
@@ -289,6 +332,7 @@ mod tests {
             &course,
             Submission::Lib(&course.join("buggy/one.rs")),
             &scratch,
+            "t",
         )
         .unwrap();
         assert_eq!(
@@ -307,6 +351,7 @@ mod tests {
             &course,
             Submission::Student(&root.join("nobody")),
             &root.join("s"),
+            "t",
         )
         .unwrap_err();
         assert!(
@@ -324,12 +369,14 @@ mod tests {
         let student = root.join("student/ex");
         write(&student.join("src/lib.rs"), "");
         std::os::unix::fs::symlink("/dev/zero", student.join("src/zero.rs")).unwrap();
-        let error = prepare(&course, Submission::Student(&student), &root.join("s")).unwrap_err();
+        let error =
+            prepare(&course, Submission::Student(&student), &root.join("s"), "t").unwrap_err();
         assert!(matches!(error, SandboxError::NotRegular(_)), "{error}");
         fs::remove_file(student.join("src/zero.rs")).unwrap();
         let huge = fs::File::create(student.join("src/huge.rs")).unwrap();
         huge.set_len(MAX_SOURCE_FILE + 1).unwrap();
-        let error = prepare(&course, Submission::Student(&student), &root.join("s")).unwrap_err();
+        let error =
+            prepare(&course, Submission::Student(&student), &root.join("s"), "t").unwrap_err();
         assert!(matches!(error, SandboxError::TooBig(_)), "{error}");
         fs::remove_dir_all(root).unwrap();
     }

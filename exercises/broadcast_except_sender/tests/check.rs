@@ -40,7 +40,10 @@ fn everyone_but_the_sender_gets_the_line() {
     assert!(dropped.is_empty());
     assert_eq!(bob.try_recv().unwrap(), "alice: hi");
     assert_eq!(carol.try_recv().unwrap(), "alice: hi");
-    assert!(alice.try_recv().is_err(), "the sender got its own line back");
+    assert!(
+        alice.try_recv().is_err(),
+        "the sender got its own line back"
+    );
 }
 
 #[test]
@@ -94,7 +97,10 @@ fn over_tcp_the_sender_does_not_hear_itself() {
     // Wait until both joined (the server reads names in its own threads).
     let deadline = std::time::Instant::now() + LIMIT;
     while room.lock().unwrap().members.len() < 2 {
-        assert!(std::time::Instant::now() < deadline, "alice and bob never joined");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice and bob never joined"
+        );
         thread::yield_now();
     }
     writeln!(alice, "hello").unwrap();

@@ -71,7 +71,14 @@ pub fn authenticate(conn: &mut TcpStream, key: &[u8], limit: Duration) -> io::Re
     conn.write_all(&challenge)?; // Python: conn.sendall(os.urandom(32))
     let accepted = match read_answer(conn, deadline) {
         Ok(answer) => verify(key, &challenge, &answer),
-        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => false,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            false
+        }
         Err(e) => return Err(e),
     };
     conn.write_all(if accepted { WELCOME } else { REFUSED })?;

@@ -45,7 +45,8 @@ fn connect(addr: SocketAddr) -> TcpStream {
 
 fn read_challenge(conn: &mut TcpStream) -> [u8; CHALLENGE_LEN] {
     let mut challenge = [0u8; CHALLENGE_LEN];
-    conn.read_exact(&mut challenge).expect("32 bytes of challenge");
+    conn.read_exact(&mut challenge)
+        .expect("32 bytes of challenge");
     challenge
 }
 
@@ -70,7 +71,12 @@ fn handshake(key: &[u8]) -> ([u8; 32], [u8; 32], bool, String) {
     let answer = hmac(key, &challenge);
     conn.write_all(&answer).unwrap();
     let said = verdict(&mut conn);
-    (challenge, answer, server_verdict(rx, "a client that answered"), said)
+    (
+        challenge,
+        answer,
+        server_verdict(rx, "a client that answered"),
+        said,
+    )
 }
 
 #[test]

@@ -75,7 +75,11 @@ fn sixteen_clients_connected_at_once_are_all_served() {
         .collect();
     for (i, client) in clients.into_iter().enumerate() {
         let back = client.join().unwrap();
-        assert_eq!(back, Some(format!("CLIENT {i}").into_bytes()), "client {i} was not served");
+        assert_eq!(
+            back,
+            Some(format!("CLIENT {i}").into_bytes()),
+            "client {i} was not served"
+        );
     }
 }
 

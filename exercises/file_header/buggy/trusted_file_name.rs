@@ -60,7 +60,9 @@ pub fn receive_file<R: Read>(reader: &mut R) -> io::Result<(Header, Vec<u8>)> {
     reader.read_exact(&mut length)?; // loops until 4 bytes, however they arrive
     let length = u32::from_be_bytes(length) as usize;
     if length > MAX_HEADER {
-        return Err(invalid(format!("a header of {length} bytes (at most {MAX_HEADER})")));
+        return Err(invalid(format!(
+            "a header of {length} bytes (at most {MAX_HEADER})"
+        )));
     }
     let mut json = vec![0u8; length];
     reader.read_exact(&mut json)?;
@@ -73,7 +75,10 @@ pub fn receive_file<R: Read>(reader: &mut R) -> io::Result<(Header, Vec<u8>)> {
         )));
     }
     if !is_plain_name(&header.filename) {
-        return Err(invalid(format!("{:?} is not a plain file name", header.filename)));
+        return Err(invalid(format!(
+            "{:?} is not a plain file name",
+            header.filename
+        )));
     }
     let mut contents = vec![0u8; header.filesize as usize];
     reader.read_exact(&mut contents)?;

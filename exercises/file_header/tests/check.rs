@@ -29,7 +29,13 @@ fn receive(bytes: &[u8]) -> io::Result<(Header, Vec<u8>)> {
 #[test]
 fn a_file_sent_by_python_is_received() {
     let (header, contents) = receive(&from_python()).expect("the tutorial's upload");
-    assert_eq!(header, Header { filename: "a.txt".into(), filesize: 5 });
+    assert_eq!(
+        header,
+        Header {
+            filename: "a.txt".into(),
+            filesize: 5
+        }
+    );
     assert_eq!(contents, b"hello");
 }
 
@@ -57,7 +63,11 @@ fn a_round_trip_keeps_every_byte() {
     let (header, got) = receive(&wire).unwrap();
     assert_eq!(header.filename, "数据.bin");
     assert_eq!(header.filesize, 100_000);
-    assert!(got == contents, "the file changed on the way ({} bytes came back)", got.len());
+    assert!(
+        got == contents,
+        "the file changed on the way ({} bytes came back)",
+        got.len()
+    );
 }
 
 /// Reads at most one byte per call, as a slow network may deliver them.
@@ -76,7 +86,10 @@ impl Read for OneByte<'_> {
 fn a_file_trickling_in_byte_by_byte_is_received() {
     let wire = from_python();
     let (header, contents) = receive_file(&mut OneByte(&wire)).unwrap();
-    assert_eq!((header.filename.as_str(), contents.as_slice()), ("a.txt", &b"hello"[..]));
+    assert_eq!(
+        (header.filename.as_str(), contents.as_slice()),
+        ("a.txt", &b"hello"[..])
+    );
 }
 
 #[test]
@@ -97,7 +110,11 @@ fn a_file_over_the_limit_is_refused_before_it_is_read() {
 
 #[test]
 fn a_header_that_is_not_json_is_invalid_data() {
-    for json in ["filename=a.txt", r#"{"filename": "a.txt"}"#, r#"{"filename": 5, "filesize": 5}"#] {
+    for json in [
+        "filename=a.txt",
+        r#"{"filename": "a.txt"}"#,
+        r#"{"filename": 5, "filesize": 5}"#,
+    ] {
         let error = receive(&wire(json, b"hello")).expect_err(json);
         assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{json}: {error}");
     }
@@ -105,11 +122,24 @@ fn a_header_that_is_not_json_is_invalid_data() {
 
 #[test]
 fn a_name_with_a_path_is_refused() {
-    for name in ["../../.bashrc", "/etc/passwd", "dir/a.txt", "..\\win.ini", "C:evil", "", ".", ".."] {
+    for name in [
+        "../../.bashrc",
+        "/etc/passwd",
+        "dir/a.txt",
+        "..\\win.ini",
+        "C:evil",
+        "",
+        ".",
+        "..",
+    ] {
         assert!(!is_plain_name(name), "{name:?} is not a plain file name");
         let json = serde_json::json!({ "filename": name, "filesize": 5 }).to_string();
         let error = receive(&wire(&json, b"hello")).expect_err(name);
-        assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{name:?}: {error}");
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::InvalidData,
+            "{name:?}: {error}"
+        );
     }
     for name in ["a.txt", "数据.bin", ".hidden", "a..b"] {
         assert!(is_plain_name(name), "{name:?} is a plain file name");

@@ -34,7 +34,10 @@ fn two_frames_in_one_buffer_come_out_separately() {
     let mut reader = &wire[..];
     assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"dir");
     assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"");
-    assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"ipconfig /all");
+    assert_eq!(
+        read_frame(&mut reader, 100).unwrap().unwrap(),
+        b"ipconfig /all"
+    );
     assert_eq!(read_frame(&mut reader, 100).unwrap(), None, "clean end");
 }
 
@@ -71,7 +74,11 @@ struct TwoPieces<'a> {
 
 impl Read for TwoPieces<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = if self.first > 0 { self.first } else { self.data.len() };
+        let n = if self.first > 0 {
+            self.first
+        } else {
+            self.data.len()
+        };
         let n = n.min(buf.len()).min(self.data.len());
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
@@ -86,7 +93,10 @@ fn frames_split_at_every_position_are_read() {
     write_frame(&mut wire, b"hello").unwrap();
     write_frame(&mut wire, b"world!").unwrap();
     for split in 1..wire.len() {
-        let mut reader = TwoPieces { data: &wire, first: split };
+        let mut reader = TwoPieces {
+            data: &wire,
+            first: split,
+        };
         let one = read_frame(&mut reader, 64)
             .unwrap_or_else(|e| panic!("split after byte {split}: the first frame: {e}"));
         let two = read_frame(&mut reader, 64)

@@ -34,7 +34,10 @@ pub fn read_head<R: Read>(conn: &mut R) -> io::Result<Vec<u8>> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     loop {
-        if let Some(at) = head.windows(END_OF_HEAD.len()).position(|w| w == END_OF_HEAD) {
+        if let Some(at) = head
+            .windows(END_OF_HEAD.len())
+            .position(|w| w == END_OF_HEAD)
+        {
             head.truncate(at + END_OF_HEAD.len());
             return Ok(head);
         }

@@ -110,7 +110,10 @@ fn fetch_with_a_real_client(url: &str) -> (bool, Vec<u8>, String) {
     let attempts: [(&str, Vec<&str>); 3] = [
         ("python3", vec!["-c", PYTHON, url]),
         ("python", vec!["-c", PYTHON, url]),
-        ("curl", vec!["--silent", "--show-error", "--fail", "--max-time", "5", url]),
+        (
+            "curl",
+            vec!["--silent", "--show-error", "--fail", "--max-time", "5", url],
+        ),
     ];
     for (program, args) in attempts {
         let output = Command::new(program)
@@ -158,11 +161,16 @@ fn a_request_is_answered_only_when_it_is_complete() {
     let addr = start();
     let mut conn = TcpStream::connect(addr).unwrap();
     // The head without its empty line: the client may still send headers.
-    conn.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     let mut early = [0u8; 64];
     match conn.read(&mut early) {
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
         Ok(n) => panic!(
             "the server answered before the request head was complete (no empty line yet): \
              {n} bytes {:?}; read until \\r\\n\\r\\n",
@@ -190,7 +198,10 @@ fn another_method_gets_405() {
 fn a_request_that_is_not_http_gets_400() {
     let addr = start();
     let answer = raw(addr, b"hello\r\n\r\n");
-    assert_eq!(parse_strictly(&answer).status_line, "HTTP/1.1 400 Bad Request");
+    assert_eq!(
+        parse_strictly(&answer).status_line,
+        "HTTP/1.1 400 Bad Request"
+    );
 }
 
 #[test]

@@ -105,7 +105,10 @@ pub fn parse_head(head: &str) -> Result<Request, HeadError> {
         if name.is_empty() || name.contains([' ', '\t']) {
             return Err(HeadError::Header(line.to_string()));
         }
-        headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
+        headers.push((
+            name.to_string(),
+            value.trim_matches([' ', '\t']).to_string(),
+        ));
     }
     Ok(Request {
         method: method.to_string(),

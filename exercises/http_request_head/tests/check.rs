@@ -17,19 +17,30 @@ fn parse(head: &str) -> Request {
 fn a_browsers_request() {
     let request = parse(FIREFOX);
     assert_eq!(
-        (request.method.as_str(), request.target.as_str(), request.version.as_str()),
+        (
+            request.method.as_str(),
+            request.target.as_str(),
+            request.version.as_str()
+        ),
         ("GET", "/", "HTTP/1.1")
     );
     assert_eq!(request.headers.len(), 5);
     assert_eq!(request.header("Host"), Some("127.0.0.1:8898"));
-    assert_eq!(request.header("Accept-Language"), Some("zh-CN,zh;q=0.8,en-US;q=0.5"));
+    assert_eq!(
+        request.header("Accept-Language"),
+        Some("zh-CN,zh;q=0.8,en-US;q=0.5")
+    );
 }
 
 #[test]
 fn header_names_are_case_insensitive() {
     let request = parse(FIREFOX);
     for name in ["host", "HOST", "hOsT"] {
-        assert_eq!(request.header(name), Some("127.0.0.1:8898"), "header({name:?})");
+        assert_eq!(
+            request.header(name),
+            Some("127.0.0.1:8898"),
+            "header({name:?})"
+        );
     }
     assert_eq!(request.header("Cookie"), None);
 }
@@ -50,12 +61,23 @@ fn values_are_trimmed_of_spaces_and_tabs() {
 #[test]
 fn content_length_is_digits_only() {
     let with = |value: &str| {
-        parse(&format!("POST /up HTTP/1.1\r\nContent-Length: {value}\r\n\r\n")).content_length()
+        parse(&format!(
+            "POST /up HTTP/1.1\r\nContent-Length: {value}\r\n\r\n"
+        ))
+        .content_length()
     };
     assert_eq!(with("42"), Ok(42));
     assert_eq!(with("0"), Ok(0));
     assert_eq!(parse("GET / HTTP/1.1\r\n\r\n").content_length(), Ok(0));
-    for bad in ["+5", "-1", "0x10", "5 5", "", "99999999999999999999999", "١٢"] {
+    for bad in [
+        "+5",
+        "-1",
+        "0x10",
+        "5 5",
+        "",
+        "99999999999999999999999",
+        "١٢",
+    ] {
         assert_eq!(
             with(bad),
             Err(HeadError::ContentLength(bad.to_string())),
@@ -96,7 +118,15 @@ fn a_space_before_the_colon_is_an_error() {
 
 #[test]
 fn malformed_request_lines_are_errors() {
-    for line in ["GET /", "GET  / HTTP/1.1", "GET / HTTP/2", "GET / http/1.1", "", " / HTTP/1.1", "GET / HTTP/1.1 x"] {
+    for line in [
+        "GET /",
+        "GET  / HTTP/1.1",
+        "GET / HTTP/2",
+        "GET / http/1.1",
+        "",
+        " / HTTP/1.1",
+        "GET / HTTP/1.1 x",
+    ] {
         let head = format!("{line}\r\nHost: x\r\n\r\n");
         assert_eq!(
             parse_head(&head),
@@ -112,7 +142,10 @@ fn too_many_headers_are_an_error() {
     for i in 0..MAX_HEADERS {
         head.push_str(&format!("X-{i}: {i}\r\n"));
     }
-    assert!(parse_head(&format!("{head}\r\n")).is_ok(), "{MAX_HEADERS} headers are allowed");
+    assert!(
+        parse_head(&format!("{head}\r\n")).is_ok(),
+        "{MAX_HEADERS} headers are allowed"
+    );
     head.push_str("X-One-More: 1\r\n\r\n");
     assert_eq!(parse_head(&head), Err(HeadError::TooManyHeaders));
 }

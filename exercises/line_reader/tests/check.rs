@@ -43,13 +43,19 @@ fn a_last_line_without_a_newline_is_a_line() {
 #[test]
 fn a_line_of_exactly_the_limit_is_read() {
     let line = "x".repeat(MAX_LINE);
-    assert_eq!(lines_of(format!("{line}\r\n").as_bytes()).unwrap(), [line.clone()]);
+    assert_eq!(
+        lines_of(format!("{line}\r\n").as_bytes()).unwrap(),
+        [line.clone()]
+    );
     assert_eq!(lines_of(line.as_bytes()).unwrap(), [line]);
 }
 
 #[test]
 fn a_line_longer_than_the_limit_is_an_error() {
-    for bytes in [vec![b'x'; 10 * MAX_LINE], [vec![b'x'; MAX_LINE + 1], b"\n".to_vec()].concat()] {
+    for bytes in [
+        vec![b'x'; 10 * MAX_LINE],
+        [vec![b'x'; MAX_LINE + 1], b"\n".to_vec()].concat(),
+    ] {
         let error = lines_of(&bytes).expect_err("a line over MAX_LINE bytes");
         assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{error}");
     }
@@ -106,7 +112,9 @@ fn each_line_is_answered_at_once() {
     conn.write_all("你好, world\r\n".as_bytes()).unwrap();
     assert_eq!(answer(&mut reader, "你好, world"), "你好, WORLD\n");
     conn.shutdown(Shutdown::Write).unwrap();
-    let count = served.recv_timeout(LIMIT).expect("serve_lines returns when the client closes");
+    let count = served
+        .recv_timeout(LIMIT)
+        .expect("serve_lines returns when the client closes");
     assert_eq!(count.unwrap(), 2);
 }
 
@@ -130,7 +138,9 @@ fn a_client_sending_an_endless_line_is_refused() {
     let (addr, served) = start();
     let (mut conn, _reader) = connect(addr);
     let _ = conn.write_all(&vec![b'x'; 10 * MAX_LINE]);
-    let result = served.recv_timeout(LIMIT).expect("serve_lines gives up on an endless line");
+    let result = served
+        .recv_timeout(LIMIT)
+        .expect("serve_lines gives up on an endless line");
     let error = result.expect_err("an endless line is an error");
     assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{error}");
     let mut rest = Vec::new();

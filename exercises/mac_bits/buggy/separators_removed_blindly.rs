@@ -36,7 +36,10 @@ pub fn parse_mac(text: &str) -> Result<[u8; 6], ParseError> {
     let error = || ParseError {
         input: text.to_string(),
     };
-    let digits: String = text.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.'))
+        .collect();
     if digits.len() != 12 {
         return Err(error());
     }

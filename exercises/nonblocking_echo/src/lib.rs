@@ -57,16 +57,17 @@ impl Server {
         // a client that left (a read of 0 bytes) is kept for ever.
         let mut echoed = 0;
         let mut buf = [0u8; RECV_BUFFER];
-        self.clients.retain_mut(|client| match client.conn.read(&mut buf) {
-            Ok(n) => {
-                echoed += n;
-                client.conn.write_all(&buf[..n]).is_ok()
-            }
-            Err(e) => {
-                eprintln!("{}: {e}", client.peer);
-                false
-            }
-        });
+        self.clients
+            .retain_mut(|client| match client.conn.read(&mut buf) {
+                Ok(n) => {
+                    echoed += n;
+                    client.conn.write_all(&buf[..n]).is_ok()
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", client.peer);
+                    false
+                }
+            });
         echoed
     }
 }

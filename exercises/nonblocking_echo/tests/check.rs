@@ -49,7 +49,9 @@ fn turn_until(mut server: Server, what: &'static str, done: fn(&Server) -> bool)
 #[test]
 fn a_turn_with_nobody_waiting_returns_at_once() {
     let (mut server, _) = server();
-    let result = within_limit("a turn with no client at all", move || server.turn().map_err(|e| e.to_string()));
+    let result = within_limit("a turn with no client at all", move || {
+        server.turn().map_err(|e| e.to_string())
+    });
     assert_eq!(
         result,
         Ok(0),
@@ -91,7 +93,9 @@ fn a_silent_client_does_not_block_the_others() {
     let (server, addr) = server();
     let _silent = connect(addr);
     let mut bob = connect(addr);
-    let server = turn_until(server, "accepting the silent client and bob", |s| s.client_count() == 2);
+    let server = turn_until(server, "accepting the silent client and bob", |s| {
+        s.client_count() == 2
+    });
     bob.write_all(b"anyone?").unwrap();
     let (done_tx, done_rx) = mpsc::channel();
     let reader = thread::spawn(move || {
@@ -116,5 +120,9 @@ fn a_client_that_left_is_dropped() {
     let gone = connect(addr);
     let server = turn_until(server, "accepting a client", |s| s.client_count() == 1);
     drop(gone);
-    turn_until(server, "dropping a client that closed its connection", |s| s.client_count() == 0);
+    turn_until(
+        server,
+        "dropping a client that closed its connection",
+        |s| s.client_count() == 0,
+    );
 }

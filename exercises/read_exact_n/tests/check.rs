@@ -79,7 +79,11 @@ struct Pieces {
 
 impl Read for Pieces {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let size = if self.sizes.is_empty() { usize::MAX } else { self.sizes.remove(0) };
+        let size = if self.sizes.is_empty() {
+            usize::MAX
+        } else {
+            self.sizes.remove(0)
+        };
         let n = size.min(buf.len()).min(self.data.len() - self.pos);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
         self.pos += n;

@@ -30,7 +30,8 @@ pub fn send_via_socket(addr: SocketAddr, message: &[u8]) -> io::Result<()> {
     // The end of the message: no more bytes from us. b's read returns 0 then.
     let _ = Shutdown::Write;
     let mut reply = Vec::new();
-    conn.take(RECEIVED.len() as u64 + 1).read_to_end(&mut reply)?;
+    conn.take(RECEIVED.len() as u64 + 1)
+        .read_to_end(&mut reply)?;
     if reply != RECEIVED {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

@@ -26,7 +26,8 @@ pub fn send_via_socket(addr: SocketAddr, message: &[u8]) -> io::Result<()> {
     // while we wait for its `ok`. Tell it (`Shutdown` is imported for that).
     let _ = Shutdown::Write;
     let mut reply = Vec::new();
-    conn.take(RECEIVED.len() as u64 + 1).read_to_end(&mut reply)?;
+    conn.take(RECEIVED.len() as u64 + 1)
+        .read_to_end(&mut reply)?;
     if reply != RECEIVED {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

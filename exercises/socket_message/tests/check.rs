@@ -43,7 +43,10 @@ fn assert_message(sent: &[u8], received: &[u8]) {
         "a sent {} bytes, b received {} bytes (the first {} of them are the same)",
         sent.len(),
         received.len(),
-        sent.iter().zip(received).take_while(|(x, y)| x == y).count()
+        sent.iter()
+            .zip(received)
+            .take_while(|(x, y)| x == y)
+            .count()
     );
 }
 
@@ -97,7 +100,9 @@ fn a_says_when_the_message_is_complete() {
     thread::spawn(move || {
         let _ = tx.send(send_via_socket(addr, b"hello"));
     });
-    let result = rx.recv_timeout(LIMIT).expect("a did not finish within 10 s");
+    let result = rx
+        .recv_timeout(LIMIT)
+        .expect("a did not finish within 10 s");
     assert!(
         result.is_ok(),
         "b never learnt that the message was complete, so it never answered: \

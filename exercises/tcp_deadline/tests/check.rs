@@ -49,7 +49,11 @@ fn read_request(conn: &mut TcpStream) -> Vec<u8> {
 fn a_quick_server_answers() {
     let addr = server(|mut conn| {
         let request = read_request(&mut conn);
-        let _ = conn.write_all(if request == b"ping" { b"pong" } else { b"what?" });
+        let _ = conn.write_all(if request == b"ping" {
+            b"pong"
+        } else {
+            b"what?"
+        });
     });
     let reply = ask_server(addr, b"ping").expect("a reply");
     assert_eq!(reply, b"pong", "got {:?}", String::from_utf8_lossy(&reply));

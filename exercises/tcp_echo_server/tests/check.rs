@@ -155,7 +155,10 @@ fn a_silent_client_is_an_error_after_the_timeout() {
         "handle_client still waits for a client that said nothing for 5 s, with a \
          100ms idle_timeout: set a read timeout on the connection",
     );
-    assert!(result.is_err(), "a silent client must end with an error, got {result:?}");
+    assert!(
+        result.is_err(),
+        "a silent client must end with an error, got {result:?}"
+    );
 }
 
 /// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.

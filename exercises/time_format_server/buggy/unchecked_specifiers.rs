@@ -72,7 +72,11 @@ fn render(request: &[u8], now: &DateTime<FixedOffset>) -> Result<String, String>
     // Every error sentence is short: the reply to an empty datagram (56 bytes at
     // most) must have room for it.
     let format = std::str::from_utf8(request).map_err(|_| "not UTF-8".to_string())?;
-    let format = if format.is_empty() { DEFAULT_FORMAT } else { format };
+    let format = if format.is_empty() {
+        DEFAULT_FORMAT
+    } else {
+        format
+    };
     let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
     let mut out = Bounded {
         text: String::new(),

@@ -105,7 +105,9 @@ fn the_server_keeps_serving_after_bad_datagrams() {
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || serve(&server));
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-    client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut buffer = [0u8; 2048];
     for request in [&b"%Q"[..], b"\xff", b"%", b"%Y-%m-%d"] {
         client.send_to(request, addr).unwrap();

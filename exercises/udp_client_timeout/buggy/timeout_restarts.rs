@@ -53,7 +53,9 @@ pub fn ask(
     let mut buf = [0u8; RECV_BUFFER];
     loop {
         let _ = deadline;
-        socket.set_read_timeout(Some(timeout)).map_err(AskError::Io)?;
+        socket
+            .set_read_timeout(Some(timeout))
+            .map_err(AskError::Io)?;
         match socket.recv_from(&mut buf) {
             // Python: back_msg, addr = udp_sk.recvfrom(1024)
             Ok((n, addr)) if addr == server => return Ok(buf[..n].to_vec()),
