@@ -13,7 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use netlab_common::testing::{run, run_with_timeout, stderr_text, stdout_text, workspace_bin};
+use netlab_common::testing::{
+    check_session_output, run, run_with_timeout, stderr_text, stdout_text, workspace_bin,
+};
 use serde_json::Value;
 
 /// How long a test waits for the runner: the first build of an exercise in a
@@ -318,6 +320,13 @@ fn grade_grades_a_class_into_one_csv_and_a_junit_file_each() {
     assert_eq!(row("carol")[3], "0");
     assert!(row("carol")[5].contains("no exercise of the set"), "{csv}");
     assert_eq!(row("dave")[1..4], ["3", "0", "3"]);
+    // The book's page for instructors shows this grade.
+    check_session_output(
+        "instructors-grade.session.txt",
+        &format!(
+            "$ cargo run -q -p exercises -- grade --set quiz --roster submissions --out grades\n{csv}"
+        ),
+    );
     for name in ["alice", "bob", "carol", "dave"] {
         let xml = fs::read_to_string(out.join(format!("{name}.junit.xml"))).unwrap();
         roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -563,4 +572,50 @@ fn a_set_giving_points_to_an_exercise_it_does_not_have_is_refused() {
         stderr_text(&output)
     );
     fs::remove_dir_all(root).unwrap();
+}
+
+/// The GitHub Classroom workflow the book shows (docs/src/classroom/autograding.yml)
+/// agrees with the runner and with the reporter's conventions: a set that exists,
+/// the classroom format, and the step id, the `<ID>_RESULTS` variable and the
+/// `runners` input naming the same step.
+#[test]
+fn the_classroom_workflow_in_the_book_fits_the_runner_and_the_reporter() {
+    let workflow = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/classroom/autograding.yml"),
+    )
+    .unwrap();
+    let after = |key: &str| {
+        workflow
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(key))
+            .map(|rest| rest.trim().to_string())
+            .unwrap_or_else(|| panic!("no {key:?} in the workflow"))
+    };
+    let set = after("--dir student/exercises check --set")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        shipped().join("sets").join(format!("{set}.toml")).is_file(),
+        "set {set}"
+    );
+    assert!(workflow.contains("--format classroom"));
+    let id = after("id:");
+    assert_eq!(after("runners:"), id);
+    assert!(
+        workflow.contains(&format!(
+            "{}_RESULTS: \"${{{{ steps.{id}.outputs.result }}}}\"",
+            id.to_uppercase()
+        )),
+        "the reporter reads step {id}'s result from {}_RESULTS",
+        id.to_uppercase()
+    );
+    assert!(workflow.contains("uses: classroom-resources/autograding-grading-reporter@v1"));
+    // The runner accepts the options the workflow gives it.
+    let help = stdout_text(&run(workspace_bin("exercises"), &["check", "--help"], b""));
+    assert!(
+        help.contains("classroom") && help.contains("--set"),
+        "{help}"
+    );
 }

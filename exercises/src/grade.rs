@@ -98,8 +98,7 @@ pub fn grade_student(
         .all(|a| !work.join(a.exercise.name()).is_dir())
     {
         Some(format!(
-            "no exercise of the set in {} (is it a netlab checkout?)",
-            checkout.display()
+            "no exercise of the set in {student}/ (is it a netlab checkout?)"
         ))
     } else {
         None
