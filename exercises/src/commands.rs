@@ -209,6 +209,10 @@ impl Runner {
         )
         .unwrap_or_else(|e| TestReport::not_run(format!("cannot run cargo: {e}")));
         let _ = fs::remove_dir_all(&scratch);
+        // The compiler names the package as renamed for the scratch copy: show the
+        // name the student knows.
+        let mut report = report;
+        report.details = report.details.replace(&format!("-{key}`"), "`");
         report
     }
 

@@ -27,8 +27,14 @@ fn connect(addr: SocketAddr) -> TcpStream {
 fn echo(conn: &mut TcpStream, text: &str) -> Vec<u8> {
     conn.write_all(text.as_bytes()).unwrap();
     let mut back = vec![0u8; text.len()];
-    conn.read_exact(&mut back)
-        .expect("an echo within 5 s (is another client blocking the server?)");
+    if let Err(e) = conn.read_exact(&mut back) {
+        panic!(
+            "sent {} bytes {text:?}, expected {} bytes back within 5 s, got none ({e}): \
+             is another client blocking the server?",
+            text.len(),
+            text.len()
+        );
+    }
     back
 }
 
