@@ -10,9 +10,16 @@
 //! them ([`tour::CHAPTERS`]). Chapter 1's demo, two "programs" passing a message
 //! first through a file and then through a socket, belongs to the tour itself
 //! ([`prologue`]).
+//!
+//! | file | what |
+//! |---|---|
+//! | [`prologue`] | chapter 1 (一.楔子): a file, then a socket, between two "programs" |
+//! | [`tour`] | the eight chapters, their crates and demos, and the loop that runs them |
+//! | `main.rs` | the command line (`--list`, `--chapter N`, `--no-color`) and the exit code |
 
 pub mod prologue;
 pub mod tour;
+pub mod zh;
 
 /// Every binary of the workspace: the tour, one per lesson crate, and the exercise
 /// runner. The end-to-end tests walk this list; a new lesson crate adds its binary.

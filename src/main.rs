@@ -2,8 +2,13 @@
 
 use std::process::ExitCode;
 
+use std::str::FromStr;
+use std::sync::Arc;
+
 use clap::Parser;
 use netlab::tour::{self, CHAPTERS};
+use netlab::zh::Catalogue;
+use netlab_common::lang::Lang;
 use netlab_common::{Failure, Narrator};
 
 /// The netlab tour: every chapter of the tutorial 网络编程 (network programming),
@@ -19,7 +24,7 @@ struct Cli {
     #[arg(long)]
     list: bool,
 
-    /// Run only this chapter (1-8).
+    /// Run only this chapter, 1 to 8.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=8))]
     chapter: Option<u8>,
 
@@ -27,14 +32,24 @@ struct Cli {
     /// or NO_COLOR is set).
     #[arg(long)]
     no_color: bool,
+
+    /// The narration's language: en or zh. Without it, LC_ALL, LC_MESSAGES or
+    /// LANG starting with zh (e.g. zh_CN.UTF-8) means Chinese, otherwise English.
+    /// The bytes on the wire and the programs' output never change.
+    #[arg(long, value_name = "LANG", value_parser = Lang::from_str)]
+    lang: Option<Lang>,
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    let narrator = if cli.no_color {
+    let mut narrator = if cli.no_color {
         Narrator::new(std::io::stdout(), false)
     } else {
         Narrator::stdout()
     };
+    if Lang::or_from_env(cli.lang) == Lang::Zh {
+        let catalogue = Catalogue::chinese().map_err(Failure::other)?;
+        narrator = narrator.translated(Arc::new(catalogue).into_translate());
+    }
     if cli.list {
         tour::list(&narrator);
         return Ok(());

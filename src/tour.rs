@@ -117,7 +117,7 @@ pub fn list(narrator: &Narrator) {
         };
         narrator.line(&format!(
             "{:<40} {}{status}",
-            heading(chapter),
+            narrator.tr(&heading(chapter)),
             narrator.paint(chapter.crates, Style::DIM)
         ));
     }
@@ -135,15 +135,17 @@ pub fn run(chapters: &[&Chapter], narrator: &Narrator) -> Outcome {
     let mut outcome = Outcome::default();
     for chapter in chapters {
         narrator.line("");
-        narrator.line(&narrator.paint(&format!("═══ {} ═══", heading(chapter)), Style::BOLD));
+        let heading = narrator.tr(&heading(chapter));
+        narrator.line(&narrator.paint(&format!("═══ {heading} ═══"), Style::BOLD));
         let Some(demos) = chapter.demos else {
-            narrator.line(NOT_BUILT_YET);
+            narrator.line(&narrator.tr(NOT_BUILT_YET));
             continue;
         };
         for demo in demos {
             if let Err(error) = demo(narrator) {
                 let message = error.to_string();
-                narrator.line(&narrator.paint(&format!("demo failed: {message}"), Style::RED));
+                let failed = narrator.tr(&format!("demo failed: {message}"));
+                narrator.line(&narrator.paint(&failed, Style::RED));
                 outcome.failed.push((chapter.number, message));
             }
         }

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     TEST_TIMEOUT, check_session_output, peer_available, stderr_text, stdout_text, tutorial_python,
     workspace_example,
 };

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use netlab_common::testing::{on_path, run, stderr_text, stdout_text, workspace_bin};
+use netlab_testkit::{on_path, run, stderr_text, stdout_text, workspace_bin};
 use serde_json::Value;
 
 fn net_basics(args: &[&str]) -> Output {

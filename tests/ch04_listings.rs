@@ -17,7 +17,7 @@ use std::thread;
 use std::time::Instant;
 
 use netlab_common::listen::parse_line;
-use netlab_common::testing::{
+use netlab_testkit::{
     TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run, stderr_text, stdout_text,
     tutorial_python, workspace_example,
 };

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
     show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
@@ -245,7 +245,7 @@ fn the_books_chat_session_is_what_the_programs_print() {
             break;
         }
     }
-    let shown = chat::DEFAULT_ADDR;
+    let shown = &chat::DEFAULT_ADDR.to_string();
     let terminal_1 = format!(
         "$ printf '你好\\nq\\n' | cargo run -q -p tcp-demo -- chat-server\n{}\n",
         printed.join("\n")

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use netlab_common::testing::{peer_available, stderr_text, stdout_text, workspace_bin};
+use netlab_testkit::{peer_available, stderr_text, stdout_text, workspace_bin};
 
 /// The tutorial's kind of privileged port: HTTP's 80.
 const PRIVILEGED_PORT: u16 = 80;

@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, peer_available, run,
     show_port_as, stderr_text, stdout_text, workspace_bin,
 };

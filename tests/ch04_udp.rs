@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, check_session_output, mask_ports, peer_available, run, show_port_as,
     stderr_text, stdout_text, tutorial_python, workspace_bin,
 };
@@ -102,7 +102,7 @@ fn server_reports_a_truncated_datagram_and_keeps_serving() {
     );
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
-        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .set_read_timeout(Some(netlab_testkit::TEST_TIMEOUT))
         .unwrap();
     socket.send_to(&[b'x'; 2000], server.addr).unwrap();
     let mut buf = [0u8; 16];
@@ -251,7 +251,7 @@ fn qq_contacts_file() {
     );
     let mut buf = [0u8; 16];
     server
-        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .set_read_timeout(Some(netlab_testkit::TEST_TIMEOUT))
         .unwrap();
     let (n, _) = server.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"hi");
@@ -282,22 +282,18 @@ fn server_says_on_stderr_how_long_a_truncated_datagram_was() {
         let _ = stdout.read_to_string(&mut rest);
         let _ = tx.send(rest);
     });
-    let first = rx
-        .recv_timeout(netlab_common::testing::TEST_TIMEOUT)
-        .unwrap();
+    let first = rx.recv_timeout(netlab_testkit::TEST_TIMEOUT).unwrap();
     let addr = netlab_common::listen::parse_line(first.trim_end()).unwrap();
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
-        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .set_read_timeout(Some(netlab_testkit::TEST_TIMEOUT))
         .unwrap();
     socket.send_to(&[b'x'; 2000], addr).unwrap();
     let mut buf = [0u8; 16];
     let (n, _) = socket.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"hi");
     // The server has answered and exits: both pipes end.
-    let printed = rx
-        .recv_timeout(netlab_common::testing::TEST_TIMEOUT)
-        .unwrap();
+    let printed = rx.recv_timeout(netlab_testkit::TEST_TIMEOUT).unwrap();
     let mut logged = String::new();
     stderr.read_to_string(&mut logged).unwrap();
     assert!(child.wait().unwrap().success());
@@ -315,7 +311,7 @@ fn qq_client_survives_a_contact_it_cannot_send_to() {
     // send to an IPv6 contact. The client says so and goes on with the next one.
     let other = UdpSocket::bind("127.0.0.1:0").unwrap();
     other
-        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .set_read_timeout(Some(netlab_testkit::TEST_TIMEOUT))
         .unwrap();
     let good = format!("egg={}", other.local_addr().unwrap());
     let output = run(
@@ -364,7 +360,7 @@ fn qq_server_shows_invalid_utf8_and_keeps_serving() {
     server.type_text("收到\n收到\n");
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
-        .set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+        .set_read_timeout(Some(netlab_testkit::TEST_TIMEOUT))
         .unwrap();
     let mut buf = [0u8; 64];
     // Python's decode('utf-8') would crash the tutorial's server here.
@@ -378,7 +374,7 @@ fn qq_server_shows_invalid_utf8_and_keeps_serving() {
     assert_eq!(&buf[..n], "收到".as_bytes());
     // And the next client is served.
     let next = UdpSocket::bind("127.0.0.1:0").unwrap();
-    next.set_read_timeout(Some(netlab_common::testing::TEST_TIMEOUT))
+    next.set_read_timeout(Some(netlab_testkit::TEST_TIMEOUT))
         .unwrap();
     next.send_to("在吗".as_bytes(), server.addr).unwrap();
     assert!(
@@ -435,7 +431,7 @@ fn the_books_qq_session_is_what_the_programs_print() {
     // The server printed the message before it read the reply the client got;
     // then it waits for the next datagram until Ctrl-C.
     let printed = format!("{}\n", interrupt(server).join("\n"));
-    let shown = qq::DEFAULT_ADDR;
+    let shown = &qq::DEFAULT_ADDR.to_string();
     check_session_output(
         "ch04-udp-qq-server.session.txt",
         &terminal(

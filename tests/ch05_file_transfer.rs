@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, check_session_output, mask_ports, on_path, peer_available, run,
     show_port_as, stderr_text, stdout_text, workspace_bin,
 };

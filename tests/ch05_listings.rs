@@ -10,7 +10,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, interrupt, mask_ports,
     peer_available, run, show_port_as, stderr_text, stdout_text, tutorial_python,
     workspace_example,

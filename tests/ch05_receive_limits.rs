@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use netlab_common::testing::{
-    ServerProcess, connect_from, run, stderr_text, stdout_text, workspace_bin,
-};
+use netlab_testkit::{ServerProcess, connect_from, run, stderr_text, stdout_text, workspace_bin};
 
 /// A fresh directory in the temp dir, removed when dropped.
 struct TempDir(PathBuf);
@@ -158,13 +156,16 @@ fn one_address_gets_only_its_share_of_the_slots() {
 fn silent_newcomers_cannot_take_a_served_uploads_slot() {
     let inbox = TempDir::new("pending");
     let server = receiver(&inbox, &["--header-timeout", "2s"]);
-    // An upload in progress: header done, half the body sent.
-    let body = vec![b'y'; 200_000];
+    // An upload in progress: header done, most of the body sent. 24 MiB is more
+    // than the two sockets' buffers hold, so this write returns only once the
+    // receiver reads the body — after it read the header and promoted the upload.
+    let body = vec![b'y'; 32 << 20];
+    let sent_first = 24 << 20;
     let mut running = connect_from(2, server.addr);
     running
         .write_all(&header_frame("running.bin", &body))
         .unwrap();
-    running.write_all(&body[..100_000]).unwrap();
+    running.write_all(&body[..sent_first]).unwrap();
     // Eight silent newcomers from four hosts (two each, their share) fill every
     // pending slot.
     let silent: Vec<TcpStream> = (3..7)
@@ -174,7 +175,7 @@ fn silent_newcomers_cannot_take_a_served_uploads_slot() {
     let mut ninth = connect_from(7, server.addr);
     assert!(closed_at_once(&mut ninth));
     // ...but the upload in progress finishes.
-    running.write_all(&body[100_000..]).unwrap();
+    running.write_all(&body[sent_first..]).unwrap();
     assert_eq!(verdict(&mut running)["ok"], true);
     assert_eq!(fs::read(inbox.path().join("running.bin")).unwrap(), body);
     // Their deadline passes: each one is told, and its slot comes back.

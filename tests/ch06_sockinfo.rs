@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     check_session_output, mask_ports, run, stderr_text, stdout_text, workspace_bin,
 };
 

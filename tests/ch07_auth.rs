@@ -5,14 +5,15 @@
 //! directions; `--verdict` adds the `welcome`/`refused` line; wrong keys,
 //! replayed answers, silent and half-answering clients. The listings
 //! (crates/auth/examples/auth_server.rs, auth_client.rs) against their Python
-//! twins, both ways and with both digests.
+//! twins, both ways and with both digests. Chapter 5's command server and file
+//! transfer behind the handshake (`auth cmd-server`, `auth receive`).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Output;
 
 use auth::{CHALLENGE_LEN, Digest, Secret};
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, mask_ports, peer_available, run,
     run_with_env, show_port_as, stderr_text, stdout_text, tutorial_python, workspace_bin,
     workspace_example,
@@ -693,4 +694,143 @@ fn the_lab_client_shows_a_hostile_servers_control_characters_as_escapes() {
     assert!(output.status.success(), "{}", stderr_text(&output));
     assert_eq!(stdout_text(&output), "\\u{1b}]0;x\\u{7}\\r\\nfake\n");
     server.join().unwrap();
+}
+
+// ---- Chapter 5's programs behind the handshake ------------------------------------
+
+/// A length-prefixed frame (chapter 5): 4 bytes big-endian, then the payload.
+fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut wire = (payload.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(payload);
+    wire
+}
+
+/// `auth cmd-server` runs a command only for a client that answered the
+/// challenge: one that skips the handshake, one that gives up halfway and one
+/// with the wrong key get `refused` and no shell; the server keeps serving.
+#[test]
+fn auth_cmd_server_runs_commands_only_for_clients_with_the_secret() {
+    let key = KeyFile::new("cmd", KEY);
+    let wrong = KeyFile::new("cmd-wrong", "guess");
+    let server = ServerProcess::start(
+        workspace_bin("auth"),
+        &[
+            "cmd-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--protocol",
+            "prefix",
+            "--secret-file",
+            &key.arg(),
+        ],
+    );
+    let addr = server.addr.to_string();
+    // A client that skips the handshake gets a challenge, not a shell.
+    let mut intruder = connect(server.addr);
+    intruder.write_all(&frame(b"echo pwned")).unwrap();
+    intruder.shutdown(std::net::Shutdown::Write).unwrap();
+    let everything = read_to_end(&mut intruder);
+    assert!(!String::from_utf8_lossy(&everything).contains("pwned"));
+    assert!(everything.ends_with(b"refused\n"));
+    // A partial answer (31 of 32 bytes), then the client gives up.
+    let mut partial = connect(server.addr);
+    let challenge = read_challenge(&mut partial);
+    let right = auth::answer(&secret(), &challenge);
+    partial.write_all(&right[..31]).unwrap();
+    partial.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&mut partial), b"refused\n");
+    // A client with the wrong key.
+    let client = |key: &KeyFile, command: &[u8]| {
+        run(
+            workspace_bin("auth"),
+            &[
+                "cmd-client",
+                "--addr",
+                &addr,
+                "--protocol",
+                "prefix",
+                "--secret-file",
+                &key.arg(),
+            ],
+            command,
+        )
+    };
+    let refused = client(&wrong, b"echo pwned\n");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(!stdout_text(&refused).contains("pwned"));
+    assert!(
+        stderr_text(&refused).contains("authenticating with"),
+        "{}",
+        stderr_text(&refused)
+    );
+    // After all of them, the server still serves a client with the key.
+    let good = client(&key, b"echo trusted\n");
+    assert!(
+        stdout_text(&good).contains("trusted"),
+        "{}",
+        stderr_text(&good)
+    );
+    server.expect_line("authenticated");
+}
+
+/// `auth receive` stores a file only from a sender that answered the
+/// challenge; `auth send` with the wrong key is refused and nothing is stored.
+#[test]
+fn auth_receive_takes_files_only_from_senders_with_the_secret() {
+    let key = KeyFile::new("receive", KEY);
+    let wrong = KeyFile::new("receive-wrong", "guess");
+    let inbox = std::env::temp_dir().join(format!("netlab-ch07-inbox-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&inbox);
+    std::fs::create_dir_all(&inbox).unwrap();
+    let outbox = std::env::temp_dir().join(format!("netlab-ch07-outbox-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outbox);
+    std::fs::create_dir_all(&outbox).unwrap();
+    let (trusted, untrusted) = (outbox.join("trusted.txt"), outbox.join("untrusted.txt"));
+    std::fs::write(&trusted, b"from a friend\n").unwrap();
+    std::fs::write(&untrusted, b"from anybody\n").unwrap();
+    let server = ServerProcess::start(
+        workspace_bin("auth"),
+        &[
+            "receive",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+            &inbox.display().to_string(),
+            "--secret-file",
+            &key.arg(),
+        ],
+    );
+    let addr = server.addr.to_string();
+    let send = |key: &KeyFile, file: &std::path::Path| {
+        run(
+            workspace_bin("auth"),
+            &[
+                "send",
+                "--addr",
+                &addr,
+                "--secret-file",
+                &key.arg(),
+                &file.display().to_string(),
+            ],
+            b"",
+        )
+    };
+    let refused = send(&wrong, &untrusted);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr_text(&refused));
+    assert!(
+        stderr_text(&refused).contains("authenticating with"),
+        "{}",
+        stderr_text(&refused)
+    );
+    let sent = send(&key, &trusted);
+    assert!(sent.status.success(), "{}", stderr_text(&sent));
+    assert!(stdout_text(&sent).contains("the receiver verified it"));
+    server.expect_line("saved");
+    assert_eq!(
+        std::fs::read(inbox.join("trusted.txt")).unwrap(),
+        b"from a friend\n"
+    );
+    assert!(!inbox.join("untrusted.txt").exists());
+    std::fs::remove_dir_all(&inbox).unwrap();
+    std::fs::remove_dir_all(&outbox).unwrap();
 }

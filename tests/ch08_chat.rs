@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, connect_from, interrupt, run,
     stderr_text, stdout_text, workspace_bin,
 };

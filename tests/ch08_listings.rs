@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, interrupt, peer_available, run,
     stderr_text, stdout_text, tutorial_python, workspace_example,
 };

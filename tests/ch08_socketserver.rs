@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use netlab_common::testing::{
+use netlab_testkit::{
     ServerProcess, TEST_TIMEOUT, connect_from, peer_available, run, stdout_text, workspace_bin,
 };
 

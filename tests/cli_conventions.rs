@@ -3,7 +3,7 @@
 //! one-line error, never a panic.
 
 use netlab::BINARIES;
-use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin};
+use netlab_testkit::{run, stderr_text, stdout_text, workspace_bin};
 
 #[test]
 fn every_binary_has_a_help_text() {

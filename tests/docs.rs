@@ -10,87 +10,24 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use netlab_common::testing::{run, stderr_text, stdout_text, workspace_bin, workspace_example};
+use netlab_testkit::{run, stderr_text, stdout_text, workspace_bin, workspace_example};
+
+#[path = "support/book.rs"]
+mod book;
+
+use book::{CHAPTER_SHAPE, CORE_PATH_LINES};
 
 fn docs_src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src")
+    book::english_src()
 }
 
 fn markdown_pages() -> Vec<PathBuf> {
-    let mut pages = Vec::new();
-    let mut dirs = vec![docs_src()];
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                pages.push(path);
-            }
-        }
-    }
-    pages.sort();
-    pages
-}
-
-/// One `{{#include ...}}` directive: the page it is in, its path and its selector.
-#[derive(Debug)]
-struct Include {
-    page: PathBuf,
-    target: PathBuf,
-    anchor: Option<String>,
-}
-
-fn includes_in(page: &Path) -> Vec<Include> {
-    let text = fs::read_to_string(page).unwrap();
-    let mut found = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("{{#") {
-        let after = &rest[start + 3..];
-        let Some(end) = after.find("}}") else { break };
-        let directive = after[..end].trim();
-        rest = &after[end..];
-        let Some((kind, argument)) = directive.split_once(char::is_whitespace) else {
-            continue;
-        };
-        if !matches!(kind, "include" | "rustdoc_include") {
-            continue;
-        }
-        let mut parts = argument.trim().splitn(2, ':');
-        let path = parts.next().unwrap_or_default();
-        let selector = parts.next().map(str::to_string);
-        // `file:10:20` and `file:10` select lines; anything else names an anchor.
-        let anchor = selector.filter(|s| !s.chars().next().is_some_and(|c| c.is_ascii_digit()));
-        found.push(Include {
-            page: page.to_path_buf(),
-            target: page.parent().unwrap().join(path),
-            anchor,
-        });
-    }
-    found
+    book::markdown_pages(&docs_src())
 }
 
 #[test]
 fn every_include_path_and_anchor_exists() {
-    let mut problems = Vec::new();
-    for page in markdown_pages() {
-        for include in includes_in(&page) {
-            let Ok(source) = fs::read_to_string(&include.target) else {
-                problems.push(format!("{:?}: no file {:?}", include.page, include.target));
-                continue;
-            };
-            if let Some(anchor) = &include.anchor {
-                let has_start = source.contains(&format!("ANCHOR: {anchor}"));
-                let has_end = source.contains(&format!("ANCHOR_END: {anchor}"));
-                if !(has_start && has_end) {
-                    problems.push(format!(
-                        "{:?}: anchor {anchor:?} not found (ANCHOR/ANCHOR_END) in {:?}",
-                        include.page, include.target
-                    ));
-                }
-            }
-        }
-    }
+    let problems = book::broken_includes(&markdown_pages());
     assert!(
         problems.is_empty(),
         "broken includes:\n{}",
@@ -100,29 +37,8 @@ fn every_include_path_and_anchor_exists() {
 
 #[test]
 fn summary_and_pages_agree() {
-    let summary = fs::read_to_string(docs_src().join("SUMMARY.md")).unwrap();
-    let mut linked = Vec::new();
-    for piece in summary.split("](").skip(1) {
-        let target = piece.split(')').next().unwrap();
-        assert!(
-            docs_src().join(target).is_file(),
-            "SUMMARY.md links to missing {target}"
-        );
-        linked.push(target.to_string());
-    }
-    for page in markdown_pages() {
-        let relative = page
-            .strip_prefix(docs_src())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if relative != "SUMMARY.md" {
-            assert!(
-                linked.contains(&relative),
-                "{relative} is not in SUMMARY.md"
-            );
-        }
-    }
+    let problems = book::summary_problems(&docs_src());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// Splits `$ prog a 'b c'` into words; single quotes group, as in a shell.
@@ -166,7 +82,7 @@ fn output_files() -> Vec<PathBuf> {
 }
 
 /// `NAME.session.txt`: a terminal of a two-terminal session, checked by the test
-/// that runs the session (see `netlab_common::testing::check_session_output`).
+/// that runs the session (see `netlab_testkit::check_session_output`).
 fn is_session(file: &Path) -> bool {
     file.to_string_lossy().ends_with(".session.txt")
 }
@@ -356,65 +272,26 @@ fn the_commands_of_a_shell_line_are_found() {
 /// instructors' page, not in a chapter.
 #[test]
 fn chapter_pages_say_nothing_of_the_test_machinery() {
-    let forbidden = [
-        "NETLAB_BLESS",
-        "NETLAB_REQUIRE_PEERS",
-        "session file",
-        "checked by a test",
-        "checked by the test",
-        "CI ",
-        ".ci/",
-    ];
-    let mut found = Vec::new();
-    for page in markdown_pages() {
-        if page.ends_with("instructors.md") {
-            continue;
-        }
-        let text = fs::read_to_string(&page).unwrap();
-        for line in text.lines().filter(|l| !l.contains("{{#include")) {
-            let test_file = line.contains("tests/") && line.contains(".rs");
-            for word in forbidden.iter().filter(|w| line.contains(**w)) {
-                found.push(format!("{page:?}: {word:?} in: {line}"));
-            }
-            if test_file {
-                found.push(format!("{page:?}: a test file in: {line}"));
-            }
-        }
-    }
+    let found: Vec<String> = markdown_pages()
+        .iter()
+        .flat_map(|page| book::test_machinery_in(page))
+        .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
-
-/// The headings every chapter page has, in this order: the tutorial's idea comes
-/// first (under the page title), then these.
-const CHAPTER_SHAPE: [&str; 5] = [
-    "## 程序 The program",
-    "## 运行 Run it",
-    "## 动手试一试 Try it",
-    "## 练习 Exercises",
-    "## 深入 Going further",
-];
-
-/// Everything above 深入 Going further is a student's core path: at most this
-/// many source lines.
-const CORE_PATH_LINES: usize = 200;
 
 #[test]
 fn every_chapter_page_teaches_first_and_measures_later() {
     let mut problems = Vec::new();
-    let chapters = markdown_pages().into_iter().filter(|page| {
-        page.file_name()
-            .is_some_and(|name| name.to_string_lossy().starts_with("ch0"))
-    });
+    let chapters = markdown_pages()
+        .into_iter()
+        .filter(|page| book::is_chapter(page));
     for page in chapters {
         let text = fs::read_to_string(&page).unwrap();
         let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("## ")).collect();
         if headings != CHAPTER_SHAPE {
             problems.push(format!("{page:?}: headings {headings:?}"));
         }
-        let core = text
-            .lines()
-            .take_while(|line| *line != "## 深入 Going further")
-            .count();
+        let core = book::core_path_lines(&text);
         if core >= CORE_PATH_LINES {
             problems.push(format!(
                 "{page:?}: the core path is {core} lines (under {CORE_PATH_LINES})"

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use netlab_common::testing::{
+use netlab_testkit::{
     check_session_output, run, run_with_timeout, stderr_text, stdout_text, workspace_bin,
 };
 use serde_json::Value;
@@ -493,7 +493,12 @@ fn the_solution_is_shown_once_the_exercise_passes() {
 
 #[test]
 fn reset_all_restores_every_starter_and_keeps_a_copy() {
-    if !netlab_common::testing::on_path("git") {
+    let has_git = Command::new("git")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_git {
         eprintln!("note: git not found, skipping");
         return;
     }

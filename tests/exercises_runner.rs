@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use netlab_common::testing::{check_session_output, run, stderr_text, stdout_text, workspace_bin};
+use netlab_testkit::{check_session_output, run, stderr_text, stdout_text, workspace_bin};
 use serde_json::Value;
 
 fn shipped_exercises() -> PathBuf {

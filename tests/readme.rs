@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use netlab_common::testing::{run, stderr_text, workspace_bin};
+use netlab_testkit::{run, stderr_text, workspace_bin};
 
 fn readme() -> String {
     fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()

@@ -55,7 +55,7 @@ const TIME_LIMIT_RANGE: std::ops::RangeInclusive<Duration> =
     Duration::from_secs(1)..=Duration::from_secs(3600);
 
 fn parse_time_limit(text: &str) -> Result<Duration, String> {
-    let duration = netlab_common::failure::parse_duration(text)?;
+    let duration = netlab_common::cli::parse_duration(text)?;
     if !TIME_LIMIT_RANGE.contains(&duration) {
         return Err(format!("'{text}' is outside 1s to 1h"));
     }

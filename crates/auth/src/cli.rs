@@ -1,6 +1,6 @@
 //! The `auth server` and `auth client` programs, [`HandshakeArgs`] (`--digest`,
 //! `--verdict`), and [`SecretArgs`], the command-line options that load a secret
-//! (also used by `framing` and `chat`).
+//! (also used by `chat`, and by this crate's twins of chapter 5's programs).
 //!
 //! After the handshake both programs do what the tutorial's do: the client sends
 //! each line it reads, the server answers it in upper case (`data.upper()`).
@@ -8,28 +8,30 @@
 //! that; these add a deadline for the answer, a client limit, an idle timeout,
 //! bounded input lines and explained errors.
 
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use netlab_common::Failure;
-use netlab_common::admission::{Limits, Ticket};
+use netlab_common::admission::{Limits, Ticket, WhenFull};
+use netlab_common::cli::humanize_duration;
 use netlab_common::listen::announce;
 use netlab_common::peer_text::visible_bytes;
 use netlab_common::serve::{peer_name, thread_per_client};
 use netlab_common::stream::{read_full, read_line_bounded};
 
 use crate::{
-    AuthError, Digest, Handshake, SECRET_ENV, Secret, Verdict, client_handshake,
+    AuthError, Digest, Handshake, SECRET_ENV, Secret, SecretError, Verdict, client_handshake,
     server_handshake_within,
 };
 
 /// The tutorial's `recv(1024)`: how much the echo service reads at once.
 pub const BUFSIZE: usize = 1024;
 
-/// At most this many clients are served at once; more wait in the listen backlog.
-/// Each client costs a thread, and a flood of connections must not exhaust them.
+/// At most this many clients are served at once (and as many again may be
+/// answering their challenge); more are refused at once. Each client costs a
+/// thread, and a flood of connections must not exhaust them.
 pub const MAX_CLIENTS: usize = 64;
 
 /// A welcomed client that stays silent this long is disconnected, so that idle
@@ -55,36 +57,28 @@ impl SecretArgs {
     /// The secret from `--secret-file`, `--secret` (with a warning on stderr) or
     /// the environment variable [`SECRET_ENV`], in that order; `None` if none is
     /// given. A file that cannot be read or an empty secret is an error.
-    pub fn load(&self) -> Result<Option<Secret>, Failure> {
-        let to_failure = |error: AuthError| Failure::usage(error.to_string());
+    pub fn load(&self) -> Result<Option<Secret>, SecretError> {
         if let Some(path) = &self.secret_file {
-            return Secret::from_file(path).map(Some).map_err(to_failure);
+            return Secret::from_file(path).map(Some);
         }
         if let Some(key) = &self.secret {
             eprintln!(
                 "warning: a secret on the command line is visible to every user of this \
                  machine (ps, /proc); prefer --secret-file or {SECRET_ENV}"
             );
-            return Secret::new(key.clone().into_bytes())
-                .map(Some)
-                .map_err(to_failure);
+            return Secret::new(key.clone().into_bytes()).map(Some);
         }
         match Secret::from_env(SECRET_ENV) {
             Ok(secret) => Ok(Some(secret)),
-            Err(AuthError::MissingEnv(_)) => Ok(None),
-            Err(error) => Err(to_failure(error)),
+            Err(SecretError::MissingEnv(_)) => Ok(None),
+            Err(error) => Err(error),
         }
     }
 
-    /// Like [`SecretArgs::load`], but a missing secret is a usage error: there is
-    /// no default secret, on purpose.
-    pub fn require(&self) -> Result<Secret, Failure> {
-        self.load()?.ok_or_else(|| {
-            Failure::usage(format!(
-                "no secret given: use --secret-file FILE or set {SECRET_ENV} \
-                 (there is no default secret)"
-            ))
-        })
+    /// Like [`SecretArgs::load`], but a missing secret is an error
+    /// ([`SecretError::NotGiven`]): there is no default secret, on purpose.
+    pub fn require(&self) -> Result<Secret, SecretError> {
+        self.load()?.ok_or(SecretError::NotGiven)
     }
 }
 
@@ -127,15 +121,23 @@ pub fn run_server(
     secret: Secret,
     handshake_timeout: Duration,
     handshake: Handshake,
-) -> Result<(), Failure> {
-    let listener = TcpListener::bind(addr).map_err(|e| Failure::bind(addr, e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Failure::io("local address", e))?;
-    announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+) -> Result<(), ServerError> {
+    let listener = TcpListener::bind(addr).map_err(|error| ServerError::Bind { addr, error })?;
+    let local = listener.local_addr().map_err(|error| ServerError::Io {
+        doing: "local address",
+        error,
+    })?;
+    announce(local).map_err(|error| ServerError::Io {
+        doing: "writing to stdout",
+        error,
+    })?;
+    // When every slot is taken, a new client is refused at once (closed, and a
+    // line on stderr) rather than left waiting for its challenge.
+    let when_full = WhenFull::Refuse;
     thread_per_client(
         &listener,
         Limits::for_slots(MAX_CLIENTS),
+        when_full,
         move |conn, peer, ticket| {
             println!("new connection from {peer}"); // Python: print('新连接[%s:%s]' % addr)
             match serve_client(conn, &secret, handshake_timeout, handshake, ticket) {
@@ -191,37 +193,39 @@ pub fn run_client(
     secret: Secret,
     timeout: Duration,
     handshake: Handshake,
-) -> Result<(), Failure> {
-    let mut conn =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::connect(addr, e))?;
+) -> Result<(), ClientError> {
+    let mut conn = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|error| ClientError::Connect { addr, error })?;
     conn.set_read_timeout(Some(timeout))
         .and_then(|()| conn.set_write_timeout(Some(timeout)))
-        .map_err(|e| Failure::io("setting a timeout", e))?;
+        .map_err(|error| ClientError::Io {
+            doing: "setting a timeout".to_string(),
+            error,
+        })?;
     let announced = handshake.verdict == Verdict::Announced;
     match client_handshake(&mut conn, &secret, handshake) {
         Ok(()) if announced => println!("welcome: the server accepted our answer"),
         // The course's server says nothing: we learn how it went from the reply
         // to our first line.
         Ok(()) => {}
-        Err(AuthError::Timeout) if announced => {
-            return Err(Failure::timeout(addr, timeout).explained(
-                "with --verdict the server must run with --verdict too: the course's \
-                 server sends no verdict, it waits for your first line",
-            ));
+        Err(AuthError::Timeout) => {
+            return Err(ClientError::Timeout {
+                addr,
+                timeout,
+                awaiting_verdict: announced,
+            });
         }
-        Err(AuthError::Timeout) => return Err(Failure::timeout(addr, timeout)),
-        Err(AuthError::Refused) => {
-            let why = "the server computed another HMAC than we did: both sides must use \
-                       the same key and the same --digest";
-            return Err(Failure::other(format!("{addr} refused us: wrong secret")).explained(why));
-        }
-        Err(error) => return Err(Failure::other(format!("handshake with {addr}: {error}"))),
+        Err(AuthError::Refused) => return Err(ClientError::WrongSecret { addr }),
+        Err(error) => return Err(ClientError::Handshake { addr, error }),
     }
     let mut input = io::stdin().lock();
     let mut replied = false;
     // Python: data = input('>>: ').strip()
-    while let Some(line) = read_line_bounded(&mut input, BUFSIZE)
-        .map_err(|e| Failure::io("reading standard input", e))?
+    while let Some(line) =
+        read_line_bounded(&mut input, BUFSIZE).map_err(|error| ClientError::Io {
+            doing: "reading standard input".to_string(),
+            error,
+        })?
     {
         if line.cut {
             eprintln!("note: the line was cut to {BUFSIZE} bytes, what the server reads at once");
@@ -235,21 +239,30 @@ pub fn run_client(
         }
         let reply = match exchange(&mut conn, data) {
             Ok(reply) => reply,
+            // Without a verdict, a closed connection before the first reply is
+            // how the course's server says "wrong answer".
             Err(e) if is_closed(&e) && !replied && !announced => {
-                return Err(closed_after_answer(addr));
+                return Err(ClientError::ClosedBeforeFirstReply { addr });
             }
-            Err(e) if is_closed(&e) => {
-                return Err(Failure::other(format!("{addr} closed the connection")));
-            }
+            Err(e) if is_closed(&e) => return Err(ClientError::Closed { addr }),
             Err(e)
                 if matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(Failure::timeout(addr, timeout));
+                return Err(ClientError::Timeout {
+                    addr,
+                    timeout,
+                    awaiting_verdict: false,
+                });
             }
-            Err(e) => return Err(Failure::io(format!("talking to {addr}"), e)),
+            Err(error) => {
+                return Err(ClientError::Io {
+                    doing: format!("talking to {addr}"),
+                    error,
+                });
+            }
         };
         replied = true;
         // Python: print(respone.decode('utf-8')). The reply is the server's
@@ -257,9 +270,10 @@ pub fn run_client(
         // hostile server cannot send escape sequences to our terminal or forge a
         // line of output.
         println!("{}", visible_bytes(&reply));
-        io::stdout()
-            .flush()
-            .map_err(|e| Failure::io("writing to stdout", e))?;
+        io::stdout().flush().map_err(|error| ClientError::Io {
+            doing: "writing to stdout".to_string(),
+            error,
+        })?;
     }
     Ok(())
 }
@@ -292,16 +306,92 @@ fn is_closed(error: &io::Error) -> bool {
     )
 }
 
-/// The connection was closed before the first reply: without a verdict, that
-/// is how the course's server says "wrong answer".
-fn closed_after_answer(addr: SocketAddr) -> Failure {
-    Failure::other(format!(
-        "{addr} closed the connection before its first reply: wrong key?"
-    ))
-    .explained(
-        "the server answers a wrong HMAC by closing, without a word: both sides need the \
-         same key and the same --digest (--verdict on both makes it say welcome or refused)",
-    )
+/// Why `auth server` stopped (otherwise it runs until it is killed).
+#[derive(Debug)]
+pub enum ServerError {
+    /// The address could not be bound.
+    Bind { addr: SocketAddr, error: io::Error },
+    /// Something else the operating system refused: what we were doing, and why.
+    Io {
+        doing: &'static str,
+        error: io::Error,
+    },
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            ServerError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServerError::Bind { error, .. } | ServerError::Io { error, .. } => Some(error),
+        }
+    }
+}
+
+/// Why `auth client` stopped before the end of its input.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The server could not be reached.
+    Connect { addr: SocketAddr, error: io::Error },
+    /// The server sent nothing for `timeout`; `awaiting_verdict` when that
+    /// was during the handshake with `--verdict`, a line the course's server
+    /// never sends.
+    Timeout {
+        addr: SocketAddr,
+        timeout: Duration,
+        awaiting_verdict: bool,
+    },
+    /// The server said `refused` (`--verdict`): another key, or another digest.
+    WrongSecret { addr: SocketAddr },
+    /// The handshake failed otherwise (the server closed, or is no auth server).
+    Handshake { addr: SocketAddr, error: AuthError },
+    /// The server closed the connection before its first reply: without a
+    /// verdict, that is how the course's server says "wrong answer".
+    ClosedBeforeFirstReply { addr: SocketAddr },
+    /// The server closed the connection later.
+    Closed { addr: SocketAddr },
+    /// Anything else the operating system reported: what we were doing, and why.
+    Io { doing: String, error: io::Error },
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Connect { addr, error } => write!(f, "cannot reach {addr}: {error}"),
+            ClientError::Timeout { addr, timeout, .. } => {
+                write!(
+                    f,
+                    "no reply from {addr} within {}",
+                    humanize_duration(*timeout)
+                )
+            }
+            ClientError::WrongSecret { addr } => write!(f, "{addr} refused us: wrong secret"),
+            ClientError::Handshake { addr, error } => write!(f, "handshake with {addr}: {error}"),
+            ClientError::ClosedBeforeFirstReply { addr } => write!(
+                f,
+                "{addr} closed the connection before its first reply: wrong key?"
+            ),
+            ClientError::Closed { addr } => write!(f, "{addr} closed the connection"),
+            ClientError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::Connect { error, .. } | ClientError::Io { error, .. } => Some(error),
+            ClientError::Handshake { error, .. } => Some(error),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -309,14 +399,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_secret_anywhere_is_a_usage_error() {
+    fn an_unreadable_secret_file_is_named() {
         let args = SecretArgs {
             secret_file: Some("/nonexistent/key".into()),
             secret: None,
         };
-        let failure = args.require().unwrap_err();
-        assert_eq!(failure.exit_code(), 2);
-        assert!(failure.message().contains("/nonexistent/key"));
+        let error = args.require().unwrap_err();
+        assert!(matches!(error, SecretError::File { .. }));
+        assert!(error.to_string().contains("/nonexistent/key"));
     }
 
     #[test]

@@ -6,10 +6,11 @@
 //! a timed-out read comes back as [`AuthError::Timeout`]. On a TCP server,
 //! prefer [`server_handshake_within`]: one deadline for the whole answer.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use netlab_common::deadline::Deadline;
 use netlab_common::stream::read_full;
 
 use crate::{
@@ -72,53 +73,17 @@ fn announce<S: Write>(stream: &mut S, result: &Result<(), AuthError>) -> Result<
 /// A read timeout alone restarts with every byte: a client that trickles one
 /// byte every 9 seconds would never hit a 10-second timeout and would hold the
 /// connection (and a server thread) for 32 × 9 s. Here each read may wait only
-/// for what is left of `limit`. The connection's read timeout is restored
-/// afterwards.
+/// for what is left of `limit` (`netlab_common::deadline`). The connection's
+/// read timeout is restored afterwards.
 pub fn server_handshake_within(
     conn: &TcpStream,
     secret: &Secret,
     limit: Duration,
     handshake: Handshake,
 ) -> Result<(), AuthError> {
-    let before = conn.read_timeout()?;
-    let mut stream = Deadline {
-        conn,
-        until: Instant::now() + limit,
-    };
-    let result = server_handshake(&mut stream, secret, handshake);
-    conn.set_read_timeout(before)?;
-    result
-}
-
-/// A connection whose reads share one deadline (writes are left alone: the
-/// handshake writes 32 and 8 bytes, which a fresh socket's buffer always takes).
-struct Deadline<'a> {
-    conn: &'a TcpStream,
-    until: Instant,
-}
-
-impl Read for Deadline<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        self.conn.set_read_timeout(Some(left))?;
-        let mut conn = self.conn;
-        conn.read(buf)
-    }
-}
-
-impl Write for Deadline<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut conn = self.conn;
-        conn.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let mut conn = self.conn;
-        conn.flush()
-    }
+    // The shared deadline restores the connection's read timeout when dropped.
+    let mut stream = Deadline::after(conn, limit)?;
+    server_handshake(&mut stream, secret, handshake)
 }
 
 // ANCHOR: client

@@ -47,27 +47,32 @@
 //! - [`server_handshake`], [`client_handshake`]: the blocking protocol;
 //!   [`server_handshake_within`] puts one deadline on a TCP client's whole answer.
 //! - [`asynchronous`]: the same for tokio (the chat server of chapter 8 uses it).
-//! - [`Secret`]: the key, loaded from a file or an environment variable.
+//! - [`Secret`]: the key, loaded from a file or an environment variable
+//!   ([`SecretError`] says why not).
+//! - [`cli`]: the `auth server` and `auth client` programs, and the options that
+//!   load a secret.
+//! - [`gated`]: chapter 5's command server and file transfer behind this
+//!   handshake (`auth cmd-server`, `cmd-client`, `receive`, `send`), through
+//!   chapter 5's [`Gate`](framing::Gate).
+//! - `failure.rs`: how the binaries report this library's errors.
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
-use md5::Md5;
-use sha2::Sha256;
+use hmac::Mac;
 
 pub mod asynchronous;
 pub mod cli;
 mod demo;
+mod failure;
+pub mod gated;
 mod handshake;
 mod secret;
 
 pub use demo::demo;
 pub use handshake::{client_handshake, server_handshake, server_handshake_within};
-pub use secret::{MAX_SECRET_FILE_LEN, SECRET_ENV, Secret};
+pub use secret::{MAX_SECRET_FILE_LEN, SECRET_ENV, Secret, SecretError};
 
 // ANCHOR: constants
 /// The challenge: 32 random bytes from the operating system, like Python's
@@ -146,7 +151,7 @@ impl Handshake {
     };
 }
 
-/// Why a handshake (or loading a secret) failed.
+/// Why a handshake failed.
 #[derive(Debug)]
 pub enum AuthError {
     /// The answer was wrong (server side), or the server said `refused` (client
@@ -161,12 +166,6 @@ pub enum AuthError {
     UnexpectedReply(Vec<u8>),
     /// The peer did not finish its part in time ([`HANDSHAKE_TIMEOUT`] by default).
     Timeout,
-    /// An empty secret was given.
-    EmptySecret,
-    /// The secret file could not be read.
-    SecretFile { path: PathBuf, error: io::Error },
-    /// The environment variable holding the secret is not set.
-    MissingEnv(String),
     /// The operating system reported an error.
     Io(io::Error),
 }
@@ -193,13 +192,6 @@ impl fmt::Display for AuthError {
                 f,
                 "the peer did not complete the handshake in time (silent, or too slow)"
             ),
-            AuthError::EmptySecret => write!(f, "the secret is empty"),
-            AuthError::SecretFile { path, error } => {
-                write!(f, "cannot read the secret file {}: {error}", path.display())
-            }
-            AuthError::MissingEnv(var) => {
-                write!(f, "no secret: the environment variable {var} is not set")
-            }
             AuthError::Io(error) => write!(f, "{error}"),
         }
     }
@@ -208,7 +200,7 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            AuthError::Io(error) | AuthError::SecretFile { error, .. } => Some(error),
+            AuthError::Io(error) => Some(error),
             _ => None,
         }
     }
@@ -224,13 +216,10 @@ impl From<io::Error> for AuthError {
     }
 }
 
-/// The HMAC of `challenge` keyed with the secret, ready to finalize or verify.
-/// `M` is `Hmac<Sha256>` or `Hmac<Md5>`.
-fn keyed<M: Mac + KeyInit>(secret: &Secret, challenge: &[u8]) -> M {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here; the
-    // fallback is never taken but keeps this function free of `expect`.
-    let mut mac = <M as KeyInit>::new_from_slice(secret.key())
-        .unwrap_or_else(|_| <M as KeyInit>::new(&Default::default()));
+/// `mac` (an HMAC the [`Secret`] keyed when it was made) fed with `challenge`,
+/// ready to finalize or verify.
+fn keyed<M: Mac>(mut mac: M, challenge: &[u8]) -> M {
+    // Python: h.update(msg)
     mac.update(challenge);
     mac
 }
@@ -249,7 +238,7 @@ fn keyed<M: Mac + KeyInit>(secret: &Secret, challenge: &[u8]) -> M {
 /// assert!(!verify(&secret, &[8u8; 32], &digest));
 /// ```
 pub fn answer(secret: &Secret, challenge: &[u8]) -> [u8; DIGEST_LEN] {
-    keyed::<Hmac<Sha256>>(secret, challenge)
+    keyed(secret.hmac_sha256(), challenge)
         .finalize()
         .into_bytes()
         .into()
@@ -297,7 +286,7 @@ impl Digest {
     pub fn answer(self, secret: &Secret, challenge: &[u8]) -> Vec<u8> {
         match self {
             Digest::Sha256 => answer(secret, challenge).to_vec(),
-            Digest::Md5 => keyed::<Hmac<Md5>>(secret, challenge)
+            Digest::Md5 => keyed(secret.hmac_md5(), challenge)
                 .finalize()
                 .into_bytes()
                 .to_vec(),
@@ -309,10 +298,10 @@ impl Digest {
     /// An answer of the wrong length is wrong.
     pub fn verify(self, secret: &Secret, challenge: &[u8], answer: &[u8]) -> bool {
         match self {
-            Digest::Sha256 => keyed::<Hmac<Sha256>>(secret, challenge)
+            Digest::Sha256 => keyed(secret.hmac_sha256(), challenge)
                 .verify_slice(answer)
                 .is_ok(),
-            Digest::Md5 => keyed::<Hmac<Md5>>(secret, challenge)
+            Digest::Md5 => keyed(secret.hmac_md5(), challenge)
                 .verify_slice(answer)
                 .is_ok(),
         }

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use auth::cli::{HandshakeArgs, SecretArgs, run_client, run_server};
+use auth::gated;
 use clap::{Parser, Subcommand};
-use netlab_common::addr::parse_peer;
-use netlab_common::failure::parse_duration;
+use framing::cli::{CmdClientArgs, CmdServerArgs, ReceiveArgs, SendArgs};
+use netlab_common::cli::parse_duration;
+use netlab_common::cli::parse_peer;
 use netlab_common::{Failure, Narrator};
 
 /// Chapter 7, 七.验证客户端链接的合法性: prove a client knows a shared secret
@@ -63,6 +65,39 @@ enum Command {
         #[arg(long)]
         no_color: bool,
     },
+    /// Chapter 5's remote-command server behind chapter 7's handshake: every
+    /// client answers the challenge (then `welcome` or `refused`) before its
+    /// first command, so it may listen on the network.
+    CmdServer {
+        #[command(flatten)]
+        args: CmdServerArgs,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Chapter 5's remote-command client for `auth cmd-server`: answers the
+    /// challenge, then sends each line of standard input as a command.
+    CmdClient {
+        #[command(flatten)]
+        args: CmdClientArgs,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Chapter 5's file receiver behind chapter 7's handshake: every sender
+    /// answers the challenge before its header, so it may listen on the network.
+    Receive {
+        #[command(flatten)]
+        args: ReceiveArgs,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Chapter 5's file sender for `auth receive`: answers the challenge, then
+    /// sends the file.
+    Send {
+        #[command(flatten)]
+        args: SendArgs,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -72,18 +107,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
             handshake_timeout,
             handshake,
             secret,
-        } => run_server(
+        } => Ok(run_server(
             addr,
             secret.require()?,
             handshake_timeout,
             handshake.handshake(),
-        ),
+        )?),
         Command::Client {
             addr,
             timeout,
             handshake,
             secret,
-        } => run_client(addr, secret.require()?, timeout, handshake.handshake()),
+        } => Ok(run_client(
+            addr,
+            secret.require()?,
+            timeout,
+            handshake.handshake(),
+        )?),
         Command::Demo { no_color } => {
             let narrator = if no_color {
                 Narrator::new(std::io::stdout(), false)
@@ -91,6 +131,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Narrator::stdout()
             };
             auth::demo(&narrator).map_err(|e| Failure::other(format!("the demo failed: {e}")))
+        }
+        Command::CmdServer { args, secret } => {
+            Ok(gated::cmd_server(args.config(), secret.require()?)?)
+        }
+        Command::CmdClient { args, secret } => {
+            Ok(gated::cmd_client(&args.config(), &secret.require()?)?)
+        }
+        Command::Receive { args, secret } => Ok(gated::receive(args.config(), secret.require()?)?),
+        Command::Send { args, secret } => {
+            let report = gated::send(&args.config(), &secret.require()?)?;
+            args.print(&report)
+                .map_err(|e| Failure::other(format!("cannot encode the report: {e}")))
         }
     }
 }

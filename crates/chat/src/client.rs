@@ -15,13 +15,15 @@
 //! Terminal 1: `chat server`
 //! Terminal 2: `chat client --nick alice`    Terminal 3: `chat client --nick bob`
 
+use std::fmt;
+use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use auth::{Handshake, Secret};
+use auth::{AuthError, Handshake, Secret};
 use framing::codec::FrameCodec;
 use futures_util::{SinkExt, StreamExt};
-use netlab_common::Failure;
+use netlab_common::cli::humanize_duration;
 use netlab_common::color::Style;
 use netlab_common::stream::read_line_bounded;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -63,13 +65,13 @@ pub struct Writer {
 impl Connection {
     /// Connects, authenticates when `secret` is given (chapter 7), and sends
     /// `nick`. Returns the connection and the server's welcome line, or the
-    /// server's error line (a taken nickname, a full server) as a failure.
+    /// server's error line (a taken nickname, a full server) as an error.
     pub async fn join(
         addr: SocketAddr,
         nick: &str,
         secret: Option<&Secret>,
         timeout: Duration,
-    ) -> Result<(Connection, String), Failure> {
+    ) -> Result<(Connection, String), ClientError> {
         Connection::join_from(None, addr, nick, secret, timeout).await
     }
 
@@ -83,7 +85,7 @@ impl Connection {
         nick: &str,
         secret: Option<&Secret>,
         timeout: Duration,
-    ) -> Result<(Connection, String), Failure> {
+    ) -> Result<(Connection, String), ClientError> {
         let connect = async {
             let Some(source) = source else {
                 return TcpStream::connect(addr).await;
@@ -96,8 +98,8 @@ impl Connection {
             socket.connect(addr).await
         };
         let socket = match tokio::time::timeout(timeout, connect).await {
-            Err(_elapsed) => return Err(Failure::timeout(addr, timeout)),
-            Ok(Err(error)) => return Err(Failure::connect(addr, error)),
+            Err(_elapsed) => return Err(ClientError::Timeout { addr, timeout }),
+            Ok(Err(error)) => return Err(ClientError::Connect { addr, error }),
             Ok(Ok(socket)) => socket,
         };
         let _ = socket.set_nodelay(true);
@@ -106,11 +108,8 @@ impl Connection {
             auth::asynchronous::client_handshake(&mut socket, secret, Handshake::WITH_VERDICT)
                 .await
                 .map_err(|error| match error {
-                    auth::AuthError::Refused => Failure::other(format!(
-                        "{addr} refused us: wrong secret"
-                    ))
-                    .explained("the server and the client must use the same key (chapter 7)"),
-                    other => Failure::other(format!("authentication with {addr} failed: {other}")),
+                    AuthError::Refused => ClientError::WrongSecret { addr },
+                    error => ClientError::Handshake { addr, error },
                 })?;
         }
         let (reader, writer) = socket.into_split();
@@ -125,30 +124,30 @@ impl Connection {
             },
         };
         connection.send(nick).await?;
-        let first = connection.recv().await?.ok_or_else(|| {
-            Failure::other(format!("{addr} closed the connection before welcoming us"))
-                .explained("does the server want a secret? try --secret-file")
-        })?;
+        let first = connection
+            .recv()
+            .await?
+            .ok_or(ClientError::ClosedBeforeWelcome { addr })?;
         if first.starts_with("= welcome") {
             Ok((connection, first))
         } else {
-            Err(Failure::other(format!("{addr} did not let us in: {first}")))
+            Err(ClientError::NotLetIn { addr, line: first })
         }
     }
 
     /// Sends one line as one frame.
-    pub async fn send(&mut self, line: &str) -> Result<(), Failure> {
+    pub async fn send(&mut self, line: &str) -> Result<(), ClientError> {
         self.writer.send(line).await
     }
 
     /// The next line from the server, `None` when it closed the connection
     /// cleanly; waits at most the timeout.
-    pub async fn recv(&mut self) -> Result<Option<String>, Failure> {
+    pub async fn recv(&mut self) -> Result<Option<String>, ClientError> {
         self.reader.recv().await
     }
 
     /// The next line from the server, without a deadline (cancel-safe, for `select!`).
-    pub async fn next_line(&mut self) -> Result<Option<String>, Failure> {
+    pub async fn next_line(&mut self) -> Result<Option<String>, ClientError> {
         self.reader.next_line().await
     }
 
@@ -160,12 +159,11 @@ impl Connection {
 
 impl Writer {
     /// Sends one line as one frame.
-    pub async fn send(&mut self, line: &str) -> Result<(), Failure> {
+    pub async fn send(&mut self, line: &str) -> Result<(), ClientError> {
         match tokio::time::timeout(self.timeout, self.frames.send(line.as_bytes())).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(Failure::io("sending to the server", error.into())),
-            Err(_elapsed) => Err(Failure::other("the server does not take our messages")
-                .explained("it may be overloaded; try again later")),
+            Ok(Err(error)) => Err(ClientError::Send(error.into())),
+            Err(_elapsed) => Err(ClientError::NotTaken),
         }
     }
 }
@@ -173,22 +171,21 @@ impl Writer {
 impl Reader {
     /// The next line from the server, `None` when it closed the connection
     /// cleanly; waits at most the timeout.
-    pub async fn recv(&mut self) -> Result<Option<String>, Failure> {
+    pub async fn recv(&mut self) -> Result<Option<String>, ClientError> {
         match tokio::time::timeout(self.timeout, self.next_line()).await {
             Ok(result) => result,
-            Err(_elapsed) => Err(Failure::other(format!(
-                "nothing from the server within {}",
-                netlab_common::failure::humanize_duration(self.timeout)
-            ))),
+            Err(_elapsed) => Err(ClientError::Silent {
+                timeout: self.timeout,
+            }),
         }
     }
 
     /// The next line from the server, without a deadline (cancel-safe, for `select!`).
-    pub async fn next_line(&mut self) -> Result<Option<String>, Failure> {
+    pub async fn next_line(&mut self) -> Result<Option<String>, ClientError> {
         match self.frames.next().await {
             None => Ok(None),
             Some(Ok(frame)) => Ok(Some(String::from_utf8_lossy(&frame).into_owned())),
-            Some(Err(error)) => Err(Failure::io("reading from the server", error.into())),
+            Some(Err(error)) => Err(ClientError::Receive(error.into())),
         }
     }
 }
@@ -206,7 +203,7 @@ pub struct Options {
 
 // ANCHOR: client
 /// `chat client`: see the module documentation.
-pub async fn run(options: Options) -> Result<(), Failure> {
+pub async fn run(options: Options) -> Result<(), ClientError> {
     let (mut connection, welcome) = Connection::join(
         options.addr,
         &options.nick,
@@ -233,11 +230,7 @@ pub async fn run(options: Options) -> Result<(), Failure> {
                 }
             },
             () = tokio::time::sleep_until(goodbye_deadline), if quitting => {
-                return Err(Failure::other(format!(
-                    "the server did not close the connection within {} of our /quit",
-                    netlab_common::failure::humanize_duration(options.timeout)
-                ))
-                .explained("everything before /quit was sent; the server may be overloaded (try a longer --timeout)"));
+                return Err(ClientError::NoGoodbye { timeout: options.timeout });
             }
             typed = lines.recv(), if !quitting => match typed {
                 // The stdin reader already refused lines over MAX_MESSAGE_LEN.
@@ -257,6 +250,81 @@ pub async fn run(options: Options) -> Result<(), Failure> {
     }
 }
 // ANCHOR_END: client
+
+/// Why a chat client stopped.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The server could not be reached.
+    Connect { addr: SocketAddr, error: io::Error },
+    /// Connecting took longer than `timeout`.
+    Timeout { addr: SocketAddr, timeout: Duration },
+    /// The server said `refused` to our answer: another key (chapter 7).
+    WrongSecret { addr: SocketAddr },
+    /// The handshake failed otherwise.
+    Handshake { addr: SocketAddr, error: AuthError },
+    /// The server closed the connection instead of welcoming us.
+    ClosedBeforeWelcome { addr: SocketAddr },
+    /// The server's first line was not a welcome (a taken nickname, a full room).
+    NotLetIn { addr: SocketAddr, line: String },
+    /// A line could not be sent.
+    Send(io::Error),
+    /// The server took none of our bytes for the whole timeout.
+    NotTaken,
+    /// Nothing came from the server for `timeout`.
+    Silent { timeout: Duration },
+    /// Reading from the server failed (a reset, or a frame over the limit).
+    Receive(io::Error),
+    /// After our `/quit`, the server did not close the connection within `timeout`.
+    NoGoodbye { timeout: Duration },
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Connect { addr, error } => write!(f, "cannot reach {addr}: {error}"),
+            ClientError::Timeout { addr, timeout } => {
+                write!(
+                    f,
+                    "no reply from {addr} within {}",
+                    humanize_duration(*timeout)
+                )
+            }
+            ClientError::WrongSecret { addr } => write!(f, "{addr} refused us: wrong secret"),
+            ClientError::Handshake { addr, error } => {
+                write!(f, "authentication with {addr} failed: {error}")
+            }
+            ClientError::ClosedBeforeWelcome { addr } => {
+                write!(f, "{addr} closed the connection before welcoming us")
+            }
+            ClientError::NotLetIn { addr, line } => write!(f, "{addr} did not let us in: {line}"),
+            ClientError::Send(error) => write!(f, "sending to the server: {error}"),
+            ClientError::NotTaken => write!(f, "the server does not take our messages"),
+            ClientError::Silent { timeout } => write!(
+                f,
+                "nothing from the server within {}",
+                humanize_duration(*timeout)
+            ),
+            ClientError::Receive(error) => write!(f, "reading from the server: {error}"),
+            ClientError::NoGoodbye { timeout } => write!(
+                f,
+                "the server did not close the connection within {} of our /quit",
+                humanize_duration(*timeout)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::Connect { error, .. }
+            | ClientError::Send(error)
+            | ClientError::Receive(error) => Some(error),
+            ClientError::Handshake { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// Reads stdin line by line in a thread; the channel closes at end of input.
 /// A line that is not UTF-8 (a file saved as GBK, say) is skipped with a note

@@ -107,6 +107,8 @@ pub async fn serve_async(
             }
         };
         // Served at once, as in the threaded echo: a person types the first line.
+        // Over a limit the client is closed at once (`WhenFull::Refuse`): here
+        // the accept loop never waits for a slot, unlike `ThreadingTcpServer`.
         let slot = admission
             .admit(peer.ip())
             .and_then(|mut slot| slot.promote().map(|()| slot));

@@ -2,7 +2,8 @@
 //!
 //! The tutorial ends with Python's `socketserver`: a server that serves many
 //! clients at once by giving each one a thread. This crate teaches that idea and
-//! where it leads.
+//! where it leads. The listings (`examples/socketserver_server.rs`,
+//! `socketserver_client.rs`) are the tutorial's programs; the library is the lab.
 //!
 //! The socketserver twin:
 //! - [`socketserver`]: `ThreadingTCPServer` and `BaseRequestHandler` in Rust
@@ -17,9 +18,12 @@
 //! - [`room`] and [`session`]: the room's rules, without any socket.
 //! - [`server`]: the room on tokio, wired to TCP with chapter 5's frames and
 //!   chapter 7's HMAC handshake; [`client`]: the terminal/pipe client.
+//! - [`demo`](mod@demo): the tour's three-client story (`chat demo`).
 //!
-//! Measuring it: [`bench`](mod@bench) (`chat bench`) and [`echo_bench`] (`chat echo-bench`);
-//! [`demo`](mod@demo): the tour's three-client story (`chat demo`).
+//! Machinery and tooling, apart from the lessons: [`nofile`] (raising the
+//! open-file limit for a crowd), [`bench`] (`chat bench` and `chat
+//! echo-bench`, measuring the servers), `failure.rs` (how the binary reports
+//! this library's errors).
 //!
 //! Terminal 1: `cargo run -p chat -- threaded-echo`
 //! Terminal 2: `python3 tests/python/socketserver_client.py 127.0.0.1:9999`
@@ -27,19 +31,23 @@
 //! Terminal 1: `cargo run -p chat -- server`
 //! Terminals 2 and 3: `cargo run -p chat -- client --nick alice` (and `--nick bob`)
 
-pub mod bench;
+pub mod echo;
+pub mod listener;
+pub mod socketserver;
+
 pub mod client;
 pub mod command;
 pub mod demo;
-pub mod echo;
-pub mod echo_bench;
-pub mod listener;
 pub mod nick;
 pub mod policy;
 pub mod rate;
 pub mod room;
 pub mod server;
 pub mod session;
-pub mod socketserver;
+
+pub mod nofile;
+
+pub mod bench;
+mod failure;
 
 pub use demo::demo;

@@ -7,11 +7,14 @@
 //! when their SYN is retransmitted one second (then two, four...) later. Our servers
 //! ask for [`LISTEN_BACKLOG`]; the kernel caps it at `net.core.somaxconn`
 //! (4096 on current Linux).
+//!
+//! The binding itself is [`netlab_common::listen::bind_tcp`], the same for every
+//! TCP server of the workspace; this file names this chapter's choices.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 
-use socket2::{Domain, Protocol, Socket, Type};
+use netlab_common::listen::{TcpOptions, bind_tcp};
 
 // ANCHOR: backlog
 /// How many finished handshakes may wait for `accept()`. Python's socketserver
@@ -20,16 +23,17 @@ use socket2::{Domain, Protocol, Socket, Type};
 pub const LISTEN_BACKLOG: i32 = 4096;
 // ANCHOR_END: backlog
 
-/// Binds `addr` with `SO_REUSEADDR` (chapter 4: a restarted server must not wait
-/// for TIME_WAIT) and listens with [`LISTEN_BACKLOG`].
+/// This chapter's servers' choices: `SO_REUSEADDR` (chapter 4: a restarted server
+/// must not wait for TIME_WAIT; Python: `server.allow_reuse_address = True`) and
+/// [`LISTEN_BACKLOG`] (Python: `request_queue_size = 5`).
+pub const LISTEN: TcpOptions = TcpOptions {
+    reuse_address: true,
+    backlog: LISTEN_BACKLOG,
+};
+
+/// Binds `addr` with this chapter's [`LISTEN`] choices.
 pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // Python: server.allow_reuse_address = True
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    // Python: socketserver.TCPServer.request_queue_size = 5
-    socket.listen(LISTEN_BACKLOG)?;
-    Ok(socket.into())
+    bind_tcp(addr, LISTEN)
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ enum Command {
         /// Disconnect a client silent for this long (e.g. 10m, 30s); a new
         /// connection gets at most this long (and at most 10s) to join: the handshake
         /// and its nickname together.
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "10m")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "10m")]
         idle_timeout: Duration,
         /// Messages per second one client may send (sustained), 1 to 1000000.
         #[arg(long, default_value_t = policy::RATE_PER_SEC, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -86,13 +86,13 @@ enum Command {
     /// cleanly (/quit).
     Client {
         /// Address of the chat server, HOST:PORT.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::cli::parse_peer)]
         addr: SocketAddr,
         /// Your nickname: letters, digits, '_' or '-', at most 16 characters.
         #[arg(long)]
         nick: String,
         /// How long to wait for the server (connecting, the welcome, the goodbye).
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "5s")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "5s")]
         timeout: Duration,
         #[command(flatten)]
         secret: SecretArgs,
@@ -102,7 +102,7 @@ enum Command {
     /// duplicated, latency p50/p99/max).
     Bench {
         /// Address of the chat server, HOST:PORT.
-        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
+        #[arg(long, default_value = chat::server::DEFAULT_ADDR, value_parser = netlab_common::cli::parse_peer)]
         addr: SocketAddr,
         /// How many clients join the room, 1 to 1000000.
         #[arg(long, default_value_t = 100, value_parser = count(1_000_000))]
@@ -117,7 +117,7 @@ enum Command {
         #[arg(long, default_value_t = 100.0, value_parser = parse_rate)]
         rate: f64,
         /// How long one client waits for the server (connect, welcome, a send).
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "30s")]
         timeout: Duration,
         /// Nickname prefix (PREFIX0, PREFIX1...); give each bench process its
         /// own when several run against one server.
@@ -134,7 +134,7 @@ enum Command {
     /// same moment and do M round trips of S bytes each.
     EchoBench {
         /// Address of the echo server, HOST:PORT.
-        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = netlab_common::addr::parse_peer)]
+        #[arg(long, default_value = chat::echo::DEFAULT_ADDR, value_parser = netlab_common::cli::parse_peer)]
         addr: SocketAddr,
         /// Clients, all connecting at the same moment, 1 to 1000000.
         #[arg(long, default_value_t = 64, value_parser = count(1_000_000))]
@@ -146,7 +146,7 @@ enum Command {
         #[arg(long, default_value_t = 64, value_parser = count(16 << 20))]
         size: usize,
         /// How long one connect or round trip may take.
-        #[arg(long, value_parser = netlab_common::failure::parse_duration, default_value = "30s")]
+        #[arg(long, value_parser = netlab_common::cli::parse_duration, default_value = "30s")]
         timeout: Duration,
         /// Print one JSON document instead of the table.
         #[arg(long)]
@@ -182,7 +182,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             addr,
             max_per_address,
         } => {
-            chat::bench::raise_nofile_limit();
+            chat::nofile::raise_nofile_limit();
             let server = chat::echo::bind_threaded(addr, max_per_address)
                 .map_err(|e| Failure::bind(addr, e))?;
             server
@@ -193,7 +193,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             addr,
             max_per_address,
         } => {
-            chat::bench::raise_nofile_limit();
+            chat::nofile::raise_nofile_limit();
             runtime()?.block_on(async {
                 let listener = chat::echo::bind_async(addr)
                     .await
@@ -227,33 +227,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..Policy::default()
             };
             let secret = secret.load()?;
-            if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
-                eprintln!(
-                    "warning: listening on {addr} without a secret: anyone who can reach it \
-                     can join the room and read every line (set --secret-file or \
-                     NETLAB_SECRET; chapter 7)"
-                );
-            }
-            // Each client is an open file: lift the soft limit (often 1024) to
-            // the hard limit, as the benchmark does.
-            chat::bench::raise_nofile_limit();
-            runtime()?.block_on(async {
-                let listener = chat::server::bind(addr).map_err(|e| Failure::bind(addr, e))?;
-                let local = listener
-                    .local_addr()
-                    .map_err(|e| Failure::io("local address", e))?;
-                netlab_common::listen::announce(local).map_err(|e| Failure::io("stdout", e))?;
-                let ctrl_c = async {
-                    // If the signal handler cannot be installed, never stop by signal.
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                    println!("shutting down: telling every client");
-                };
-                chat::server::run(listener, policy, secret, ctrl_c).await;
-                println!("bye");
-                Ok(())
-            })
+            Ok(runtime()?.block_on(chat::server::run_until_ctrl_c(addr, policy, secret))?)
         }
         Command::Client {
             addr,
@@ -272,7 +246,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 timeout,
                 color: netlab_common::color::stdout_supports_color(),
             };
-            runtime()?.block_on(chat::client::run(options))
+            Ok(runtime()?.block_on(chat::client::run(options))?)
         }
         Command::Bench {
             addr,
@@ -292,7 +266,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     chat::nick::MAX_NICK_CHARS
                 )));
             }
-            let options = chat::bench::Options {
+            let options = chat::bench::room::Options {
                 prefix,
                 addr,
                 clients,
@@ -302,7 +276,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 secret: secret.load()?,
                 timeout,
             };
-            let report = runtime()?.block_on(chat::bench::run(options))?;
+            let report = runtime()?.block_on(chat::bench::room::run(options))?;
             print_report(json, &report, report.text())
         }
         Command::EchoBench {
@@ -313,14 +287,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             timeout,
             json,
         } => {
-            let options = chat::echo_bench::Options {
+            let options = chat::bench::echo::Options {
                 addr,
                 clients,
                 messages,
                 size,
                 timeout,
             };
-            let report = runtime()?.block_on(chat::echo_bench::run(options))?;
+            let report = runtime()?.block_on(chat::bench::echo::run(options))?;
             print_report(json, &report, report.text())?;
             // The figures are printed either way; a run in which a client failed
             // (refused, reset, timed out, a wrong echo) is not a success.

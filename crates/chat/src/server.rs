@@ -68,6 +68,74 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::from_std(listener)
 }
 
+/// `chat server`: binds `addr`, prints `listening on ADDR`, serves the room
+/// until Ctrl-C, then says goodbye to everyone. Returns an error only if it
+/// cannot start.
+pub async fn run_until_ctrl_c(
+    addr: SocketAddr,
+    policy: Policy,
+    secret: Option<Secret>,
+) -> Result<(), ServerError> {
+    if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
+        eprintln!(
+            "warning: listening on {addr} without a secret: anyone who can reach it \
+             can join the room and read every line (set --secret-file or \
+             NETLAB_SECRET; chapter 7)"
+        );
+    }
+    // Each client is an open file: lift the soft limit (often 1024) to the
+    // hard limit, as the benchmark does.
+    crate::nofile::raise_nofile_limit();
+    let listener = bind(addr).map_err(|error| ServerError::Bind { addr, error })?;
+    let local = listener.local_addr().map_err(|error| ServerError::Io {
+        doing: "local address",
+        error,
+    })?;
+    netlab_common::listen::announce(local).map_err(|error| ServerError::Io {
+        doing: "stdout",
+        error,
+    })?;
+    let ctrl_c = async {
+        // If the signal handler cannot be installed, never stop by signal.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        println!("shutting down: telling every client");
+    };
+    run(listener, policy, secret, ctrl_c).await;
+    println!("bye");
+    Ok(())
+}
+
+/// Why `chat server` could not start.
+#[derive(Debug)]
+pub enum ServerError {
+    /// The address could not be bound.
+    Bind { addr: SocketAddr, error: io::Error },
+    /// Something else the operating system refused: what we were doing, and why.
+    Io {
+        doing: &'static str,
+        error: io::Error,
+    },
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            ServerError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServerError::Bind { error, .. } | ServerError::Io { error, .. } => Some(error),
+        }
+    }
+}
+
 // ANCHOR: run
 /// Serves the room on `listener` until `shutdown` completes (Ctrl-C in the
 /// binary, a channel in tests and the demo); then tells every client, lets
@@ -106,6 +174,8 @@ pub async fn run(
         };
         // The connection limits: a ticket per connection, pending while it
         // joins, given back when the task ends (the ticket is dropped with it).
+        // Over a limit a newcomer is told why and closed (`WhenFull::Refuse`):
+        // the room never makes the accept loop wait.
         match admission.admit(peer.ip()) {
             Ok(ticket) => {
                 let (shared, stop) = (Arc::clone(&shared), stop.clone());
@@ -348,7 +418,7 @@ async fn read_loop(
             Err(_elapsed) => {
                 let line = format!(
                     "! idle for {}; disconnected",
-                    netlab_common::failure::humanize_duration(idle)
+                    netlab_common::cli::humanize_duration(idle)
                 );
                 return (Leave::Idle, Some(line));
             }

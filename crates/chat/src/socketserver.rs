@@ -23,7 +23,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use netlab_common::admission::{Admission, Limits};
+use netlab_common::admission::{Admission, Limits, WhenFull};
 use std::thread;
 use std::time::Duration;
 
@@ -121,8 +121,9 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
     pub fn serve_forever(&self) -> io::Result<()> {
         loop {
             // Wait for a free slot *before* accepting: while all threads are busy,
-            // new clients wait in the kernel's backlog.
-            self.admission.wait_for_a_slot();
+            // new clients wait in the kernel's backlog (Python's socketserver
+            // does the same; the servers of chapters 5 and 7 refuse instead).
+            self.admission.before_accept(WhenFull::Wait);
             // Python: request, client_address = self.socket.accept()
             let accepted = self.listener.accept();
             if self.stop.load(Ordering::SeqCst) {

@@ -14,27 +14,28 @@
 //!   round trip: what real protocols do.
 //!
 //! Running commands for anybody who connects is dangerous: the server listens on
-//! loopback by default and refuses a non-loopback `--addr` unless clients must
-//! authenticate with chapter 7's HMAC handshake (a secret is configured).
+//! loopback only, unless it has a [`Gate`] (chapter 7's `auth cmd-server` puts
+//! its HMAC handshake there).
 //!
 //! ```text
 //! $ framing cmd-server --protocol prefix          # terminal 1
 //! $ framing cmd-client --protocol prefix          # terminal 2, type commands
 //! ```
 
+use std::error::Error;
+use std::fmt;
 use std::io::{self, BufRead, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use auth::{Handshake, Secret};
-use netlab_common::Failure;
-use netlab_common::admission::{Limits, Ticket};
+use netlab_common::admission::{Limits, Ticket, WhenFull};
 use netlab_common::bytes::python_repr;
-use netlab_common::listen::{announce, is_loopback};
+use netlab_common::cli::humanize_duration;
 use netlab_common::serve::thread_per_client;
 use serde::Serialize;
 
 use crate::frame::{FrameError, MAX_FRAME_LEN, read_frame, write_frame};
+use crate::gate::{Gate, ListenError, listen};
 use crate::shell;
 
 /// The tutorial's `recv(1024)`: how much the raw protocol reads at once.
@@ -82,83 +83,67 @@ pub enum Protocol {
 pub struct ServerConfig {
     pub addr: SocketAddr,
     pub protocol: Protocol,
-    /// With a secret, every client must pass the HMAC handshake first.
-    pub secret: Option<Secret>,
     /// How many clients are served, and how many one address may hold.
     pub limits: Limits,
+    /// What each client must pass before its first command. Without a gate the
+    /// server listens on loopback only.
+    pub gate: Option<Box<dyn Gate>>,
 }
 
-// ANCHOR: refuse_network
-/// Refuses to offer a service to the network without authentication: a
-/// non-loopback address is allowed only with a secret. `what` completes
-/// "refusing to ... anybody who can reach ADDR".
-pub fn check_exposure(
-    addr: SocketAddr,
-    secret: Option<&Secret>,
-    what: &str,
-) -> Result<(), Failure> {
-    if is_loopback(addr) || secret.is_some() {
-        return Ok(());
-    }
-    Err(Failure::usage(format!(
-        "refusing to {what} anybody who can reach {addr}: a non-loopback address \
-         needs a secret (--secret-file FILE or NETLAB_SECRET; chapter 7)"
-    )))
-}
-// ANCHOR_END: refuse_network
-
-/// `framing cmd-server`: accept clients and run their commands.
-pub fn run_server(config: ServerConfig) -> Result<(), Failure> {
-    check_exposure(config.addr, config.secret.as_ref(), "run commands for")?;
-    let listener = TcpListener::bind(config.addr).map_err(|e| Failure::bind(config.addr, e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Failure::io("local address", e))?;
-    announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+/// `framing cmd-server`: accept clients and run their commands. Returns only if
+/// it cannot start.
+pub fn run_server(config: ServerConfig) -> Result<(), ListenError> {
+    let listener = listen(
+        config.addr,
+        config.gate.as_deref(),
+        "run commands for",
+        "auth cmd-server",
+    )?;
     // The closure below is shared by every client's thread; it owns these.
-    let (secret, protocol) = (config.secret, config.protocol);
-    thread_per_client(&listener, config.limits, move |conn, peer, ticket| {
-        if let Err(error) = serve_client(conn, protocol, secret.as_ref(), &peer, ticket) {
-            eprintln!("{peer}: {error}");
-        }
-    });
+    let (gate, protocol) = (config.gate, config.protocol);
+    // When every slot is taken, a new client is refused at once: someone at a
+    // keyboard learns it immediately instead of waiting with no answer.
+    let when_full = WhenFull::Refuse;
+    thread_per_client(
+        &listener,
+        config.limits,
+        when_full,
+        move |conn, peer, ticket| {
+            if let Err(error) = serve_client(conn, protocol, gate.as_deref(), &peer, ticket) {
+                eprintln!("{peer}: {error}");
+            }
+        },
+    );
     Ok(())
 }
 
-/// Serves one client until it closes: authenticate if needed, then run its
-/// commands one after another.
+/// Serves one client until it closes: through the gate if there is one, then
+/// its commands one after another.
 fn serve_client(
     mut conn: TcpStream,
     protocol: Protocol,
-    secret: Option<&Secret>,
+    gate: Option<&dyn Gate>,
     peer: &str,
     mut ticket: Ticket,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), Box<dyn Error + Send + Sync>> {
     println!("{peer}: connected");
-    if let Some(secret) = secret {
-        conn.set_write_timeout(Some(auth::HANDSHAKE_TIMEOUT))?;
-        if let Err(error) = auth::server_handshake_within(
-            &conn,
-            secret,
-            auth::HANDSHAKE_TIMEOUT,
-            Handshake::WITH_VERDICT,
-        ) {
-            let _ = conn.shutdown(Shutdown::Both);
-            return Err(format!("not authenticated: {error}").into());
-        }
-        println!("{peer}: authenticated");
-    }
-    // The handshake (if any) is done: the connection now holds a served slot.
-    // Without a secret there is no handshake: the first command comes from a
-    // person at a keyboard, who may take longer than any handshake deadline, so
-    // the connection counts as served at once and the per-address limit and the
-    // idle timeout are what bound it.
-    ticket.promote()?;
     conn.set_read_timeout(Some(IDLE_TIMEOUT))?;
     // A client that sends commands but never reads the answers would block our
     // write once its receive buffer and our send buffer are full (a command may
     // print up to 2 MiB): the same limit frees the thread.
     conn.set_write_timeout(Some(IDLE_TIMEOUT))?;
+    if let Some(gate) = gate
+        && let Err(why) = gate.let_in(&conn)
+    {
+        let _ = conn.shutdown(Shutdown::Both);
+        return Err(why);
+    }
+    // Through the gate (if any): the connection now holds a served slot.
+    // Without a gate there is nothing to wait for: the first command comes from
+    // a person at a keyboard, who may take longer than any handshake deadline,
+    // so the connection counts as served at once and the per-address limit and
+    // the idle timeout are what bound it.
+    ticket.promote()?;
     match protocol {
         Protocol::Raw => serve_raw(&mut conn, peer)?,
         Protocol::Ack => serve_ack(&mut conn, peer)?,
@@ -179,15 +164,21 @@ fn run_logged(peer: &str, command: &[u8]) -> Vec<u8> {
 }
 
 // ANCHOR: serve_raw
+/// One `recv(1024)`, taken as one command (the tutorial's assumption, and its
+/// bug); `None` when the client closed.
+fn recv_command<'b>(
+    conn: &mut TcpStream,
+    buf: &'b mut [u8; BUFSIZE],
+) -> io::Result<Option<&'b [u8]>> {
+    // Python: cmd = conn.recv(1024); if not cmd: break
+    let n = conn.read(buf)?;
+    Ok(buf.get(..n).filter(|command| !command.is_empty()))
+}
+
 /// The tutorial's server: whatever one `recv(1024)` returns is a command.
 fn serve_raw(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
     let mut buf = [0u8; BUFSIZE];
-    loop {
-        // Python: cmd = conn.recv(1024); if not cmd: break
-        let n = conn.read(&mut buf)?;
-        let Some(command) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(());
-        };
+    while let Some(command) = recv_command(conn, &mut buf)? {
         let output = run_logged(peer, command);
         // Python: conn.send(stderr); conn.send(stdout)
         if output.is_empty() {
@@ -196,6 +187,7 @@ fn serve_raw(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
             conn.write_all(&output)?;
         }
     }
+    Ok(())
 }
 // ANCHOR_END: serve_raw
 
@@ -203,11 +195,7 @@ fn serve_raw(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
 /// Fix 1: the length as text, wait for `ready`, then the data.
 fn serve_ack(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
     let mut buf = [0u8; BUFSIZE];
-    loop {
-        let n = conn.read(&mut buf)?;
-        let Some(command) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(());
-        };
+    while let Some(command) = recv_command(conn, &mut buf)? {
         let output = run_logged(peer, command);
         // Python: conn.send(str(len(res)).encode('utf-8'))
         conn.write_all(output.len().to_string().as_bytes())?;
@@ -224,6 +212,7 @@ fn serve_ack(conn: &mut TcpStream, peer: &str) -> io::Result<()> {
         // Python: conn.sendall(res)
         conn.write_all(&output)?;
     }
+    Ok(())
 }
 // ANCHOR_END: serve_ack
 
@@ -243,12 +232,11 @@ fn serve_prefix(conn: &mut TcpStream, peer: &str) -> Result<(), FrameError> {
 // ANCHOR_END: serve_prefix
 
 /// Everything `cmd-client` needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ClientConfig {
     pub addr: SocketAddr,
     pub protocol: Protocol,
     pub timeout: Duration,
-    pub secret: Option<Secret>,
     /// Print one JSON document (every command and its reply) instead of text.
     pub json: bool,
 }
@@ -262,31 +250,44 @@ struct Exchange {
     reply_len: usize,
 }
 
-/// `framing cmd-client`: send each line of standard input as a command and
-/// print the answer.
-pub fn run_client(config: ClientConfig) -> Result<(), Failure> {
-    let addr = config.addr;
-    let mut conn =
-        TcpStream::connect_timeout(&addr, config.timeout).map_err(|e| Failure::connect(addr, e))?;
-    conn.set_read_timeout(Some(config.timeout))
-        .map_err(|e| Failure::io("setting a timeout", e))?;
-    if let Some(secret) = &config.secret {
-        auth::client_handshake(&mut conn, secret, Handshake::WITH_VERDICT).map_err(|error| {
-            match error {
-                auth::AuthError::Timeout => Failure::timeout(addr, config.timeout),
-                error => Failure::other(format!("authenticating with {addr}: {error}")),
-            }
+/// `framing cmd-client`: connect, then [`converse`].
+pub fn run_client(config: &ClientConfig) -> Result<(), ClientError> {
+    let mut conn = connect(config.addr, config.timeout)?;
+    converse(&mut conn, config)
+}
+
+/// Connects to the server, with `timeout` on every read.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ClientError> {
+    let conn = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|error| ClientError::Connect { addr, error })?;
+    conn.set_read_timeout(Some(timeout))
+        .map_err(|error| ClientError::Io {
+            doing: "setting a timeout".to_string(),
+            error,
         })?;
-    }
-    let to_failure = |error: io::Error| match error.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            Failure::timeout(addr, config.timeout)
-        }
-        _ => Failure::io(format!("talking to {addr}"), error),
+    Ok(conn)
+}
+
+/// Sends each line of standard input as a command over `conn` and prints the
+/// answer (or, with `json`, one document at the end).
+pub fn converse(conn: &mut TcpStream, config: &ClientConfig) -> Result<(), ClientError> {
+    let addr = config.addr;
+    let talk_error = |error: io::Error| match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ClientError::Timeout {
+            addr,
+            timeout: config.timeout,
+        },
+        _ => ClientError::Io {
+            doing: format!("talking to {addr}"),
+            error,
+        },
     };
     let mut exchanges = Vec::new();
     for line in io::stdin().lock().lines() {
-        let line = line.map_err(|e| Failure::io("reading standard input", e))?;
+        let line = line.map_err(|error| ClientError::Io {
+            doing: "reading standard input".to_string(),
+            error,
+        })?;
         // Python: cmd = input('>>: ').strip(); if not cmd: continue
         let command = line.trim();
         if command.is_empty() {
@@ -295,7 +296,7 @@ pub fn run_client(config: ClientConfig) -> Result<(), Failure> {
         if command == "quit" {
             break;
         }
-        let reply = ask(&mut conn, config.protocol, command.as_bytes()).map_err(to_failure)?;
+        let reply = ask(conn, config.protocol, command.as_bytes()).map_err(talk_error)?;
         // Python: print(res.decode('gbk')) — we decode UTF-8 and show bytes
         // that are not UTF-8 as U+FFFD instead of crashing.
         let text = String::from_utf8_lossy(&reply).into_owned();
@@ -310,9 +311,10 @@ pub fn run_client(config: ClientConfig) -> Result<(), Failure> {
             if !text.ends_with('\n') {
                 println!();
             }
-            io::stdout()
-                .flush()
-                .map_err(|e| Failure::io("writing to stdout", e))?;
+            io::stdout().flush().map_err(|error| ClientError::Io {
+                doing: "writing to stdout".to_string(),
+                error,
+            })?;
         }
     }
     if config.json {
@@ -372,32 +374,49 @@ pub fn ask(conn: &mut TcpStream, protocol: Protocol, command: &[u8]) -> io::Resu
 }
 // ANCHOR_END: ask
 
+/// Why `cmd-client` stopped before the end of its input.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The server could not be reached.
+    Connect { addr: SocketAddr, error: io::Error },
+    /// The server did not answer within `timeout`.
+    Timeout { addr: SocketAddr, timeout: Duration },
+    /// Anything else the operating system reported: what we were doing, and why.
+    Io { doing: String, error: io::Error },
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Connect { addr, error } => write!(f, "cannot reach {addr}: {error}"),
+            ClientError::Timeout { addr, timeout } => {
+                write!(
+                    f,
+                    "no reply from {addr} within {}",
+                    humanize_duration(*timeout)
+                )
+            }
+            ClientError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl Error for ClientError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            ClientError::Connect { error, .. } | ClientError::Io { error, .. } => Some(error),
+            ClientError::Timeout { .. } => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn loopback_needs_no_secret() {
-        assert!(check_exposure("127.0.0.1:8888".parse().unwrap(), None, "x").is_ok());
-        assert!(check_exposure("[::1]:8888".parse().unwrap(), None, "x").is_ok());
-    }
-
-    #[test]
-    fn network_address_without_secret_is_refused() {
-        let failure = check_exposure("0.0.0.0:8888".parse().unwrap(), None, "x").unwrap_err();
-        assert_eq!(failure.exit_code(), 2);
-        assert!(failure.message().contains("0.0.0.0:8888"));
-    }
-
-    #[test]
-    fn network_address_with_secret_is_allowed() {
-        let secret = Secret::new(b"k".to_vec()).unwrap();
-        assert!(check_exposure("0.0.0.0:8888".parse().unwrap(), Some(&secret), "x").is_ok());
-    }
-
     /// Starts a server thread for `protocol` on 127.0.0.1:0, serving one client.
     fn one_client_server(protocol: Protocol) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {
             let (conn, peer) = listener.accept().unwrap();

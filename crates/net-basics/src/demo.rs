@@ -2,16 +2,21 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use ipnet::{IpNet, Ipv4Net};
 use netlab_common::{DemoResult, Narrator};
 
 use crate::handshake::{self, CloseMode};
 use crate::ip::binary_octets;
-use crate::subnet::{explain_and, facts, parse_network, same_subnet};
+use crate::subnet::{explain_and, facts, same_subnet};
 
 /// Fixed initial sequence numbers, so the transcript is the same on every run
 /// (`net-basics handshake` picks random ones, as real stacks do).
 const DEMO_ISN_CLIENT: u32 = 1000;
 const DEMO_ISN_SERVER: u32 = 5000;
+
+/// The tutorial's two hosts on their /24 (checked when the crate compiles).
+const HOST_A: Ipv4Net = Ipv4Net::new_assert(Ipv4Addr::new(172, 16, 10, 1), 24);
+const HOST_B: Ipv4Net = Ipv4Net::new_assert(Ipv4Addr::new(172, 16, 10, 2), 24);
 
 /// Runs chapter 3's calculations on the tutorial's values and narrates them.
 pub fn demo(narrator: &Narrator) -> DemoResult {
@@ -21,14 +26,13 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     narrator.say("each of the four numbers is one octet: eight bits, 0 to 255");
 
     narrator.section("Subnet mask: same subnet? (net-basics same-subnet)");
-    let a = IpAddr::V4(Ipv4Addr::new(172, 16, 10, 1));
-    let b = IpAddr::V4(Ipv4Addr::new(172, 16, 10, 2));
-    for host in [a, b] {
-        for row in explain_and(host, 24) {
+    for host in [HOST_A, HOST_B] {
+        for row in explain_and(IpNet::V4(host)) {
             narrator.show(row.label, &format!("{:<15} {}", row.value, row.bits));
         }
     }
-    let answer = same_subnet(a, b, 24)?;
+    let (a, b) = (IpAddr::V4(HOST_A.addr()), IpAddr::V4(HOST_B.addr()));
+    let answer = same_subnet(a, b, HOST_A.prefix_len())?;
     narrator.say(&if answer.same {
         format!(
             "mask {}: both AND to {}, so they are in the same subnet",
@@ -42,7 +46,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     });
 
     narrator.section("A /24's facts (net-basics subnet 172.16.10.1/24)");
-    let f = facts(parse_network("172.16.10.1/24", None)?);
+    let f = facts(IpNet::V4(HOST_A));
     narrator.show("network", &f.network);
     narrator.show("broadcast", f.broadcast.as_deref().unwrap_or("none"));
     narrator.show(

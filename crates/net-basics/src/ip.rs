@@ -15,8 +15,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
 
-use crate::subnet::Count;
-
 /// Text that is not an IP address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddrParseError {
@@ -245,6 +243,25 @@ pub fn class_v4(addr: Ipv4Addr) -> char {
         192..=223 => 'C', // leading bits 110:  /24
         224..=239 => 'D', // leading bits 1110: multicast
         240..=255 => 'E', // leading bits 1111: reserved
+    }
+}
+
+/// A number that may not fit in a JSON number: IPv4 addresses and host
+/// counts are numbers, IPv6 ones (up to 2^128) are decimal strings. (The subnet
+/// calculator counts hosts with it too.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Count {
+    Number(u64),
+    Text(String),
+}
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Count::Number(n) => write!(f, "{n}"),
+            Count::Text(text) => f.write_str(text),
+        }
     }
 }
 

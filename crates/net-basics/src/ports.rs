@@ -11,6 +11,7 @@
 //! $ net-basics ports http
 //! ```
 
+use std::fmt;
 use std::io::{BufReader, Read};
 
 use serde::Serialize;
@@ -185,17 +186,42 @@ pub enum Query {
     Name(String),
 }
 
+/// Text that is not a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// Nothing at all.
+    Empty,
+    /// Digits, but more than a port can be (over 65535).
+    NotAPort(String),
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::Empty => {
+                f.write_str("'' is not a port or a service name (expected e.g. 80 or http)")
+            }
+            QueryError::NotAPort(text) => write!(
+                f,
+                "'{text}' is not a port (expected a number from 0 to 65535)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
 /// Reads a query: a number 0–65535 is a port, anything else a name.
-pub fn parse_query(text: &str) -> Result<Query, String> {
+pub fn parse_query(text: &str) -> Result<Query, QueryError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("'' is not a port or a service name (expected e.g. 80 or http)".into());
+        return Err(QueryError::Empty);
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return text
             .parse()
             .map(Query::Number)
-            .map_err(|_| format!("'{text}' is not a port (expected a number from 0 to 65535)"));
+            .map_err(|_| QueryError::NotAPort(text.to_string()));
     }
     Ok(Query::Name(text.to_lowercase()))
 }
@@ -282,7 +308,12 @@ mod tests {
 
     #[test]
     fn bad_queries() {
-        assert!(parse_query("70000").unwrap_err().contains("'70000'"));
+        assert!(
+            parse_query("70000")
+                .unwrap_err()
+                .to_string()
+                .contains("'70000'")
+        );
         assert!(parse_query("").is_err());
         assert_eq!(parse_query("8898"), Ok(Query::Number(8898)));
     }

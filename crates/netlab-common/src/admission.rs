@@ -71,6 +71,24 @@ impl Limits {
     }
 }
 
+/// What a server's accept loop does while every slot is taken: a choice each
+/// server makes once, by name.
+///
+/// Either way a connection over its address's share is refused: waiting would
+/// let one host stop the accept loop for everybody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Keep accepting, and close a connection over a limit at once, saying why
+    /// on stderr (or to the client). The client learns at once, and the kernel's
+    /// listen queue never fills. The servers of chapters 2, 5 and 7
+    /// (`serve::thread_per_client`) and the tokio servers of chapter 8.
+    Refuse,
+    /// Stop accepting until a slot comes back: new clients wait in the kernel's
+    /// listen backlog, and are served late rather than turned away. What
+    /// Python's socketserver does, and chapter 8's `ThreadingTcpServer`.
+    Wait,
+}
+
 /// Why a connection was not admitted (or not promoted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
@@ -106,9 +124,8 @@ impl std::error::Error for Refused {}
 /// connection's [`Ticket`]. Cloning shares the same counts.
 ///
 /// Over a limit, a server either **refuses** at once ([`Admission::admit`] returns
-/// why) or **waits** for a slot before accepting ([`Admission::wait_for_a_slot`]),
-/// letting new clients queue in the kernel's listen backlog — what Python's
-/// socketserver does.
+/// why) or **waits** for a slot before accepting: [`WhenFull`], passed to
+/// [`Admission::before_accept`].
 #[derive(Debug, Clone)]
 pub struct Admission(Arc<Shared>);
 
@@ -140,10 +157,20 @@ impl Admission {
         }))
     }
 
-    /// Blocks until a pending and a served slot are both free: the accept loop of
-    /// a server that makes new clients wait (in the listen backlog) instead of
-    /// refusing them. The per-address share is still checked by `admit`.
-    pub fn wait_for_a_slot(&self) {
+    /// What an accept loop calls before each `accept`: with [`WhenFull::Wait`],
+    /// blocks until a pending and a served slot are both free (meanwhile new
+    /// clients wait in the listen backlog); with [`WhenFull::Refuse`], returns
+    /// at once, and [`Admission::admit`] refuses whoever is over a limit.
+    pub fn before_accept(&self, when_full: WhenFull) {
+        match when_full {
+            WhenFull::Refuse => {}
+            WhenFull::Wait => self.wait_for_a_slot(),
+        }
+    }
+
+    /// Blocks until a pending and a served slot are both free. The per-address
+    /// share is still checked by `admit`.
+    fn wait_for_a_slot(&self) {
         let mut counts = self.counts();
         while counts.pending >= counts.limits.pending || counts.served >= counts.limits.served {
             counts = self
@@ -347,7 +374,7 @@ mod tests {
         only.promote().unwrap();
         let waiter = {
             let admission = admission.clone();
-            std::thread::spawn(move || admission.wait_for_a_slot())
+            std::thread::spawn(move || admission.before_accept(WhenFull::Wait))
         };
         drop(only);
         waiter.join().unwrap();

@@ -28,6 +28,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::cli::humanize_duration;
+
 /// Exit code for bad command-line input (clap uses the same).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code for everything else that went wrong: the network, the OS, a peer.
@@ -220,72 +222,6 @@ fn explain_common(error: &io::Error) -> Option<String> {
     Some(text.to_string())
 }
 
-/// `1.5s`, `250ms`, `2m`: a duration the way a student typed it.
-pub fn humanize_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(60_000) && millis > 0 {
-        format!("{}m", millis / 60_000)
-    } else if millis.is_multiple_of(1000) {
-        format!("{}s", millis / 1000)
-    } else if millis >= 1000 {
-        format!("{:.1}s", duration.as_secs_f64())
-    } else {
-        format!("{millis}ms")
-    }
-}
-
-/// The shortest duration [`parse_duration`] accepts.
-pub const MIN_DURATION: Duration = Duration::from_millis(1);
-
-/// The longest duration [`parse_duration`] accepts: a year. Longer than any useful
-/// timeout, and short enough that "now + duration" never overflows a clock.
-pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// Parses `500ms`, `2s`, `1.5s`, `3m` or a bare number of seconds: the value of the
-/// `--timeout` and `--interval` options of every lesson. Zero (or less than 1ms) is
-/// refused: it is never a useful timeout.
-///
-/// ```
-/// use std::time::Duration;
-/// use netlab_common::failure::parse_duration;
-/// assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-/// assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-/// assert!(parse_duration("soon").is_err());
-/// assert!(parse_duration("0").is_err());
-/// ```
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit_seconds) = if let Some(number) = text.strip_suffix("ms") {
-        (number, 0.001)
-    } else if let Some(number) = text.strip_suffix('s') {
-        (number, 1.0)
-    } else if let Some(number) = text.strip_suffix('m') {
-        (number, 60.0)
-    } else {
-        (text, 1.0)
-    };
-    let expected = || format!("'{text}' is not a duration (expected e.g. 500ms, 2s, 1.5s or 1m)");
-    let value: f64 = number.trim().parse().map_err(|_| expected())?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(expected());
-    }
-    if value * unit_seconds > MAX_DURATION.as_secs_f64() {
-        return Err(format!(
-            "'{text}' is too long: a timeout or interval is at most a year (1ms to 525600m)"
-        ));
-    }
-    let duration = Duration::from_secs_f64(value * unit_seconds);
-    // Every duration option is a timeout or an interval. A zero read timeout is an
-    // error for the OS (and would mean "wait forever" in some APIs), so refuse it
-    // here, where the student typed it, rather than fail later at run time.
-    if duration < MIN_DURATION {
-        return Err(format!(
-            "'{text}' is too short: a timeout or interval must be at least 1ms (1ms to 525600m)"
-        ));
-    }
-    Ok(duration)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,18 +271,5 @@ mod tests {
     #[test]
     fn usage_errors_exit_with_2() {
         assert_eq!(Failure::usage("bad").exit_code(), 2);
-    }
-
-    #[test]
-    fn durations_parse_and_print() {
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
-        assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("NaN").is_err());
-        assert!(parse_duration("0s").unwrap_err().contains("at least 1ms"));
-        assert!(parse_duration("0.1ms").is_err());
-        assert_eq!(humanize_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(humanize_duration(Duration::from_secs(3)), "3s");
-        assert_eq!(humanize_duration(Duration::from_millis(1500)), "1.5s");
     }
 }

@@ -24,17 +24,23 @@ pub type DemoResult = Result<(), Box<dyn Error + Send + Sync>>;
 /// Where the transcript goes, shared by every clone of a narrator.
 type SharedWriter = Arc<Mutex<Box<dyn Write + Send>>>;
 
+/// Turns a line of narration into the reader's language (the tour's Chinese
+/// catalogue); the identity when there is none.
+pub type Translate = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
 /// Prints a demo's transcript. Clone it freely; clones write to the same place.
 #[derive(Clone)]
 pub struct Narrator {
     out: SharedWriter,
     color: bool,
+    translate: Option<Translate>,
 }
 
 impl std::fmt::Debug for Narrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Narrator")
             .field("color", &self.color)
+            .field("translated", &self.translate.is_some())
             .finish()
     }
 }
@@ -71,6 +77,23 @@ impl Narrator {
         Narrator {
             out: Arc::new(Mutex::new(Box::new(out))),
             color,
+            translate: None,
+        }
+    }
+
+    /// This narrator, speaking through `translate`: the narrator's own words
+    /// (section titles, comments, events, labels) are translated; the bytes it
+    /// shows and the program output it quotes are not.
+    pub fn translated(mut self, translate: Translate) -> Narrator {
+        self.translate = Some(translate);
+        self
+    }
+
+    /// `text` in the reader's language.
+    pub fn tr(&self, text: &str) -> String {
+        match &self.translate {
+            Some(translate) => translate(text),
+            None => text.to_string(),
         }
     }
 
@@ -107,17 +130,17 @@ impl Narrator {
     /// A section heading inside a chapter, e.g. `TCP: the first server`.
     pub fn section(&self, title: &str) {
         self.line("");
-        self.line(&self.paint(&format!("── {title}"), Style::BOLD));
+        self.line(&self.paint(&format!("── {}", self.tr(title)), Style::BOLD));
     }
 
     /// The narrator's own comment: what just happened and what it shows.
     pub fn say(&self, text: &str) {
-        self.line(&format!("   {}", self.paint(text, Style::DIM)));
+        self.line(&format!("   {}", self.paint(&self.tr(text), Style::DIM)));
     }
 
     /// `who` did something worth a line (bound, accepted, closed...).
     pub fn event(&self, who: &str, what: &str) {
-        self.line(&format!("{} {what}", self.actor(who)));
+        self.line(&format!("{} {}", self.actor(who), self.tr(what)));
     }
 
     /// `from` sends `bytes` to `to`. Call it before the bytes go out.
@@ -142,11 +165,85 @@ impl Narrator {
 
     /// A labelled value, e.g. `binary = 01100100.00000100...`.
     pub fn show(&self, label: &str, value: &str) {
-        self.line(&format!("   {label:<12} {value}"));
+        self.line(&format!("   {:<12} {value}", self.tr(label)));
     }
 
     fn actor(&self, who: &str) -> String {
         self.paint(&format!("[{who}]"), Style::YELLOW)
+    }
+}
+
+/// A connection the tour watches: every write is narrated as a send (before the
+/// bytes go out) and every read as a receipt (after they arrived), then passed
+/// on. The lesson code reads and writes as usual and knows nothing of the tour:
+/// it takes any `Read + Write`, and the tour hands it a `Watched` connection.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use netlab_common::narrate::{Narrator, Watched};
+/// let (narrator, transcript) = Narrator::capture();
+/// let mut wire: Vec<u8> = Vec::new();
+/// Watched::new(&mut wire, &narrator, "client", "server").write_all(b"hello!").unwrap();
+/// assert_eq!(wire, b"hello!");
+/// assert_eq!(transcript.text(), "[client] → server: b'hello!' (6 bytes)\n");
+/// ```
+#[derive(Debug)]
+pub struct Watched<'a, S> {
+    inner: S,
+    narrator: &'a Narrator,
+    me: &'a str,
+    peer: &'a str,
+}
+
+impl<'a, S> Watched<'a, S> {
+    /// `inner`, seen from `me`, talking to `peer`.
+    pub fn new(inner: S, narrator: &'a Narrator, me: &'a str, peer: &'a str) -> Self {
+        Watched {
+            inner,
+            narrator,
+            me,
+            peer,
+        }
+    }
+
+    /// The connection itself, e.g. to shut it down.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The connection itself, unwatched again.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: io::Read> io::Read for Watched<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(arrived) = buf.get(..n).filter(|bytes| !bytes.is_empty()) {
+            self.narrator.receive(self.me, self.peer, arrived);
+        }
+        Ok(n)
+    }
+}
+
+impl<S: Write> Write for Watched<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Narrated before the bytes go out, so the receipt can never be printed
+        // first. A short write (rare with a demo's few bytes) narrates its
+        // unwritten rest again with the next call; `write_all` narrates once.
+        self.narrator.send(self.me, self.peer, buf);
+        self.inner.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // One line for one `write_all` (sendall), however many writes it takes.
+        self.narrator.send(self.me, self.peer, buf);
+        self.inner.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -8,15 +8,17 @@
 //!   stack); without caps, a flood of connections would exhaust memory, and one
 //!   host trickling bytes could hold every slot. A new connection gets a *pending*
 //!   slot (its [`Ticket`]); the handler promotes it once the client finished its
-//!   handshake. A client over a limit is closed at once, with a line on stderr, and
-//!   the others are served as before;
+//!   handshake. What happens while every slot is taken is the server's named
+//!   choice, [`WhenFull`]: a client over a limit is closed at once, with a line
+//!   on stderr ([`WhenFull::Refuse`]), or waits in the listen backlog
+//!   ([`WhenFull::Wait`]); the others are served as before;
 //! - an **accept error is not fatal**: a client that gave up before we accepted
 //!   it, or a moment without free file descriptors, is logged and the loop goes on.
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
-use crate::admission::{Admission, Limits, Ticket};
+use crate::admission::{Admission, Limits, Ticket, WhenFull};
 
 /// The peer's address as text, or `?` when the OS no longer knows it (the client
 /// already left).
@@ -26,29 +28,28 @@ pub fn peer_name(conn: &TcpStream) -> String {
 }
 
 /// Accepts clients on `listener` forever and runs `handle(connection, peer,
-/// ticket)` for each in a thread of its own, within `limits`. The ticket starts
-/// pending: the handler calls [`Ticket::promote`] when the client's handshake is
-/// done (and closes the connection if that is refused). A client over a limit is
-/// closed at once and stderr says why (`PEER: refused: ...`).
-pub fn thread_per_client<F>(listener: &TcpListener, limits: Limits, handle: F)
+/// ticket)` for each in a thread of its own, within `limits`; while every slot
+/// is taken it does what `when_full` says. The ticket starts pending: the
+/// handler calls [`Ticket::promote`] when the client's handshake is done (and
+/// closes the connection if that is refused). A client refused is closed at
+/// once and stderr says why (`PEER: refused: ...`).
+pub fn thread_per_client<F>(listener: &TcpListener, limits: Limits, when_full: WhenFull, handle: F)
 where
     F: Fn(TcpStream, String, Ticket) + Send + Sync + 'static,
 {
     let handle = Arc::new(handle);
     let admission = Admission::new(limits);
-    for conn in listener.incoming() {
-        let conn = match conn {
-            Ok(conn) => conn,
+    loop {
+        admission.before_accept(when_full);
+        let (conn, address) = match listener.accept() {
+            Ok(pair) => pair,
             Err(error) => {
                 eprintln!("accept failed: {error}");
                 continue;
             }
         };
-        let peer = peer_name(&conn);
-        let Ok(address) = conn.peer_addr().map(|a| a.ip()) else {
-            continue; // the client already left
-        };
-        let ticket = match admission.admit(address) {
+        let peer = address.to_string();
+        let ticket = match admission.admit(address.ip()) {
             Ok(ticket) => ticket,
             Err(refused) => {
                 eprintln!("{peer}: {refused}");
@@ -79,12 +80,18 @@ mod tests {
                 pending: 1,
                 per_address: 1,
             };
-            thread_per_client(&listener, limits, move |mut conn, _peer, mut ticket| {
-                ticket.promote().unwrap();
-                conn.write_all(b"hi").unwrap();
-                // Hold the only slot until the test says so.
-                let _ = release_rx.lock().unwrap().recv();
-            });
+            let when_full = WhenFull::Refuse;
+            thread_per_client(
+                &listener,
+                limits,
+                when_full,
+                move |mut conn, _peer, mut ticket| {
+                    ticket.promote().unwrap();
+                    conn.write_all(b"hi").unwrap();
+                    // Hold the only slot until the test says so.
+                    let _ = release_rx.lock().unwrap().recv();
+                },
+            );
         });
         let timeout = Some(Duration::from_secs(10));
         let mut first = TcpStream::connect(addr).unwrap();

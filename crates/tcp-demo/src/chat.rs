@@ -32,16 +32,18 @@
 //! - End of input (Ctrl-D, or the end of a pipe) counts as `q`.
 
 use std::io::{self, BufRead, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use netlab_common::Tell;
+use netlab_common::narrate::Watched;
 use netlab_common::peer_text::visible;
 use netlab_common::stream::read_line_bounded;
 
+use crate::first::{describe, set_timeouts};
+
 /// The tutorial's chat port. It binds `('192.168.21.36',9000)`, a classroom
 /// machine's address; we stay on loopback unless the student names another.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9000);
 
 /// One turn is read with one `recv(1024)`, as in the tutorial.
 pub const RECV_BUFFER: usize = 1024;
@@ -134,6 +136,17 @@ impl Conn for TcpStream {
     }
 }
 
+/// The tour watches a conversation through [`Watched`]; its timeout is the
+/// connection's own.
+impl<S: Conn> Conn for Watched<'_, S> {
+    fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        self.get_ref().read_timeout()
+    }
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.get_ref().set_read_timeout(timeout)
+    }
+}
+
 /// Reads the other side's turn: one read of up to 1024 bytes (`conn.recv(1024)`),
 /// plus, if that read ended inside a multi-byte character, the missing bytes of
 /// that character. Reading them is safe in a turn-taking protocol: the other side
@@ -216,7 +229,18 @@ impl std::fmt::Debug for Console<'_> {
     }
 }
 
-impl Console<'_> {
+impl<'a> Console<'a> {
+    /// Lines come from `input`, the conversation is shown on `output`; `prompt`
+    /// shows `>>>` before each line (only on a terminal).
+    pub fn new(input: &'a mut dyn BufRead, output: &'a mut dyn Write, prompt: bool) -> Self {
+        Console {
+            input,
+            output,
+            prompt,
+            input_ended: false,
+        }
+    }
+
     /// The next line to send: `input('>>>')`. Empty and over-long lines are
     /// refused with a note and asked again; end of input counts as `q`.
     fn next_line(&mut self) -> io::Result<String> {
@@ -271,36 +295,27 @@ pub enum Ending {
 }
 
 /// Sends `line` as UTF-8, as `conn.send(inp.encode('utf-8'))` does.
-fn send_line(conn: &mut TcpStream, line: &str, me: &str, tell: Tell<'_>) -> io::Result<()> {
-    let peer = if me == "server" { "client" } else { "server" };
-    tell.send(me, peer, line.as_bytes());
+fn send_line(conn: &mut impl Write, line: &str) -> io::Result<()> {
     conn.write_all(line.as_bytes()) // Python: conn.send(inp.encode('utf-8'))
 }
 
-/// The server's side of one conversation.
+/// The server's side of one conversation. The caller sets the connection's
+/// timeouts (at most how long to wait for the other side's turn).
 // ANCHOR: server_turns
 pub fn serve_conversation(
-    conn: &mut TcpStream,
+    conn: &mut (impl Conn + Write),
     console: &mut Console<'_>,
-    idle_timeout: Duration,
-    tell: Tell<'_>,
 ) -> io::Result<Ending> {
-    conn.set_read_timeout(Some(idle_timeout))?;
-    conn.set_write_timeout(Some(idle_timeout))?;
     loop {
         let inp = console.next_line()?; // Python: inp = input('>>>')
-        send_line(conn, &inp, "server", tell)?;
+        send_line(conn, &inp)?;
         if inp == QUIT {
             return Ok(Ending::WeQuit); // Python: if inp == 'q': conn.send(...); break
         }
         match receive_turn(conn)? {
-            Turn::Quit => {
-                tell.receive("server", "client", QUIT.as_bytes());
-                return Ok(Ending::TheyQuit); // Python: if msg == b'q':break
-            }
+            Turn::Quit => return Ok(Ending::TheyQuit), // Python: if msg == b'q':break
             Turn::Closed => return Ok(Ending::TheyLeft),
             Turn::Message { text, lossy } => {
-                tell.receive("server", "client", text.as_bytes());
                 if lossy {
                     eprintln!("(the client sent bytes that are not UTF-8; shown as �)");
                 }
@@ -311,27 +326,22 @@ pub fn serve_conversation(
 }
 // ANCHOR_END: server_turns
 
-/// The client's side of one conversation.
+/// The client's side of one conversation. The connection's timeouts are set
+/// by [`connect`].
 // ANCHOR: client_turns
 pub fn client_conversation(
-    conn: &mut TcpStream,
+    conn: &mut (impl Conn + Write),
     console: &mut Console<'_>,
-    idle_timeout: Duration,
-    tell: Tell<'_>,
 ) -> io::Result<Ending> {
-    conn.set_read_timeout(Some(idle_timeout))?;
-    conn.set_write_timeout(Some(idle_timeout))?;
     loop {
         match receive_turn(conn)? {
             // Python: print(msg.decode('utf-8')); if msg == b'q':break
             Turn::Quit => {
-                tell.receive("client", "server", QUIT.as_bytes());
                 console.show(QUIT)?;
                 return Ok(Ending::TheyQuit);
             }
             Turn::Closed => return Ok(Ending::TheyLeft),
             Turn::Message { text, lossy } => {
-                tell.receive("client", "server", text.as_bytes());
                 if lossy {
                     eprintln!("(the server sent bytes that are not UTF-8; shown as �)");
                 }
@@ -339,7 +349,7 @@ pub fn client_conversation(
             }
         }
         let inp = console.next_line()?; // Python: inp = input('>>>')
-        send_line(conn, &inp, "client", tell)?;
+        send_line(conn, &inp)?;
         if inp == QUIT {
             return Ok(Ending::WeQuit);
         }
@@ -373,7 +383,9 @@ pub fn run_server(
             }
         };
         eprintln!("(client {addr} connected)");
-        match serve_conversation(&mut conn, console, idle_timeout, Tell::quiet()) {
+        let ending =
+            set_timeouts(&conn, idle_timeout).and_then(|()| serve_conversation(&mut conn, console));
+        match ending {
             Ok(Ending::WeQuit) => eprintln!("(you ended the conversation with {addr})"),
             Ok(Ending::TheyQuit) => eprintln!("(client {addr} ended the conversation)"),
             Ok(Ending::TheyLeft) => eprintln!("(client {addr} left without q)"),
@@ -389,22 +401,16 @@ pub fn run_server(
     }
 }
 
-/// A short explanation of a conversation's I/O error.
-pub fn describe(error: &io::Error) -> String {
-    match error.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            "the other side said nothing for too long (idle timeout)".to_string()
-        }
-        io::ErrorKind::UnexpectedEof => {
-            "the other side vanished in the middle of a character".to_string()
-        }
-        _ => error.to_string(),
-    }
-}
-
-/// Connects to a chat server.
-pub fn connect(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
-    TcpStream::connect_timeout(&addr, timeout) // Python: sk.connect(('127.0.0.1',9000))
+/// Connects to a chat server within `timeout`; then each turn of the server's
+/// may take up to `idle_timeout`.
+pub fn connect(
+    addr: SocketAddr,
+    timeout: Duration,
+    idle_timeout: Duration,
+) -> io::Result<TcpStream> {
+    let conn = TcpStream::connect_timeout(&addr, timeout)?; // Python: sk.connect(('127.0.0.1',9000))
+    set_timeouts(&conn, idle_timeout)?;
+    Ok(conn)
 }
 
 #[cfg(test)]
@@ -518,12 +524,7 @@ mod tests {
         text.push_str("\nok\n");
         let mut input = Cursor::new(text.into_bytes());
         let mut output = Vec::new();
-        let mut console = Console {
-            input: &mut input,
-            output: &mut output,
-            prompt: false,
-            input_ended: false,
-        };
+        let mut console = Console::new(&mut input, &mut output, false);
         assert_eq!(console.next_line().unwrap(), "ok");
     }
 
@@ -544,37 +545,16 @@ mod tests {
             let (mut conn, _) = listener.accept().unwrap();
             let mut input = Cursor::new("你好\nq\n".as_bytes().to_vec());
             let mut output = Vec::new();
-            let mut console = Console {
-                input: &mut input,
-                output: &mut output,
-                prompt: false,
-                input_ended: false,
-            };
-            let ending = serve_conversation(
-                &mut conn,
-                &mut console,
-                Duration::from_secs(5),
-                Tell::quiet(),
-            )
-            .unwrap();
+            let mut console = Console::new(&mut input, &mut output, false);
+            set_timeouts(&conn, Duration::from_secs(5)).unwrap();
+            let ending = serve_conversation(&mut conn, &mut console).unwrap();
             (ending, String::from_utf8(output).unwrap())
         });
-        let mut conn = connect(addr, Duration::from_secs(5)).unwrap();
+        let mut conn = connect(addr, Duration::from_secs(5), Duration::from_secs(5)).unwrap();
         let mut input = Cursor::new("\n再见\n".as_bytes().to_vec());
         let mut output = Vec::new();
-        let mut console = Console {
-            input: &mut input,
-            output: &mut output,
-            prompt: false,
-            input_ended: false,
-        };
-        let ending = client_conversation(
-            &mut conn,
-            &mut console,
-            Duration::from_secs(5),
-            Tell::quiet(),
-        )
-        .unwrap();
+        let mut console = Console::new(&mut input, &mut output, false);
+        let ending = client_conversation(&mut conn, &mut console).unwrap();
         assert_eq!(ending, Ending::TheyQuit);
         assert_eq!(String::from_utf8(output).unwrap(), "你好\nq\n");
         assert_eq!(

@@ -15,15 +15,15 @@
 //! programs can be read side by side.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use netlab_common::Tell;
+use netlab_common::bytes::python_repr;
 
 /// The address of the tutorial's first server: `sk.bind(('127.0.0.1',8898))`.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:8898";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8898);
 /// The classroom variant's address: `sk.bind(('127.0.0.1',8080))`.
-pub const CLASSROOM_ADDR: &str = "127.0.0.1:8080";
+pub const CLASSROOM_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// The largest read, as in the tutorial: `conn.recv(1024)`. A longer message
 /// arrives over several reads; chapter 5 (黏包) is about exactly that.
@@ -58,55 +58,45 @@ pub enum Variant {
 
 impl Variant {
     /// The tutorial's address for this variant.
-    pub fn default_addr(self) -> SocketAddr {
-        let text = match self {
+    pub const fn default_addr(self) -> SocketAddr {
+        match self {
             Variant::ClientFirst => DEFAULT_ADDR,
             Variant::GreetFirst => CLASSROOM_ADDR,
-        };
-        // Both constants are valid socket addresses (a unit test checks it).
-        text.parse()
-            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
+        }
     }
+}
+
+/// Gives every read and write on `conn` at most `timeout`. The tutorial has no
+/// timeouts; without them one silent peer would hold this program forever (see
+/// [`SERVER_PEER_TIMEOUT`]).
+pub fn set_timeouts(conn: &TcpStream, timeout: Duration) -> io::Result<()> {
+    conn.set_read_timeout(Some(timeout))?;
+    conn.set_write_timeout(Some(timeout))
 }
 
 /// Serves one accepted connection and returns the bytes the client sent, which
 /// the caller prints (`print(ret)`).
 ///
-/// Any error (the client vanished, said nothing within `timeout`...) is returned
-/// to the caller, which logs it and carries on with the next client.
+/// Any error (the client vanished, said nothing in time...) is returned to the
+/// caller, which logs it and carries on with the next client.
 // ANCHOR: serve
-pub fn serve_connection(
-    mut conn: TcpStream,
-    variant: Variant,
-    timeout: Duration,
-    tell: Tell<'_>,
-) -> io::Result<Vec<u8>> {
-    // The tutorial has no timeouts; without them one silent client would hold
-    // this server forever (see SERVER_PEER_TIMEOUT).
-    conn.set_read_timeout(Some(timeout))?;
-    conn.set_write_timeout(Some(timeout))?;
+pub fn serve_connection(conn: &mut (impl Read + Write), variant: Variant) -> io::Result<Vec<u8>> {
     let mut buf = [0u8; RECV_BUFFER];
     match variant {
         Variant::ClientFirst => {
             let n = conn.read(&mut buf)?; // Python: ret = conn.recv(1024)
-            let ret = buf[..n].to_vec();
-            tell.receive("server", "client", &ret);
-            tell.send("server", "client", SERVER_REPLY);
             // Python: conn.send(b'hi'). `write_all` is `sendall`: for two bytes
             // `send` always writes everything, but write_all says what we mean.
             conn.write_all(SERVER_REPLY)?;
-            Ok(ret)
+            Ok(buf[..n].to_vec())
         }
         Variant::GreetFirst => {
-            tell.send("server", "client", CLASSROOM_GREETING);
             conn.write_all(CLASSROOM_GREETING)?; // Python: conn.send(b'hello')
             let n = conn.read(&mut buf)?; // Python: msg = conn.recv(1024)
-            let msg = buf[..n].to_vec();
-            tell.receive("server", "client", &msg);
-            Ok(msg)
+            Ok(buf[..n].to_vec())
         }
     }
-    // Python: conn.close() — `conn` is dropped here, which closes it. The server
+    // Python: conn.close() — the caller drops `conn`, which closes it. The server
     // closes first, so it is the server's side that goes through TIME_WAIT
     // (see reuse.rs).
 }
@@ -118,49 +108,120 @@ pub fn accept_and_serve(
     listener: &TcpListener,
     variant: Variant,
     timeout: Duration,
-    tell: Tell<'_>,
 ) -> io::Result<(SocketAddr, Vec<u8>)> {
-    let (conn, addr) = listener.accept()?; // Python: conn,addr = sk.accept()
-    let received = serve_connection(conn, variant, timeout, tell)?;
+    let (mut conn, addr) = listener.accept()?; // Python: conn,addr = sk.accept()
+    set_timeouts(&conn, timeout)?;
+    let received = serve_connection(&mut conn, variant)?;
     Ok((addr, received))
 }
 
-/// The client's side; returns the bytes it received, which the caller prints
-/// (`print(ret)`).
+/// The server of `tcp-demo server`: accepts a client, serves it and prints what
+/// it printed in Python (`print(addr)`, `print(ret)`) on `out`; then exits, or
+/// with `forever` accepts the next client.
+///
+/// One client at a time, like the tutorial: no thread per client, so there are
+/// no slots to count or to take. The others wait in the kernel's listen
+/// backlog. A hostile client holds the server for at most `timeout`: the
+/// exchange is a single recv (a trickle cannot stretch it, its first byte ends
+/// it) and a send of a few bytes, each under that timeout. One that reconnects
+/// again and again can still keep the queue waiting, a round at a time: that is
+/// what serving one client at a time means (chapter 8 serves many).
+///
+/// Returns only when `out` cannot be written to (or, without `forever`, after
+/// the first client served).
+pub fn serve(
+    listener: &TcpListener,
+    variant: Variant,
+    timeout: Duration,
+    forever: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut print = |line: String| -> io::Result<()> {
+        writeln!(out, "{line}")?;
+        out.flush()
+    };
+    loop {
+        let (mut conn, peer) = match listener.accept() {
+            Ok(pair) => pair, // Python: conn,addr = sk.accept()
+            // A client that gave up before we accepted it (or a passing
+            // shortage of file descriptors) concerns that client only.
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
+        print(format!("connection from {peer}"))?; // Python: print(addr)
+        match set_timeouts(&conn, timeout).and_then(|()| serve_connection(&mut conn, variant)) {
+            Ok(received) => {
+                print(python_repr(&received))?; // Python: print(ret)
+                if !forever {
+                    return Ok(());
+                }
+            }
+            // One misbehaving client is logged and does not end the server: the
+            // next client gets its turn.
+            Err(e) => eprintln!("{peer}: {}", describe(&e)),
+        }
+    }
+}
+
+/// Connects to the server at `addr`, with every step under `timeout`.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+    // Python: sk = socket.socket(); sk.connect(('127.0.0.1',8898))
+    let sk = TcpStream::connect_timeout(&addr, timeout)?;
+    set_timeouts(&sk, timeout)?;
+    Ok(sk)
+}
+
+/// The client's side of the exchange; returns the bytes it received, which the
+/// caller prints (`print(ret)`).
 // ANCHOR: client
+pub fn client_exchange(
+    sk: &mut (impl Read + Write),
+    variant: Variant,
+    message: &[u8],
+) -> io::Result<Vec<u8>> {
+    let mut buf = [0u8; RECV_BUFFER];
+    match variant {
+        Variant::ClientFirst => {
+            sk.write_all(message)?; // Python: sk.send(b'hello!')
+            let n = sk.read(&mut buf)?; // Python: ret = sk.recv(1024)
+            Ok(buf[..n].to_vec())
+        }
+        Variant::GreetFirst => {
+            let n = sk.read(&mut buf)?; // Python: ret = sk.recv(1024)
+            sk.write_all(message)?; // Python: sk.send(b'byebye!')
+            Ok(buf[..n].to_vec())
+        }
+    }
+    // Python: sk.close() — the caller drops `sk`, which closes it.
+}
+// ANCHOR_END: client
+
+/// `tcp-demo client`: connects to `addr`, runs the exchange and returns what
+/// the server sent.
 pub fn run_client(
     addr: SocketAddr,
     variant: Variant,
     message: &[u8],
     timeout: Duration,
-    tell: Tell<'_>,
 ) -> io::Result<Vec<u8>> {
-    // Python: sk = socket.socket(); sk.connect(('127.0.0.1',8898))
-    let mut sk = TcpStream::connect_timeout(&addr, timeout)?;
-    sk.set_read_timeout(Some(timeout))?;
-    sk.set_write_timeout(Some(timeout))?;
-    let mut buf = [0u8; RECV_BUFFER];
-    let received = match variant {
-        Variant::ClientFirst => {
-            tell.send("client", "server", message);
-            sk.write_all(message)?; // Python: sk.send(b'hello!')
-            let n = sk.read(&mut buf)?; // Python: ret = sk.recv(1024)
-            buf[..n].to_vec()
-        }
-        Variant::GreetFirst => {
-            let n = sk.read(&mut buf)?; // Python: ret = sk.recv(1024)
-            let ret = buf[..n].to_vec();
-            tell.receive("client", "server", &ret);
-            tell.send("client", "server", message);
-            sk.write_all(message)?; // Python: sk.send(b'byebye!')
-            return Ok(ret);
-        }
-    };
-    tell.receive("client", "server", &received);
-    Ok(received)
-    // Python: sk.close() — dropping `sk` closes it.
+    let mut sk = connect(addr, timeout)?;
+    client_exchange(&mut sk, variant, message)
 }
-// ANCHOR_END: client
+
+/// A short explanation of what went wrong with a peer, for the server's log.
+pub fn describe(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            "the other side said nothing for too long (idle timeout)".to_string()
+        }
+        io::ErrorKind::UnexpectedEof => {
+            "the other side vanished in the middle of a character".to_string()
+        }
+        _ => error.to_string(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -173,9 +234,14 @@ mod tests {
 
     #[test]
     fn default_addresses_are_the_tutorials() {
-        assert_eq!(Variant::ClientFirst.default_addr().port(), 8898);
-        assert_eq!(Variant::GreetFirst.default_addr().port(), 8080);
-        assert!(Variant::ClientFirst.default_addr().ip().is_loopback());
+        assert_eq!(
+            Variant::ClientFirst.default_addr().to_string(),
+            "127.0.0.1:8898"
+        );
+        assert_eq!(
+            Variant::GreetFirst.default_addr().to_string(),
+            "127.0.0.1:8080"
+        );
     }
 
     #[test]
@@ -183,19 +249,13 @@ mod tests {
         let listener = listener();
         let addr = listener.local_addr().unwrap();
         let server = thread::spawn(move || {
-            accept_and_serve(
-                &listener,
-                Variant::ClientFirst,
-                Duration::from_secs(5),
-                Tell::quiet(),
-            )
+            accept_and_serve(&listener, Variant::ClientFirst, Duration::from_secs(5))
         });
         let reply = run_client(
             addr,
             Variant::ClientFirst,
             CLIENT_MESSAGE,
             Duration::from_secs(5),
-            Tell::quiet(),
         )
         .unwrap();
         assert_eq!(reply, b"hi");
@@ -207,19 +267,13 @@ mod tests {
         let listener = listener();
         let addr = listener.local_addr().unwrap();
         let server = thread::spawn(move || {
-            accept_and_serve(
-                &listener,
-                Variant::GreetFirst,
-                Duration::from_secs(5),
-                Tell::quiet(),
-            )
+            accept_and_serve(&listener, Variant::GreetFirst, Duration::from_secs(5))
         });
         let greeting = run_client(
             addr,
             Variant::GreetFirst,
             CLASSROOM_ANSWER,
             Duration::from_secs(5),
-            Tell::quiet(),
         )
         .unwrap();
         assert_eq!(greeting, b"hello");
@@ -231,16 +285,47 @@ mod tests {
         let listener = listener();
         let addr = listener.local_addr().unwrap();
         let _silent = TcpStream::connect(addr).unwrap();
-        let error = accept_and_serve(
-            &listener,
-            Variant::ClientFirst,
-            Duration::from_millis(100),
-            Tell::quiet(),
-        )
-        .unwrap_err();
+        let error = accept_and_serve(&listener, Variant::ClientFirst, Duration::from_millis(100))
+            .unwrap_err();
         assert!(matches!(
             error.kind(),
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
         ));
+    }
+
+    /// What `serve` prints while it serves one `run_client` (after a client
+    /// that connects and says nothing, with `silent_first`), without --forever.
+    fn printed_by_serve(timeout: Duration, silent_first: bool) -> String {
+        let listener = listener();
+        let addr = listener.local_addr().unwrap();
+        let silent = silent_first.then(|| TcpStream::connect(addr).unwrap());
+        let client = thread::spawn(move || {
+            run_client(
+                addr,
+                Variant::ClientFirst,
+                CLIENT_MESSAGE,
+                Duration::from_secs(5),
+            )
+        });
+        let mut out = Vec::new();
+        serve(&listener, Variant::ClientFirst, timeout, false, &mut out).unwrap();
+        drop(silent);
+        assert_eq!(client.join().unwrap().unwrap(), b"hi");
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_server_prints_the_peer_and_what_it_sent_then_exits() {
+        let out = printed_by_serve(Duration::from_secs(5), false);
+        assert!(out.starts_with("connection from 127.0.0.1:"), "{out}");
+        assert!(out.ends_with("\nb'hello!'\n"), "{out}");
+        assert_eq!(out.lines().count(), 2, "{out}");
+    }
+
+    #[test]
+    fn a_silent_client_is_logged_and_the_next_one_served() {
+        let out = printed_by_serve(Duration::from_millis(100), true);
+        assert_eq!(out.matches("connection from").count(), 2, "{out}");
+        assert!(out.ends_with("\nb'hello!'\n"), "{out}");
     }
 }

@@ -22,18 +22,18 @@
 //! from those being answered, and a share of the slots per source address.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
 use netlab_common::admission::{Admission, Limits, Refused, Ticket};
+use netlab_common::cli::humanize_duration;
 use netlab_common::deadline::Deadline;
-use netlab_common::failure::humanize_duration;
 use netlab_common::{DemoResult, Narrator};
 
 /// The classroom port of chapter 4's first example, also the usual "development
 /// web server" port.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
 /// The longest request head (request line + headers) we accept. Browsers send well
 /// under 2 KiB; without a bound a peer could make us buffer without end.

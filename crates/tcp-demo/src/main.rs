@@ -1,5 +1,7 @@
 //! `tcp-demo`: the tutorial's TCP programs (chapters 2, 4 and 6). The lessons
-//! live in the library; this file parses arguments and prints.
+//! live in the library, with what they print; this file is the command line: it
+//! parses the arguments, binds and announces the servers, calls the library, and
+//! turns errors into the conventional messages and exit codes.
 
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -8,13 +10,15 @@ use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
-use netlab_common::addr::parse_peer;
 use netlab_common::admission::Limits;
 use netlab_common::bytes::python_repr;
-use netlab_common::failure::{exit_with, humanize_duration, parse_duration};
+use netlab_common::cli::parse_peer;
+use netlab_common::cli::{humanize_duration, parse_duration};
+use netlab_common::failure::exit_with;
+use netlab_common::listen::{TcpOptions, bind_tcp};
 use netlab_common::{Failure, Narrator, listen};
 use tcp_demo::first::{self, Variant};
-use tcp_demo::{Tell, chat, http, reuse, socket_params, sockinfo};
+use tcp_demo::{chat, http, reuse, socket_params, sockinfo};
 
 /// tcp-demo: the TCP programs of the tutorial 网络编程, as Rust twins that speak
 /// the same bytes as the Python originals (chapters 2, 4 and 6).
@@ -72,7 +76,7 @@ enum Command {
 #[derive(Debug, Args)]
 struct HttpArgs {
     /// Address to listen on (port 0: any free port).
-    #[arg(long, default_value = http::DEFAULT_ADDR)]
+    #[arg(long, default_value_t = http::DEFAULT_ADDR)]
     addr: SocketAddr,
     /// The whole request head must arrive within this time (one deadline, not
     /// per read); a client still sending is closed.
@@ -126,7 +130,7 @@ struct ClientArgs {
 #[derive(Debug, Args)]
 struct ChatServerArgs {
     /// Address to listen on; port 0: any free port.
-    #[arg(long, default_value = chat::DEFAULT_ADDR)]
+    #[arg(long, default_value_t = chat::DEFAULT_ADDR)]
     addr: SocketAddr,
     /// How long to wait for the client's turn before ending that conversation.
     #[arg(long, default_value = "300s", value_parser = parse_duration)]
@@ -136,7 +140,7 @@ struct ChatServerArgs {
 #[derive(Debug, Args)]
 struct ChatClientArgs {
     /// The chat server's address, HOST:PORT.
-    #[arg(long, default_value = chat::DEFAULT_ADDR, value_parser = parse_peer)]
+    #[arg(long, default_value_t = chat::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// How long to wait for the connection.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
@@ -186,54 +190,38 @@ fn print_line(text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::io("writing to stdout", e))
 }
 
-fn server(args: ServerArgs) -> Result<(), Failure> {
-    let variant = if args.greet_first {
+/// `--greet-first`: the classroom variant, or the first program.
+fn variant(greet_first: bool) -> Variant {
+    if greet_first {
         Variant::GreetFirst
     } else {
         Variant::ClientFirst
-    };
-    let addr = args.addr.unwrap_or_else(|| variant.default_addr());
-    let listener =
-        reuse::bind_listener(addr, !args.no_reuse_addr).map_err(|e| Failure::bind(addr, e))?;
-    let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
-    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    // One client at a time, like the tutorial: no thread per client, so there
-    // are no slots to count or to take. The others wait in the kernel's listen
-    // backlog. A hostile client holds the server for at most --timeout: the
-    // exchange is a single recv (a trickle cannot stretch it, its first byte ends
-    // it) and a send of a few bytes, each under that timeout. One that reconnects
-    // again and again can still keep the queue waiting, a round at a time: that
-    // is what serving one client at a time means (chapter 8 serves many).
-    loop {
-        let (conn, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                continue;
-            }
-        };
-        print_line(&format!("connection from {peer}"))?; // Python: print(addr)
-        match first::serve_connection(conn, variant, args.timeout, Tell::quiet()) {
-            Ok(received) => {
-                print_line(&python_repr(&received))?; // Python: print(ret)
-                if !args.forever {
-                    return Ok(());
-                }
-            }
-            // One misbehaving client is logged and does not end the server: the
-            // next client gets its turn.
-            Err(e) => eprintln!("{peer}: {}", chat::describe(&e)),
-        }
     }
 }
 
-fn client(args: ClientArgs) -> Result<(), Failure> {
-    let variant = if args.greet_first {
-        Variant::GreetFirst
-    } else {
-        Variant::ClientFirst
+fn server(args: ServerArgs) -> Result<(), Failure> {
+    let variant = variant(args.greet_first);
+    let addr = args.addr.unwrap_or(variant.default_addr());
+    let options = TcpOptions {
+        reuse_address: !args.no_reuse_addr,
+        ..reuse::LISTEN
     };
-    let addr = args.addr.unwrap_or_else(|| variant.default_addr());
+    let listener = bind_tcp(addr, options).map_err(|e| Failure::bind(addr, e))?;
+    let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
+    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    first::serve(
+        &listener,
+        variant,
+        args.timeout,
+        args.forever,
+        &mut io::stdout(),
+    )
+    .map_err(|e| Failure::io("writing to stdout", e))
+}
+
+fn client(args: ClientArgs) -> Result<(), Failure> {
+    let variant = variant(args.greet_first);
+    let addr = args.addr.unwrap_or(variant.default_addr());
     let message = match (&args.message, variant) {
         (Some(text), _) => text.as_bytes().to_vec(),
         (None, Variant::ClientFirst) => first::CLIENT_MESSAGE.to_vec(),
@@ -254,44 +242,36 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
             first::RECV_BUFFER
         )));
     }
-    let received = first::run_client(addr, variant, &message, args.timeout, Tell::quiet())
+    let received = first::run_client(addr, variant, &message, args.timeout)
         .map_err(|e| talk_failure(addr, args.timeout, e))?;
     print_line(&python_repr(&received)) // Python: print(ret)
+}
+
+/// Runs `talk` with the keyboard (or a pipe) as its input and stdout as its
+/// output; the `>>>` prompt only on a terminal.
+fn on_the_terminal<R>(talk: impl FnOnce(&mut chat::Console<'_>) -> R) -> R {
+    let stdin = io::stdin();
+    let prompt = stdin.is_terminal();
+    let mut input = stdin.lock();
+    let mut output = io::stdout();
+    talk(&mut chat::Console::new(&mut input, &mut output, prompt))
 }
 
 fn chat_server(args: ChatServerArgs) -> Result<(), Failure> {
     let addr = args.addr;
     // Python: sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before bind.
-    let listener = reuse::bind_listener(addr, true).map_err(|e| Failure::bind(addr, e))?;
+    let listener = bind_tcp(addr, reuse::LISTEN).map_err(|e| Failure::bind(addr, e))?;
     let local = listener.local_addr().map_err(|e| Failure::bind(addr, e))?;
     listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut output = io::stdout();
-    let mut console = chat::Console {
-        prompt: io::stdin().is_terminal(),
-        input: &mut input,
-        output: &mut output,
-        input_ended: false,
-    };
-    chat::run_server(&listener, &mut console, args.idle_timeout)
+    on_the_terminal(|console| chat::run_server(&listener, console, args.idle_timeout))
         .map_err(|e| Failure::io("chat server", e))
 }
 
 fn chat_client(args: ChatClientArgs) -> Result<(), Failure> {
     let addr = args.addr;
-    let mut conn =
-        chat::connect(addr, args.timeout).map_err(|e| talk_failure(addr, args.timeout, e))?;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut output = io::stdout();
-    let mut console = chat::Console {
-        prompt: io::stdin().is_terminal(),
-        input: &mut input,
-        output: &mut output,
-        input_ended: false,
-    };
-    match chat::client_conversation(&mut conn, &mut console, args.idle_timeout, Tell::quiet()) {
+    let mut conn = chat::connect(addr, args.timeout, args.idle_timeout)
+        .map_err(|e| talk_failure(addr, args.timeout, e))?;
+    match on_the_terminal(|console| chat::client_conversation(&mut conn, console)) {
         Ok(chat::Ending::TheyLeft) => {
             eprintln!("(the server closed the connection)");
             Ok(())
@@ -398,7 +378,7 @@ mod tests {
             panic!("chat-server");
         };
         assert_eq!(chat_server.idle_timeout, chat::IDLE_TIMEOUT);
-        assert_eq!(chat_server.addr.to_string(), chat::DEFAULT_ADDR);
+        assert_eq!(chat_server.addr, chat::DEFAULT_ADDR);
         let Command::ChatClient(chat_client) = Cli::parse_from(["tcp-demo", "chat-client"]).command
         else {
             panic!("chat-client");

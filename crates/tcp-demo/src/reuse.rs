@@ -10,7 +10,9 @@
 //! port whose only users are old connections.
 //!
 //! Rust's `TcpListener::bind` already sets SO_REUSEADDR on Unix, so to show the
-//! error we build the socket with socket2 and choose the option ourselves.
+//! error we build the socket with socket2 and choose the option ourselves: that
+//! is [`netlab_common::listen::bind_tcp`], written once for every TCP server of
+//! the workspace; this file names this chapter's choices ([`LISTEN`]).
 //!
 //! ```text
 //! tcp-demo reuse-demo                          # both outcomes, in one run
@@ -22,31 +24,34 @@ use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use netlab_common::{DemoResult, Failure, Narrator};
-use socket2::{Domain, Protocol, Socket, Type};
+use netlab_common::failure::explain_bind;
+use netlab_common::listen::{TcpOptions, bind_tcp};
+use netlab_common::{DemoResult, Narrator};
 
 use crate::first::{self, Variant};
-use netlab_common::Tell;
 
 /// How many connections may wait to be accepted. Python's `sk.listen()` without
 /// an argument picks `min(SOMAXCONN, 128)`; we use the same.
 pub const LISTEN_BACKLOG: i32 = 128;
 
+/// How this chapter's TCP servers bind: like the tutorial's fixed server,
+/// `SO_REUSEADDR` on before `bind`, and Python's backlog. (`server
+/// --no-reuse-addr` turns the option off, to show the error.)
+pub const LISTEN: TcpOptions = TcpOptions {
+    reuse_address: true,
+    backlog: LISTEN_BACKLOG,
+};
+
 /// How long any step of the demo may take before it counts as failed.
 const DEMO_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Binds a TCP listener on `addr`, with or without SO_REUSEADDR.
-// ANCHOR: bind
-pub fn bind_listener(addr: SocketAddr, reuse_addr: bool) -> io::Result<TcpListener> {
-    // Python: sk = socket.socket()
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // Python: sk.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)   # "就是它,在bind前加"
-    socket.set_reuse_address(reuse_addr)?;
-    socket.bind(&addr.into())?; // Python: sk.bind(('127.0.0.1',8898))
-    socket.listen(LISTEN_BACKLOG)?; // Python: sk.listen()
-    Ok(socket.into())
+/// [`LISTEN`], with SO_REUSEADDR on or off.
+fn options(reuse_address: bool) -> TcpOptions {
+    TcpOptions {
+        reuse_address,
+        ..LISTEN
+    }
 }
-// ANCHOR_END: bind
 
 /// One run of the first server and client on `listener`, ending with the server's
 /// side of the connection in TIME_WAIT.
@@ -55,7 +60,7 @@ fn one_exchange(listener: &TcpListener) -> io::Result<()> {
     let mut client = TcpStream::connect_timeout(&addr, DEMO_TIMEOUT)?;
     client.set_read_timeout(Some(DEMO_TIMEOUT))?;
     std::io::Write::write_all(&mut client, first::CLIENT_MESSAGE)?;
-    first::accept_and_serve(listener, Variant::ClientFirst, DEMO_TIMEOUT, Tell::quiet())?;
+    first::accept_and_serve(listener, Variant::ClientFirst, DEMO_TIMEOUT)?;
     // Read the reply and then the end of the stream: once we have seen EOF the
     // server has closed first, and dropping the client completes the four-way
     // close. The server's end is now in TIME_WAIT (or about to be).
@@ -64,35 +69,19 @@ fn one_exchange(listener: &TcpListener) -> io::Result<()> {
     Ok(())
 }
 
-/// What happened when we tried to bind again.
-fn try_rebind(addr: SocketAddr, reuse_addr: bool) -> Result<(), Failure> {
-    bind_listener(addr, reuse_addr)
-        .map(drop)
-        .map_err(|e| Failure::bind(addr, e))
-}
-
-fn report(narrator: &Narrator, label: &str, outcome: &Result<(), Failure>) {
-    match outcome {
-        Ok(()) => narrator.event("restart", &format!("{label}: bound fine")),
-        Err(failure) => {
-            // The message holds the port, which varies; the OS error and the
-            // explanation do not.
-            let message = failure.message();
-            let error = message.rsplit_once(": ").map_or(message, |(_, e)| e);
+/// Tries to bind `addr` again, and narrates what happened: the OS error and
+/// the line a student reads for it, with the port (which varies) hidden.
+fn try_rebind(narrator: &Narrator, addr: SocketAddr, reuse_address: bool) {
+    let label = format!("same port, SO_REUSEADDR={}", u8::from(reuse_address));
+    match bind_tcp(addr, options(reuse_address)) {
+        Ok(_) => narrator.event("restart", &format!("{label}: bound fine")),
+        Err(error) => {
             narrator.event("restart", &format!("{label}: {error}"));
-            if let Some(explanation) = failure.explanation() {
-                narrator.say(&explanation.replace(&failure_addr(message), "127.0.0.1:<port>"));
+            if let Some(explanation) = explain_bind(addr, &error) {
+                narrator.say(&explanation.replace(&addr.to_string(), "127.0.0.1:<port>"));
             }
         }
     }
-}
-
-/// The `ADDR` of a `cannot listen on ADDR: ...` message.
-fn failure_addr(message: &str) -> String {
-    message
-        .strip_prefix("cannot listen on ")
-        .and_then(|rest| rest.split_once(": "))
-        .map_or_else(String::new, |(addr, _)| addr.to_string())
 }
 
 /// Both outcomes in one run: restart without SO_REUSEADDR (refused), then with it
@@ -104,7 +93,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     let any_port: SocketAddr = ([127, 0, 0, 1], 0).into();
 
     // 1. The tutorial's fixed server: SO_REUSEADDR on, one client served.
-    let listener = bind_listener(any_port, true)?;
+    let listener = bind_tcp(any_port, options(true))?;
     let addr = listener.local_addr()?;
     narrator.event(
         "server",
@@ -118,23 +107,20 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     );
     narrator.say("its side of the connection now waits in TIME_WAIT, holding the port");
 
-    let without = try_rebind(addr, false);
-    report(narrator, "same port, SO_REUSEADDR=0", &without);
-    let with = try_rebind(addr, true);
-    report(narrator, "same port, SO_REUSEADDR=1", &with);
+    try_rebind(narrator, addr, false);
+    try_rebind(narrator, addr, true);
 
     // 2. A server that never set the option: its old connection inherited
     //    SO_REUSEADDR=0 from the listener, and Linux then refuses even a new
     //    socket that sets it. Both runs need the option.
     narrator.line("");
-    let listener = bind_listener(any_port, false)?;
+    let listener = bind_tcp(any_port, options(false))?;
     let addr = listener.local_addr()?;
     narrator.event("server", "bound with SO_REUSEADDR=0 (like --no-reuse-addr)");
     one_exchange(&listener)?;
     drop(listener);
     narrator.event("server", "served one client, closed first, and exited");
-    let with_after_without = try_rebind(addr, true);
-    report(narrator, "same port, SO_REUSEADDR=1", &with_after_without);
+    try_rebind(narrator, addr, true);
     narrator.say(
         "the old connection inherited SO_REUSEADDR=0 from its listener, so even a \
          new socket with the option is refused: set it in every run, before bind",
@@ -150,13 +136,13 @@ mod tests {
     #[test]
     fn without_reuse_addr_a_restart_after_a_client_fails() {
         let any: SocketAddr = ([127, 0, 0, 1], 0).into();
-        let listener = bind_listener(any, true).unwrap();
+        let listener = bind_tcp(any, options(true)).unwrap();
         let addr = listener.local_addr().unwrap();
         one_exchange(&listener).unwrap();
         drop(listener);
-        let error = bind_listener(addr, false).unwrap_err();
+        let error = bind_tcp(addr, options(false)).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
-        assert!(bind_listener(addr, true).is_ok());
+        assert!(bind_tcp(addr, options(true)).is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! on every run, so the transcript shows the *shape* of each time (every digit
 //! replaced by `#`) and facts that hold on every run, never the time itself.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use netlab_common::{DemoResult, Narrator};
@@ -50,7 +50,7 @@ fn ask_and_narrate(narrator: &Narrator, socket: &UdpSocket, format: &str) -> Dem
 // ANCHOR: demo
 /// The chapter's demo, run by the tour.
 pub fn demo(narrator: &Narrator) -> DemoResult {
-    let any: SocketAddr = "127.0.0.1:0".parse()?;
+    let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
     narrator.section("The tutorial's time server (时间服务器), over UDP");
     let server = format_server::spawn(any)?;
@@ -64,7 +64,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     ask_and_narrate(narrator, &socket, "%Q")?;
 
     narrator.section("Real clock synchronisation: one SNTP exchange");
-    let ntp = sntp_server::spawn(any, 1, ServerConfig::default())?;
+    let ntp = sntp_server::spawn(any, ServerConfig::default())?;
     narrator.event("sntp-server", "listening on 127.0.0.1 (port varies)");
     let socket = client_socket(ntp)?;
     narrator.event(

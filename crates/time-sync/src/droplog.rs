@@ -1,4 +1,11 @@
-//! Logging what a UDP server drops, without letting the log become the attack.
+//! What a UDP server does about its peers' mistakes: it keeps serving through
+//! the errors they cause, and logs what it drops without letting the log become
+//! the attack. Both servers of the chapter (the time server and the SNTP server)
+//! use it.
+//!
+//! An error that some peer caused (an ICMP "port unreachable" for an earlier
+//! reply, say) must not stop a server that answers everyone: [`is_peer_error`]
+//! tells those apart.
 //!
 //! Our conventions say a server logs one line to stderr for bad input. A UDP
 //! server can receive hundreds of thousands of datagrams a second from anyone, so
@@ -6,8 +13,22 @@
 //! Real servers (chrony, nginx) rate-limit their logs; so do we: at most one line
 //! per [`LOG_INTERVAL`], counting what was not shown.
 
+use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+/// Errors a UDP server sees because of some peer, which must not stop it.
+pub fn is_peer_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::PermissionDenied
+    )
+}
 
 /// At most one line about dropped datagrams per this interval.
 pub const LOG_INTERVAL: Duration = Duration::from_secs(1);

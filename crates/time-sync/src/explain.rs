@@ -5,14 +5,13 @@
 //! `--example` uses fixed numbers (a server exactly 1 s ahead, 10 ms each way),
 //! so the output is the same every time.
 
-use std::fmt::Write as _;
-use std::net::SocketAddr;
+use std::fmt::{self, Write as _};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
-use netlab_common::Failure;
-
 use crate::exchange::Exchange;
-use crate::sntp_client;
+use crate::sntp_client::{self, SntpError};
 use crate::sntp_server::{self, ServerConfig};
 use crate::timestamp::Timestamp;
 
@@ -106,8 +105,45 @@ pub fn explanation(e: &Exchange) -> String {
 }
 // ANCHOR_END: explanation
 
-/// Runs `explain`: one real exchange (or the fixed example) and its explanation.
-pub fn run(addr: Option<SocketAddr>, example: bool, timeout: Duration) -> Result<(), Failure> {
+/// How many times `explain` sends its request again when no valid reply came.
+pub const RETRIES: u32 = 2;
+
+/// Why `explain` has nothing to draw.
+#[derive(Debug)]
+pub enum ExplainError {
+    /// Our own server could not be started on `addr`.
+    Start { addr: SocketAddr, error: io::Error },
+    /// The exchange with `server` failed.
+    Exchange {
+        server: SocketAddr,
+        error: SntpError,
+    },
+}
+
+impl fmt::Display for ExplainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExplainError::Start { addr, error } => {
+                write!(f, "cannot start an SNTP server on {addr}: {error}")
+            }
+            ExplainError::Exchange { server, error } => write!(f, "{server}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ExplainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ExplainError::Start { error, .. } => Some(error),
+            ExplainError::Exchange { error, .. } => Some(error),
+        }
+    }
+}
+
+/// Runs `explain`: one real exchange with `addr` (or with our own server,
+/// started in this process on a free loopback port), or the fixed example; prints
+/// it drawn and explained.
+pub fn run(addr: Option<SocketAddr>, example: bool, timeout: Duration) -> Result<(), ExplainError> {
     if example {
         println!("One SNTP exchange (fixed example: the server is 1 s ahead, 10 ms each way)");
         println!();
@@ -117,17 +153,15 @@ pub fn run(addr: Option<SocketAddr>, example: bool, timeout: Duration) -> Result
     let server = match addr {
         Some(addr) => addr,
         None => {
-            let any: SocketAddr = "127.0.0.1:0"
-                .parse()
-                .map_err(|_| Failure::other("bad built-in address"))?;
-            sntp_server::spawn(any, 1, ServerConfig::default())
-                .map_err(|e| Failure::bind(any, e))?
+            let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+            sntp_server::spawn(any, ServerConfig::default())
+                .map_err(|error| ExplainError::Start { addr: any, error })?
         }
     };
-    let socket = sntp_client::client_socket(server).map_err(|e| Failure::connect(server, e))?;
-    const RETRIES: u32 = 2;
-    let outcome = sntp_client::query(&socket, timeout, RETRIES)
-        .map_err(|e| sntp_client::failure(server, timeout, RETRIES, e))?;
+    let exchange_failed = |error| ExplainError::Exchange { server, error };
+    let socket =
+        sntp_client::client_socket(server).map_err(|e| exchange_failed(SntpError::Io(e)))?;
+    let outcome = sntp_client::query(&socket, timeout, RETRIES).map_err(exchange_failed)?;
     println!(
         "One SNTP exchange with {server} (stratum {}, reference id {})",
         outcome.reply.stratum,

@@ -8,11 +8,10 @@
 //! scheduler (cron) running the one-shot client, or `while True` + `time.sleep`.
 //! `--interval` is the second.
 
+use std::fmt;
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
-
-use netlab_common::Failure;
 
 use crate::format::ERROR_PREFIX;
 use crate::sntp_client::client_socket;
@@ -26,11 +25,31 @@ pub const RECV_BUFFER_LEN: usize = 65_536;
 /// one a second. Without --count, --interval asks forever.
 pub const MAX_COUNT: u64 = 1_000_000;
 
-/// The reply to one request, or why there is none.
+/// Why a request got no reply.
 #[derive(Debug)]
 pub enum AskError {
+    /// Nothing came back within the timeout: no server there, or a datagram lost.
     Timeout,
+    /// The socket could not be set up, or sending or receiving failed.
     Io(io::Error),
+}
+
+impl fmt::Display for AskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AskError::Timeout => f.write_str("no reply within the timeout"),
+            AskError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AskError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AskError::Timeout => None,
+            AskError::Io(e) => Some(e),
+        }
+    }
 }
 
 // ANCHOR: ask
@@ -74,10 +93,37 @@ pub struct ClientOptions {
     pub count: Option<u64>,
 }
 
+/// Why `time-sync client` failed.
+#[derive(Debug)]
+pub enum ClientError {
+    /// A request got no reply.
+    Ask(AskError),
+    /// Every request was answered, but at least one reply was the server's
+    /// `error: …` (printed like the others).
+    Refused,
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Ask(e) => e.fmt(f),
+            ClientError::Refused => f.write_str("the server could not render that format"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::Ask(e) => Some(e),
+            ClientError::Refused => None,
+        }
+    }
+}
+
 /// Runs the client: prints each reply on its own line.
-pub fn run(options: &ClientOptions) -> Result<(), Failure> {
-    let addr = options.addr;
-    let socket = client_socket(addr).map_err(|e| Failure::connect(addr, e))?;
+pub fn run(options: &ClientOptions) -> Result<(), ClientError> {
+    let socket = client_socket(options.addr).map_err(|e| ClientError::Ask(AskError::Io(e)))?;
     let count = match (options.count, options.interval) {
         (Some(count), _) => count,
         (None, Some(_)) => u64::MAX,
@@ -91,20 +137,14 @@ pub fn run(options: &ClientOptions) -> Result<(), Failure> {
             // Python: time.sleep(1)
             std::thread::sleep(interval);
         }
-        let reply = match ask(&socket, &options.format, options.timeout) {
-            Ok(reply) => reply,
-            Err(AskError::Timeout) => return Err(Failure::timeout(addr, options.timeout)),
-            Err(AskError::Io(e)) => return Err(Failure::connect(addr, e)),
-        };
+        let reply = ask(&socket, &options.format, options.timeout).map_err(ClientError::Ask)?;
         // Python: print(msg.decode('utf-8'))
         let text = String::from_utf8_lossy(&reply);
         println!("{text}");
         any_error |= text.starts_with(ERROR_PREFIX);
     }
     if any_error {
-        return Err(Failure::other(
-            "the server could not render that format (see its reply above)",
-        ));
+        return Err(ClientError::Refused);
     }
     Ok(())
 }

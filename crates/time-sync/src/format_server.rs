@@ -11,17 +11,15 @@
 //! its request (counted with their 28 bytes of headers): see [`format`].
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 
 use netlab_common::bytes::python_repr;
-use netlab_common::{Failure, listen};
 
-use crate::droplog::DropLog;
+use crate::droplog::{DropLog, is_peer_error};
 use crate::format::{self, ERROR_PREFIX, MAX_FORMAT_LEN};
-use crate::sntp_server::is_peer_error;
 
 /// The tutorial's address: `sk.bind(('127.0.0.1',9000))`.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9000);
 
 /// Our receive buffer: one byte more than the longest format we accept, so a
 /// longer datagram shows up as "too long" instead of being cut silently to a
@@ -37,6 +35,12 @@ pub enum Echo {
     Quiet,
     /// Nothing at all: for a server inside another program (the tour's demo).
     Silent,
+}
+
+/// Binds the server's socket (the binary then prints `listening on ADDR`).
+pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
+    // Python: sk = socket.socket(type=socket.SOCK_DGRAM); sk.bind(('127.0.0.1',9000))
+    UdpSocket::bind(addr)
 }
 
 // ANCHOR: serve
@@ -81,20 +85,9 @@ pub fn serve(socket: &UdpSocket, echo: Echo) -> io::Result<()> {
 }
 // ANCHOR_END: serve
 
-/// Binds, announces `listening on ADDR`, and serves.
-pub fn run(addr: SocketAddr, echo: Echo) -> Result<(), Failure> {
-    // Python: sk = socket.socket(type=socket.SOCK_DGRAM); sk.bind(('127.0.0.1',9000))
-    let socket = UdpSocket::bind(addr).map_err(|e| Failure::bind(addr, e))?;
-    let local = socket
-        .local_addr()
-        .map_err(|e| Failure::io("reading the bound address", e))?;
-    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    serve(&socket, echo).map_err(|e| Failure::io("serving time requests", e))
-}
-
 /// Starts the server in a background thread (for the demo and tests).
 pub fn spawn(addr: SocketAddr) -> io::Result<SocketAddr> {
-    let socket = UdpSocket::bind(addr)?;
+    let socket = bind(addr)?;
     let local = socket.local_addr()?;
     std::thread::spawn(move || serve(&socket, Echo::Silent));
     Ok(local)

@@ -1,14 +1,20 @@
-//! The `time-sync` binary: parses the command line and calls the library.
+//! The `time-sync` binary: parses the command line, calls the library, and maps
+//! the library's errors to the conventional messages and exit codes. The lessons
+//! (and what they print) are in the library.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use netlab_common::addr::parse_peer;
-use netlab_common::{Failure, failure};
+use netlab_common::cli::parse_peer;
+use netlab_common::{Failure, cli, failure, listen};
+use time_sync::explain::{self, ExplainError};
+use time_sync::fast::{self, bench, bench::BenchError};
+use time_sync::format_client::{self, AskError, ClientError};
 use time_sync::packet::ReferenceId;
-use time_sync::{bench, explain, format, format_client, format_server, sntp_client, sntp_server};
+use time_sync::sntp_client::{self, RunError, SntpError};
+use time_sync::{format, format_server, sntp_server};
 
 /// time-sync — chapter 4 (四.套接字初使用): the tutorial's UDP time server
 /// (时间服务器), and real clock synchronisation with SNTP/NTP (时间同步).
@@ -25,7 +31,7 @@ enum Command {
     /// is the local time in it (empty datagram: '%Y-%m-%d %X'; bad formats: 'error: …').
     Server {
         /// Address to listen on (the tutorial's 127.0.0.1:9000; port 0 = any free port).
-        #[arg(long, default_value = format_server::DEFAULT_ADDR)]
+        #[arg(long, default_value_t = format_server::DEFAULT_ADDR)]
         addr: SocketAddr,
         /// Don't print each request (the teacher's server prints `===> b'...'`).
         #[arg(long)]
@@ -35,16 +41,16 @@ enum Command {
     /// (the tutorial's "while True + time.sleep" way).
     Client {
         /// The time server's address, HOST:PORT.
-        #[arg(long, default_value = format_server::DEFAULT_ADDR, value_parser = parse_peer)]
+        #[arg(long, default_value_t = format_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// A strftime format, e.g. '%Y-%m-%d %H:%M:%S' (empty: the server's default).
         #[arg(long, default_value = "%Y-%m-%d %H:%M:%S")]
         format: String,
         /// How long to wait for each reply (e.g. 500ms, 2s).
-        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "2s", value_parser = cli::parse_duration)]
         timeout: Duration,
         /// Ask again every INTERVAL (e.g. 1s), forever unless --count is given.
-        #[arg(long, value_parser = failure::parse_duration)]
+        #[arg(long, value_parser = cli::parse_duration)]
         interval: Option<Duration>,
         /// How many requests to send, 1 to 1000000 (default: one, or forever with
         /// --interval).
@@ -54,13 +60,13 @@ enum Command {
     /// Chapter 4, real time sync (时间同步): SNTP client (RFC 4330); prints T1..T4, offset θ and delay δ. Never sets the clock.
     Sntp {
         /// The NTP server, HOST:PORT (our sntp-server by default; chronyd works too).
-        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
+        #[arg(long, alias = "server", default_value_t = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// How many exchanges, 1 to 100; the one with the smallest delay is reported.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
         count: u32,
         /// How long to wait for each reply.
-        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "2s", value_parser = cli::parse_duration)]
         timeout: Duration,
         /// How many times to resend a request that got no valid reply, 0 to 10.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
@@ -73,7 +79,7 @@ enum Command {
     /// drops everything else. One socket per core (SO_REUSEPORT).
     SntpServer {
         /// Address to listen on (NTP's port 123 needs root: 12300 by default).
-        #[arg(long, default_value = sntp_server::DEFAULT_ADDR)]
+        #[arg(long, default_value_t = sntp_server::DEFAULT_ADDR)]
         addr: SocketAddr,
         /// The stratum we announce, 1 to 15 (1 = a reference clock; 8 like chrony's
         /// `local stratum 8`).
@@ -100,14 +106,14 @@ enum Command {
         #[arg(long, conflicts_with = "addr")]
         example: bool,
         /// How long to wait for the reply.
-        #[arg(long, default_value = "2s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "2s", value_parser = cli::parse_duration)]
         timeout: Duration,
     },
     /// Chapter 4 (时间同步): requests per second and latency percentiles of any SNTP server, with many
     /// requests in flight.
     Bench {
         /// The NTP server to measure (ours or another, e.g. chronyd).
-        #[arg(long, alias = "server", default_value = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
+        #[arg(long, alias = "server", default_value_t = sntp_server::DEFAULT_ADDR, value_parser = parse_peer)]
         addr: SocketAddr,
         /// Requests outstanding at any moment, 1 to 4096.
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -116,7 +122,7 @@ enum Command {
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
         threads: u32,
         /// How long to measure (e.g. 5s).
-        #[arg(long, default_value = "5s", value_parser = failure::parse_duration)]
+        #[arg(long, default_value = "5s", value_parser = cli::parse_duration)]
         duration: Duration,
         /// Print one JSON document.
         #[arg(long)]
@@ -156,7 +162,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 format_server::Echo::Print
             };
-            format_server::run(addr, echo)
+            let socket = format_server::bind(addr).map_err(|e| Failure::bind(addr, e))?;
+            let local = socket
+                .local_addr()
+                .map_err(|e| Failure::io("reading the bound address", e))?;
+            listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+            format_server::serve(&socket, echo).map_err(|e| Failure::io("serving time requests", e))
         }
         Command::Client {
             addr,
@@ -184,6 +195,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 interval,
                 count,
             })
+            .map_err(|e| match e {
+                ClientError::Ask(AskError::Timeout) => Failure::timeout(addr, timeout),
+                ClientError::Ask(AskError::Io(e)) => Failure::connect(addr, e),
+                ClientError::Refused => {
+                    Failure::other("the server could not render that format (see its reply above)")
+                }
+            })
         }
         Command::Sntp {
             addr,
@@ -191,7 +209,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             timeout,
             retries,
             json,
-        } => sntp(addr, count, timeout, retries, json),
+        } => {
+            let options = sntp_client::RunOptions {
+                count,
+                timeout,
+                retries,
+                json,
+            };
+            sntp_client::run(addr, &options).map_err(|e| match e {
+                RunError::Exchange(e) => sntp_failure(addr, timeout, retries, e),
+                RunError::Json(e) => Failure::other(format!("cannot write JSON: {e}")),
+            })
+        }
         Command::SntpServer {
             addr,
             stratum,
@@ -204,19 +233,30 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 reference_id,
                 ..sntp_server::ServerConfig::default()
             };
-            let threads = threads.map_or_else(sntp_server::default_threads, |t| t as usize);
+            let threads = threads.map_or_else(fast::default_threads, |t| t as usize);
             let kind = if plain {
-                sntp_server::Loop::Plain
+                fast::Loop::Plain
             } else {
-                sntp_server::Loop::Batched
+                fast::Loop::Batched
             };
-            sntp_server::run(addr, threads, config, kind)
+            let (local, sockets) =
+                fast::bind_sockets(addr, threads).map_err(|e| Failure::bind(addr, e))?;
+            listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+            fast::serve_all(sockets, config, kind).map_err(|e| match e {
+                fast::ServeError::Io(e) => Failure::io("serving NTP requests", e),
+                fast::ServeError::Panicked => Failure::other("a server thread panicked"),
+            })
         }
         Command::Explain {
             addr,
             example,
             timeout,
-        } => explain::run(addr, example, timeout),
+        } => explain::run(addr, example, timeout).map_err(|e| match e {
+            ExplainError::Start { addr, error } => Failure::bind(addr, error),
+            ExplainError::Exchange { server, error } => {
+                sntp_failure(server, timeout, explain::RETRIES, error)
+            }
+        }),
         Command::Bench {
             addr,
             in_flight,
@@ -233,6 +273,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 threads: threads as usize,
                 duration,
                 loss_timeout: Duration::from_millis(500),
+            })
+            .map_err(|e| match e {
+                BenchError::Io(e) => Failure::connect(addr, e),
+                BenchError::NoAnswers => Failure::timeout(addr, duration).explained(
+                    "the server answered none of our requests: is an NTP server running there?",
+                ),
+                BenchError::Panicked => Failure::other("a bench thread panicked"),
             })?;
             if json {
                 print_json(&report)
@@ -244,48 +291,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn sntp(
-    addr: SocketAddr,
-    count: u32,
-    timeout: Duration,
-    retries: u32,
-    json: bool,
-) -> Result<(), Failure> {
-    let socket = sntp_client::client_socket(addr).map_err(|e| Failure::connect(addr, e))?;
-    let mut outcomes = Vec::new();
-    for _ in 0..count {
-        let outcome = sntp_client::query(&socket, timeout, retries)
-            .map_err(|e| sntp_client::failure(addr, timeout, retries, e))?;
-        if !json && count > 1 {
-            let e = outcome.exchange;
-            println!(
-                "sample: offset {:+.9} s, delay {:.9} s",
-                e.offset(),
-                e.delay()
-            );
-        }
-        outcomes.push(outcome);
-    }
-    let best = sntp_client::best(&outcomes).ok_or_else(|| Failure::other("no exchange"))?;
-    if json {
-        let mut value = serde_json::to_value(best.report())
-            .map_err(|e| Failure::other(format!("cannot write JSON: {e}")))?;
-        if count > 1
-            && let Some(object) = value.as_object_mut()
-        {
-            let samples: Vec<_> = outcomes
-                .iter()
-                .map(|o| serde_json::json!({"offset": o.exchange.offset(), "delay": o.exchange.delay()}))
-                .collect();
-            object.insert("samples".into(), samples.into());
-        }
-        print_json(&value)
-    } else {
-        if count > 1 {
-            println!("best (smallest delay):");
-        }
-        sntp_client::print_outcome(best);
-        Ok(())
+/// An SNTP exchange with `server` failed: the conventional message.
+fn sntp_failure(server: SocketAddr, timeout: Duration, retries: u32, error: SntpError) -> Failure {
+    match error {
+        SntpError::Timeout => Failure::timeout(server, timeout).explained(format!(
+            "no valid NTP reply after {} tries: is an NTP server running there (try \
+             `time-sync sntp-server`)? Replies whose origin is not our T1 are ignored",
+            retries + 1
+        )),
+        SntpError::Io(e) => Failure::connect(server, e),
+        other => Failure::other(format!("{server}: {other}")),
     }
 }
 

@@ -10,10 +10,8 @@
 //! lot more care: see the book for what chrony does).
 
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
-
-use netlab_common::Failure;
 
 use crate::exchange::{Exchange, Report};
 use crate::packet::{self, Leap, Mode, Repr};
@@ -112,15 +110,14 @@ pub fn check_reply(bytes: &[u8], t1: Timestamp) -> Result<Repr, NotOurReply> {
 /// A UDP socket for talking to `server`: bound to loopback when the server is
 /// on loopback, and connected, so the kernel drops datagrams from anyone else.
 pub fn client_socket(server: SocketAddr) -> io::Result<UdpSocket> {
-    let local: SocketAddr = match (server.is_ipv4(), server.ip().is_loopback()) {
-        (true, true) => "127.0.0.1:0",
-        (true, false) => "0.0.0.0:0",
-        (false, true) => "[::1]:0",
-        (false, false) => "[::]:0",
-    }
-    .parse()
-    .map_err(|_| io::Error::other("bad local address"))?;
-    let socket = UdpSocket::bind(local)?;
+    let ip = match (server.is_ipv4(), server.ip().is_loopback()) {
+        (true, true) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        (true, false) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        (false, true) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        (false, false) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    // Port 0: the operating system picks a free one.
+    let socket = UdpSocket::bind(SocketAddr::new(ip, 0))?;
     socket.connect(server)?;
     Ok(socket)
 }
@@ -183,19 +180,6 @@ pub fn query(socket: &UdpSocket, timeout: Duration, retries: u32) -> Result<Outc
 }
 // ANCHOR_END: query
 
-/// Turns an [`SntpError`] into the conventional failure for the CLI.
-pub fn failure(server: SocketAddr, timeout: Duration, retries: u32, error: SntpError) -> Failure {
-    match error {
-        SntpError::Timeout => Failure::timeout(server, timeout).explained(format!(
-            "no valid NTP reply after {} tries: is an NTP server running there (try \
-             `time-sync sntp-server`)? Replies whose origin is not our T1 are ignored",
-            retries + 1
-        )),
-        SntpError::Io(e) => Failure::connect(server, e),
-        other => Failure::other(format!("{server}: {other}")),
-    }
-}
-
 /// Prints one exchange for a student.
 pub fn print_outcome(outcome: &Outcome) {
     let report = outcome.report();
@@ -211,12 +195,95 @@ pub fn print_outcome(outcome: &Outcome) {
     );
 }
 
-/// The sample NTP prefers: the one with the smallest delay, whose offset the
-/// path's asymmetry can distort least.
-pub fn best(outcomes: &[Outcome]) -> Option<&Outcome> {
-    outcomes
-        .iter()
-        .min_by(|a, b| a.exchange.delay().total_cmp(&b.exchange.delay()))
+/// What `time-sync sntp` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// How many exchanges (at least one is made).
+    pub count: u32,
+    /// How long each try waits for its reply.
+    pub timeout: Duration,
+    /// How many times a request without a valid reply is sent again.
+    pub retries: u32,
+    /// One JSON document instead of the text.
+    pub json: bool,
+}
+
+/// Why `time-sync sntp` failed.
+#[derive(Debug)]
+pub enum RunError {
+    /// An exchange failed.
+    Exchange(SntpError),
+    /// The JSON document could not be written.
+    Json(serde_json::Error),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Exchange(e) => e.fmt(f),
+            RunError::Json(e) => write!(f, "cannot write JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Exchange(e) => Some(e),
+            RunError::Json(e) => Some(e),
+        }
+    }
+}
+
+/// `time-sync sntp`: `count` exchanges with `server`, each sample's θ and δ as
+/// it comes (when there is more than one), then the best of them in full.
+pub fn run(server: SocketAddr, options: &RunOptions) -> Result<(), RunError> {
+    let socket = client_socket(server).map_err(|e| RunError::Exchange(SntpError::Io(e)))?;
+    let show_samples = !options.json && options.count > 1;
+    let sample = || -> Result<Outcome, RunError> {
+        let outcome =
+            query(&socket, options.timeout, options.retries).map_err(RunError::Exchange)?;
+        if show_samples {
+            let e = outcome.exchange;
+            println!(
+                "sample: offset {:+.9} s, delay {:.9} s",
+                e.offset(),
+                e.delay()
+            );
+        }
+        Ok(outcome)
+    };
+    let mut best = sample()?;
+    let mut outcomes = vec![best];
+    for _ in 1..options.count {
+        let outcome = sample()?;
+        // The sample NTP prefers: the one with the smallest delay, whose offset
+        // the path's asymmetry can distort least (the first of equals).
+        if outcome.exchange.delay() < best.exchange.delay() {
+            best = outcome;
+        }
+        outcomes.push(outcome);
+    }
+    if options.json {
+        let mut value = serde_json::to_value(best.report()).map_err(RunError::Json)?;
+        if options.count > 1
+            && let Some(object) = value.as_object_mut()
+        {
+            let samples: Vec<_> = outcomes
+                .iter()
+                .map(|o| serde_json::json!({"offset": o.exchange.offset(), "delay": o.exchange.delay()}))
+                .collect();
+            object.insert("samples".into(), samples.into());
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(RunError::Json)?;
+        println!("{text}");
+    } else {
+        if options.count > 1 {
+            println!("best (smallest delay):");
+        }
+        print_outcome(&best);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -246,7 +313,7 @@ mod tests {
     #[test]
     fn query_against_our_own_server_on_loopback() {
         let addr =
-            sntp_server::spawn("127.0.0.1:0".parse().unwrap(), 1, ServerConfig::default()).unwrap();
+            sntp_server::spawn("127.0.0.1:0".parse().unwrap(), ServerConfig::default()).unwrap();
         let socket = client_socket(addr).unwrap();
         let outcome = query(&socket, Duration::from_secs(5), 2).unwrap();
         let e = outcome.exchange;

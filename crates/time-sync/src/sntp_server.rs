@@ -10,27 +10,23 @@
 //! else is dropped without a word: answering junk would make us a reflector, and
 //! an NTP client has no use for an error message.
 //!
-//! Speed: one socket per core, all bound to the same port with `SO_REUSEPORT`, and
-//! one thread each. The kernel spreads the incoming flows over the sockets, so
-//! the threads never contend for a lock. On Linux each thread also moves up to 64
-//! datagrams per system call ([`crate::batch`]). `--plain` keeps the simple
-//! one-datagram loop, for comparison. See the book for the figures.
+//! This file is the lesson: one socket, one loop ([`serve`]). `time-sync
+//! sntp-server` runs the same [`answer`] faster, with one socket per core and
+//! batched system calls: that machinery is in [`crate::fast`], apart from the
+//! lesson. See the book for the figures.
 
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::Arc;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::thread;
 
-use netlab_common::{Failure, amplification, listen};
-#[cfg(unix)]
-use socket2::{Domain, Protocol, Socket, Type};
+use netlab_common::amplification;
 
-use crate::droplog::DropLog;
+use crate::droplog::{DropLog, is_peer_error};
 use crate::packet::{self, HEADER_LEN, Leap, Mode, Packet, ReferenceId, Repr};
 use crate::timestamp::Timestamp;
 
 /// The default address: NTP's own port 123 needs root, so we use 12300.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:12300";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 12300);
 
 /// The largest request we answer: a header plus room for a MAC or extension
 /// fields (which we ignore). Larger datagrams are not NTP requests.
@@ -53,9 +49,6 @@ pub const RECV_BUFFER_LEN: usize = 65_536;
 /// resolution, but reading it costs tens of ns and the kernel's clock is not
 /// better than that).
 pub const PRECISION: i8 = -20;
-
-/// The most sockets/threads we open, whatever the core count says.
-pub const MAX_THREADS: usize = 16;
 
 /// What the server says about its own clock.
 #[derive(Debug, Clone, Copy)]
@@ -190,130 +183,12 @@ pub fn serve(socket: &UdpSocket, config: &ServerConfig) -> io::Result<()> {
 }
 // ANCHOR_END: serve
 
-/// Errors a UDP server sees because of some peer, which must not stop it.
-pub fn is_peer_error(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::PermissionDenied
-    )
-}
-
-// ANCHOR: reuseport
-/// Binds `count` UDP sockets to the same address with `SO_REUSEPORT`. With port 0
-/// the first socket picks the port and the others join it.
-#[cfg(unix)]
-pub fn bind_sockets(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
-    let mut sockets = Vec::with_capacity(count);
-    let mut bound = addr;
-    for _ in 0..count.max(1) {
-        let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
-        // Every socket on the port must set SO_REUSEPORT, the first included.
-        // The kernel then hashes each (source address, source port) flow to one
-        // socket: one client's packets always reach the same thread, in order.
-        socket.set_reuse_port(true)?;
-        socket.bind(&bound.into())?;
-        let socket: UdpSocket = socket.into();
-        bound = socket.local_addr()?;
-        sockets.push(socket);
-    }
-    Ok(sockets)
-}
-// ANCHOR_END: reuseport
-
-/// Without `SO_REUSEPORT` (Windows), the threads share one socket instead: each
-/// `recv_from` still takes one whole datagram, but the kernel no longer keeps a
-/// client's packets on one thread.
-#[cfg(not(unix))]
-pub fn bind_sockets(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
-    let first = UdpSocket::bind(addr)?;
-    let mut sockets = Vec::with_capacity(count.max(1));
-    for _ in 1..count.max(1) {
-        sockets.push(first.try_clone()?);
-    }
-    sockets.insert(0, first);
-    Ok(sockets)
-}
-
-/// Which receive/send loop a server thread runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Loop {
-    /// [`serve`]: one `recv_from` and one `send_to` per request. Easy to read.
-    Plain,
-    /// `recvmmsg`/`sendmmsg`: up to 64 datagrams per system call (Linux; the
-    /// plain loop elsewhere). See [`crate::batch`].
-    Batched,
-}
-
-/// Runs the chosen loop on `socket`.
-pub fn serve_with(socket: &UdpSocket, config: &ServerConfig, kind: Loop) -> io::Result<()> {
-    match kind {
-        Loop::Plain => serve(socket, config),
-        #[cfg(target_os = "linux")]
-        Loop::Batched => crate::batch::serve_batched(socket, config),
-        #[cfg(not(target_os = "linux"))]
-        Loop::Batched => serve(socket, config),
-    }
-}
-
-/// How many threads to use by default: one per core.
-pub fn default_threads() -> usize {
-    thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .min(MAX_THREADS)
-}
-
-/// Binds, announces `listening on ADDR`, and serves with `threads` threads.
-pub fn run(
-    addr: SocketAddr,
-    threads: usize,
-    config: ServerConfig,
-    kind: Loop,
-) -> Result<(), Failure> {
-    let sockets =
-        bind_sockets(addr, threads.clamp(1, MAX_THREADS)).map_err(|e| Failure::bind(addr, e))?;
-    let local = sockets
-        .first()
-        .map(UdpSocket::local_addr)
-        .transpose()
-        .map_err(|e| Failure::io("reading the bound address", e))?
-        .unwrap_or(addr);
-    listen::announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
-    let config = Arc::new(config);
-    let handles: Vec<_> = sockets
-        .into_iter()
-        .map(|socket| {
-            let config = Arc::clone(&config);
-            thread::spawn(move || serve_with(&socket, &config, kind))
-        })
-        .collect();
-    for handle in handles {
-        match handle.join() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(Failure::io("serving NTP requests", e)),
-            Err(_) => return Err(Failure::other("a server thread panicked")),
-        }
-    }
-    Ok(())
-}
-
-/// Starts a server on `addr` in background threads (for the demo, `explain` and
-/// tests) and returns its address. The threads end with the process.
-pub fn spawn(addr: SocketAddr, threads: usize, config: ServerConfig) -> io::Result<SocketAddr> {
-    let sockets = bind_sockets(addr, threads)?;
-    let local = sockets
-        .first()
-        .map(UdpSocket::local_addr)
-        .transpose()?
-        .unwrap_or(addr);
-    for socket in sockets {
-        thread::spawn(move || serve_with(&socket, &config, Loop::Batched));
-    }
+/// Starts a server on `addr` in a background thread (for the demo, `explain` and
+/// tests) and returns its address. The thread ends with the process.
+pub fn spawn(addr: SocketAddr, config: ServerConfig) -> io::Result<SocketAddr> {
+    let socket = UdpSocket::bind(addr)?;
+    let local = socket.local_addr()?;
+    thread::spawn(move || serve(&socket, &config));
     Ok(local)
 }
 
@@ -388,28 +263,5 @@ mod tests {
             answer(&[0x23; 2000], now, &c, &mut reply),
             Err(Dropped::TooLong(2000))
         );
-    }
-
-    #[test]
-    fn both_loops_answer_a_real_request() {
-        for kind in [Loop::Plain, Loop::Batched] {
-            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-            let addr = socket.local_addr().unwrap();
-            thread::spawn(move || serve_with(&socket, &config(), kind));
-            let client = crate::sntp_client::client_socket(addr).unwrap();
-            let outcome =
-                crate::sntp_client::query(&client, std::time::Duration::from_secs(5), 2).unwrap();
-            assert_eq!(outcome.reply.stratum, 8, "{kind:?}");
-        }
-    }
-
-    #[test]
-    fn reuseport_sockets_share_one_port() {
-        let sockets = bind_sockets("127.0.0.1:0".parse().unwrap(), 3).unwrap();
-        let ports: Vec<u16> = sockets
-            .iter()
-            .map(|s| s.local_addr().unwrap().port())
-            .collect();
-        assert!(ports.iter().all(|&p| p == ports[0] && p != 0));
     }
 }

@@ -125,13 +125,17 @@ impl Timestamp {
             Err(e) => UNIX_EPOCH_IN_NTP_SECONDS as i64 - e.duration().as_secs() as i64,
         };
         let near_era = near_ntp.div_euclid(ERA_SECONDS);
-        // Try the hint's era and its neighbours; keep the closest.
-        let candidates = [near_era - 1, near_era, near_era + 1]
+        // Try the hint's era and its neighbours; keep the closest (the earliest
+        // of equals).
+        let [earlier, same, later] = [near_era - 1, near_era, near_era + 1]
             .map(|era| era * ERA_SECONDS + i64::from(self.seconds));
-        let best = candidates
-            .into_iter()
-            .min_by_key(|candidate| (candidate - near_ntp).abs())
-            .unwrap_or(i64::from(self.seconds));
+        let distance = |candidate: i64| (candidate - near_ntp).abs();
+        let mut best = earlier;
+        for candidate in [same, later] {
+            if distance(candidate) < distance(best) {
+                best = candidate;
+            }
+        }
         (best - UNIX_EPOCH_IN_NTP_SECONDS as i64, self.subsec_nanos())
     }
 

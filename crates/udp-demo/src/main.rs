@@ -1,5 +1,7 @@
 //! `udp-demo`: the tutorial's UDP programs (chapter 4). The lessons live in the
-//! library; this file parses arguments and prints.
+//! library, with what they print; this file is the command line: it parses the
+//! arguments, binds and announces the servers, calls the library, and turns
+//! errors into the conventional messages and exit codes.
 
 use std::io::{self, IsTerminal, Write};
 use std::net::{SocketAddr, UdpSocket};
@@ -8,14 +10,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use netlab_common::addr::parse_peer;
-use netlab_common::bytes::python_repr;
+use netlab_common::cli::parse_duration;
+use netlab_common::cli::parse_peer;
 use netlab_common::color::stdout_supports_color;
-use netlab_common::failure::{exit_with, parse_duration};
+use netlab_common::failure::exit_with;
 use netlab_common::files::{ReadCappedError, read_capped_text};
 use netlab_common::{Failure, Narrator, listen};
 use udp_demo::qq::{self, Contacts};
-use udp_demo::{Tell, boundaries, simple};
+use udp_demo::{boundaries, simple};
 
 /// udp-demo: the UDP programs of the tutorial 网络编程 (chapter 4, 四.套接字初使用),
 /// as Rust twins that speak the same bytes as the Python originals.
@@ -32,7 +34,7 @@ enum Command {
     /// bytes, prints them (b'hello') with the sender's address, replies b'hi'.
     Server {
         /// Address to bind; port 0: any free port.
-        #[arg(long, default_value = simple::DEFAULT_ADDR)]
+        #[arg(long, default_value_t = simple::DEFAULT_ADDR)]
         addr: SocketAddr,
         /// Keep answering datagrams (the tutorial answers one and exits).
         #[arg(long)]
@@ -45,7 +47,7 @@ enum Command {
     /// 来自[ip:port]的一条消息: and the message, answers with a line you type.
     QqServer {
         /// Address to bind; port 0: any free port.
-        #[arg(long, default_value = qq::DEFAULT_ADDR)]
+        #[arg(long, default_value_t = qq::DEFAULT_ADDR)]
         addr: SocketAddr,
     },
     /// 四.套接字初使用: the QQ chat client. Choose a contact (金老板, 哪吒, egg, yuan),
@@ -61,7 +63,7 @@ enum Command {
 #[derive(Debug, Args)]
 struct ClientArgs {
     /// The server's address, HOST:PORT.
-    #[arg(long, default_value = simple::DEFAULT_ADDR, value_parser = parse_peer)]
+    #[arg(long, default_value_t = simple::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// What to send.
     #[arg(long, default_value = "hello")]
@@ -75,7 +77,7 @@ struct ClientArgs {
 struct QqClientArgs {
     /// The QQ server's address: where the tutorial's contacts (金老板, 哪吒, egg,
     /// yuan) are. HOST:PORT.
-    #[arg(long, default_value = qq::DEFAULT_ADDR, value_parser = parse_peer)]
+    #[arg(long, default_value_t = qq::DEFAULT_ADDR, value_parser = parse_peer)]
     addr: SocketAddr,
     /// A contact NAME=HOST:PORT (repeatable); replaces the tutorial's table.
     #[arg(long = "contact", value_name = "NAME=HOST:PORT")]
@@ -105,29 +107,8 @@ fn bind_and_announce(addr: SocketAddr) -> Result<UdpSocket, Failure> {
 
 fn server(addr: SocketAddr, forever: bool) -> Result<(), Failure> {
     let socket = bind_and_announce(addr)?;
-    loop {
-        match simple::serve_one(&socket, Tell::quiet()) {
-            Ok(datagram) => {
-                // Python: print(msg) — and, to teach UDP, who sent it.
-                print_line(&format!(
-                    "{} from {}",
-                    python_repr(&datagram.data),
-                    datagram.from
-                ))?;
-                if let Some(full) = datagram.truncated_from {
-                    eprintln!(
-                        "(the datagram had {full} bytes; only the first {} fitted the buffer)",
-                        datagram.data.len()
-                    );
-                }
-                if !forever {
-                    return Ok(());
-                }
-            }
-            // A failed reply concerns one client; the server carries on.
-            Err(e) => eprintln!("(receive or reply failed: {e})"),
-        }
-    }
+    simple::serve(&socket, forever, &mut io::stdout())
+        .map_err(|e| Failure::io("writing to stdout", e))
 }
 
 fn client(args: ClientArgs) -> Result<(), Failure> {
@@ -142,14 +123,14 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
         )));
     }
     let (reply, from) =
-        simple::run_client(addr, args.message.as_bytes(), args.timeout, Tell::quiet()).map_err(
-            |e| match e.kind() {
+        simple::run_client(addr, args.message.as_bytes(), args.timeout).map_err(|e| {
+            match e.kind() {
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                     Failure::timeout(addr, args.timeout)
                 }
                 _ => Failure::connect(addr, e),
-            },
-        )?;
+            }
+        })?;
     // Python: print(back_msg.decode('utf-8'), addr)
     print_line(&format!(
         "{} {}",
@@ -158,18 +139,25 @@ fn client(args: ClientArgs) -> Result<(), Failure> {
     ))
 }
 
-fn qq_server(addr: SocketAddr) -> Result<(), Failure> {
-    let socket = bind_and_announce(addr)?;
+/// Runs `talk` with the keyboard (or a pipe) as its input and stdout as its
+/// output; prompts and colour only on a terminal.
+fn on_the_terminal<R>(talk: impl FnOnce(&mut qq::Console<'_>) -> R) -> R {
     let stdin = io::stdin();
+    let prompt = stdin.is_terminal();
     let mut input = stdin.lock();
     let mut output = io::stdout();
-    let mut console = qq::Console {
-        prompt: io::stdin().is_terminal(),
-        color: stdout_supports_color(),
-        input: &mut input,
-        output: &mut output,
-    };
-    qq::run_server(&socket, &mut console).map_err(|e| Failure::io("qq server", e))
+    talk(&mut qq::Console::new(
+        &mut input,
+        &mut output,
+        prompt,
+        stdout_supports_color(),
+    ))
+}
+
+fn qq_server(addr: SocketAddr) -> Result<(), Failure> {
+    let socket = bind_and_announce(addr)?;
+    on_the_terminal(|console| qq::run_server(&socket, console))
+        .map_err(|e| Failure::io("qq server", e))
 }
 
 fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
@@ -185,28 +173,12 @@ fn qq_client(args: QqClientArgs) -> Result<(), Failure> {
     } else if args.contacts.is_empty() {
         Contacts::tutorial(args.addr)
     } else {
-        Contacts::from_entries(&args.contacts).map_err(Failure::usage)?
+        Contacts::from_entries(&args.contacts).map_err(|e| Failure::usage(e.to_string()))?
     };
-    let bind_to = contacts
-        .names()
-        .first()
-        .and_then(|name| contacts.get(name))
-        .map_or(
-            simple::client_bind_addr(args.addr),
-            simple::client_bind_addr,
-        );
+    let bind_to = contacts.bind_addr(args.addr);
     // Python: udp_client_socket=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
     let socket = UdpSocket::bind(bind_to).map_err(|e| Failure::bind(bind_to, e))?;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut output = io::stdout();
-    let mut console = qq::Console {
-        prompt: io::stdin().is_terminal(),
-        color: stdout_supports_color(),
-        input: &mut input,
-        output: &mut output,
-    };
-    qq::run_client(&socket, &contacts, &mut console, args.timeout)
+    on_the_terminal(|console| qq::run_client(&socket, &contacts, console, args.timeout))
         .map_err(|e| Failure::io("qq client", e))
 }
 
@@ -249,6 +221,6 @@ mod tests {
             panic!("qq-client");
         };
         assert_eq!(qq_client.timeout, qq::DEFAULT_REPLY_TIMEOUT);
-        assert_eq!(qq_client.addr.to_string(), qq::DEFAULT_ADDR);
+        assert_eq!(qq_client.addr, qq::DEFAULT_ADDR);
     }
 }

@@ -19,19 +19,22 @@
 //! chat would add accounts, delivery receipts and retransmission, because UDP
 //! loses datagrams; ours only notices when no reply comes (`--timeout`).
 
+use std::fmt;
 use std::io::{self, BufRead, Write};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use netlab_common::amplification;
 use netlab_common::color::Style;
+use netlab_common::failure::explain_connect;
 use netlab_common::peer_text;
 use netlab_common::stream::read_line_bounded;
 
 use crate::boundaries::recv_from_reporting;
+use crate::simple::client_bind_addr;
 
 /// The tutorial's address: `ip_port=('127.0.0.1',8081)`.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:8081";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8081);
 
 /// The tutorial's `BUFSIZE=1024`.
 pub const BUFSIZE: usize = 1024;
@@ -60,6 +63,56 @@ pub const MAX_CONTACTS_FILE: u64 = 64 * 1024;
 /// other side is a person typing, so this is longer than `udp-demo client`'s.
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Why a contact table was refused. Each message names the bad value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactsError {
+    /// A `--contact` without `=`.
+    NotAnEntry(String),
+    /// A contact without a name (`=127.0.0.1:8081`).
+    NoName { addr: String },
+    /// A contact whose address is not HOST:PORT.
+    NotAnAddress { name: String, addr: String },
+    /// A contact at an address a client cannot send to (port 0).
+    NotADestination {
+        name: String,
+        addr: SocketAddr,
+        why: String,
+    },
+    /// A contacts file that is not TOML.
+    NotToml(String),
+    /// A contacts file without a `[contacts]` table.
+    NoTable,
+    /// A contact whose value is not a `"HOST:PORT"` string.
+    NotAString { name: String, value: String },
+}
+
+impl fmt::Display for ContactsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContactsError::NotAnEntry(entry) => {
+                write!(f, "'{entry}' is not a contact (expected NAME=HOST:PORT)")
+            }
+            ContactsError::NoName { addr } => write!(f, "contact '={addr}' has no name"),
+            ContactsError::NotAnAddress { name, addr } => write!(
+                f,
+                "contact '{name}': '{addr}' is not an address (expected HOST:PORT)"
+            ),
+            ContactsError::NotADestination { name, addr, why } => {
+                write!(f, "contact '{name}': '{addr}': {why}")
+            }
+            ContactsError::NotToml(why) => write!(f, "not valid TOML: {why}"),
+            ContactsError::NoTable => {
+                f.write_str("expected a [contacts] table of \"NAME\" = \"HOST:PORT\"")
+            }
+            ContactsError::NotAString { name, value } => {
+                write!(f, "contact '{name}': expected \"HOST:PORT\", got {value}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ContactsError {}
+
 /// The contact table: names and addresses, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contacts(Vec<(String, SocketAddr)>);
@@ -83,13 +136,13 @@ impl Contacts {
     /// assert_eq!(contacts.get("哪吒"), Some("127.0.0.1:8081".parse().unwrap()));
     /// assert!(Contacts::from_entries(&["nobody"]).is_err());
     /// ```
-    pub fn from_entries<S: AsRef<str>>(entries: &[S]) -> Result<Contacts, String> {
+    pub fn from_entries<S: AsRef<str>>(entries: &[S]) -> Result<Contacts, ContactsError> {
         let mut contacts = Vec::new();
         for entry in entries {
             let entry = entry.as_ref();
             let (name, addr) = entry
                 .split_once('=')
-                .ok_or_else(|| format!("'{entry}' is not a contact (expected NAME=HOST:PORT)"))?;
+                .ok_or_else(|| ContactsError::NotAnEntry(entry.to_string()))?;
             contacts.push(parse_contact(name, addr)?);
         }
         Ok(Contacts(contacts))
@@ -105,17 +158,20 @@ impl Contacts {
     /// assert_eq!(contacts.get("金老板"), Some("127.0.0.1:8081".parse().unwrap()));
     /// assert_eq!(contacts.names().len(), 2);
     /// ```
-    pub fn from_toml(text: &str) -> Result<Contacts, String> {
-        let table: toml::Table = text.parse().map_err(|e| format!("not valid TOML: {e}"))?;
+    pub fn from_toml(text: &str) -> Result<Contacts, ContactsError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ContactsError::NotToml(e.to_string()))?;
         let Some(toml::Value::Table(entries)) = table.get("contacts") else {
-            return Err("expected a [contacts] table of \"NAME\" = \"HOST:PORT\"".to_string());
+            return Err(ContactsError::NoTable);
         };
         let mut contacts = Vec::new();
         for (name, value) in entries {
             let toml::Value::String(addr) = value else {
-                return Err(format!(
-                    "contact '{name}': expected \"HOST:PORT\", got {value}"
-                ));
+                return Err(ContactsError::NotAString {
+                    name: name.clone(),
+                    value: value.to_string(),
+                });
             };
             contacts.push(parse_contact(name, addr)?);
         }
@@ -134,18 +190,36 @@ impl Contacts {
     pub fn names(&self) -> Vec<&str> {
         self.0.iter().map(|(name, _)| name.as_str()).collect()
     }
+
+    /// Where the client's one socket binds: loopback when the first contact is
+    /// on loopback, as [`client_bind_addr`] says (or as for `server`, when the
+    /// table is empty).
+    pub fn bind_addr(&self, server: SocketAddr) -> SocketAddr {
+        client_bind_addr(self.0.first().map_or(server, |(_, addr)| *addr))
+    }
 }
 
-fn parse_contact(name: &str, addr: &str) -> Result<(String, SocketAddr), String> {
+fn parse_contact(name: &str, addr: &str) -> Result<(String, SocketAddr), ContactsError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(format!("contact '={addr}' has no name"));
+        return Err(ContactsError::NoName {
+            addr: addr.to_string(),
+        });
     }
-    let addr: SocketAddr = addr.trim().parse().map_err(|_| {
-        format!("contact '{name}': '{addr}' is not an address (expected HOST:PORT)")
+    let addr: SocketAddr = addr
+        .trim()
+        .parse()
+        .map_err(|_| ContactsError::NotAnAddress {
+            name: name.to_string(),
+            addr: addr.to_string(),
+        })?;
+    let addr = netlab_common::cli::check_destination(addr).map_err(|why| {
+        ContactsError::NotADestination {
+            name: name.to_string(),
+            addr,
+            why,
+        }
     })?;
-    let addr = netlab_common::addr::check_destination(addr)
-        .map_err(|why| format!("contact '{name}': '{addr}': {why}"))?;
     Ok((name.to_string(), addr))
 }
 
@@ -226,6 +300,25 @@ pub struct Console<'a> {
     pub prompt: bool,
     /// Paint messages blue (only on a terminal, never with NO_COLOR).
     pub color: bool,
+}
+
+impl<'a> Console<'a> {
+    /// Lines come from `input`, messages are shown on `output`; `prompt` shows
+    /// the tutorial's prompts and `color` paints messages blue (both only on a
+    /// terminal).
+    pub fn new(
+        input: &'a mut dyn BufRead,
+        output: &'a mut dyn Write,
+        prompt: bool,
+        color: bool,
+    ) -> Self {
+        Console {
+            input,
+            output,
+            prompt,
+            color,
+        }
+    }
 }
 
 impl std::fmt::Debug for Console<'_> {
@@ -348,8 +441,10 @@ pub fn run_client(
             if let Err(e) = socket.send_to(msg.as_bytes(), addr) {
                 // One contact we cannot send to (a broadcast address, an IPv6
                 // contact from an IPv4 socket...) does not end the chat with the others.
-                let failure = netlab_common::Failure::connect(addr, e);
-                eprintln!("({failure}; choose another contact with q)");
+                let explanation = explain_connect(addr, &e)
+                    .map(|text| format!("\n{text}"))
+                    .unwrap_or_default();
+                eprintln!("(cannot reach {addr}: {e}{explanation}; choose another contact with q)");
                 continue;
             }
             // Python: back_msg,addr=udp_client_socket.recvfrom(BUFSIZE)
@@ -364,7 +459,7 @@ pub fn run_client(
                     eprintln!(
                         "(no reply from {addr} within {}: is the server running? UDP can also \
                          lose datagrams; type the message again or raise --timeout)",
-                        netlab_common::failure::humanize_duration(timeout)
+                        netlab_common::cli::humanize_duration(timeout)
                     );
                 }
                 Err(e) => return Err(e),
@@ -444,7 +539,7 @@ mod tests {
 
     #[test]
     fn tutorial_contacts_point_at_the_server() {
-        let server: SocketAddr = DEFAULT_ADDR.parse().unwrap();
+        let server = DEFAULT_ADDR;
         let contacts = Contacts::tutorial(server);
         assert_eq!(contacts.names(), TUTORIAL_CONTACTS);
         assert_eq!(contacts.get("金老板"), Some(server));
@@ -454,7 +549,7 @@ mod tests {
     #[test]
     fn bad_contact_entries_name_the_value() {
         let error = Contacts::from_entries(&["egg=nowhere"]).unwrap_err();
-        assert!(error.contains("'nowhere'"), "{error}");
+        assert!(error.to_string().contains("'nowhere'"), "{error}");
         assert!(Contacts::from_toml("contacts = 3").is_err());
         assert!(Contacts::from_toml("[contacts]\negg = 3").is_err());
     }
@@ -466,12 +561,7 @@ mod tests {
         let handle = thread::spawn(move || {
             let mut input = Cursor::new("你好呀\n".as_bytes().to_vec());
             let mut output = Vec::new();
-            let mut console = Console {
-                input: &mut input,
-                output: &mut output,
-                prompt: false,
-                color: false,
-            };
+            let mut console = Console::new(&mut input, &mut output, false, false);
             run_server(&server, &mut console).unwrap();
             String::from_utf8(output).unwrap()
         });
@@ -480,12 +570,7 @@ mod tests {
         // An unknown contact and an empty line are skipped; then 哪吒 gets a message.
         let mut input = Cursor::new("nobody\nlost\nq\n哪吒\n\n在吗\nq\n".as_bytes().to_vec());
         let mut output = Vec::new();
-        let mut console = Console {
-            input: &mut input,
-            output: &mut output,
-            prompt: false,
-            color: false,
-        };
+        let mut console = Console::new(&mut input, &mut output, false, false);
         run_client(
             &client,
             &Contacts::tutorial(addr),

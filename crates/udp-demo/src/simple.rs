@@ -13,15 +13,16 @@
 //! UDP may lose a datagram, and then the client's `recvfrom` waits forever: the
 //! tutorial's client has no way out. Ours waits `--timeout` and says so.
 
-use std::io;
+use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use netlab_common::bytes::python_repr;
+
 use crate::boundaries::{Datagram, RECV_BUFFER, recv_from_reporting};
-use netlab_common::Tell;
 
 /// The tutorial's address: `udp_sk.bind(('127.0.0.1',9000))`.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:9000";
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9000);
 
 /// What the client sends: `udp_sk.sendto(b'hello',ip_port)`.
 pub const CLIENT_MESSAGE: &[u8] = b"hello";
@@ -54,15 +55,48 @@ pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 /// Serves one datagram: receive it, reply `b'hi'` to its sender. Returns what
 /// arrived, for the caller to print (`print(msg)`).
 // ANCHOR: serve
-pub fn serve_one(socket: &UdpSocket, tell: Tell<'_>) -> io::Result<Datagram> {
+pub fn serve_one(socket: &UdpSocket) -> io::Result<Datagram> {
     // Python: msg,addr = udp_sk.recvfrom(1024)
     let datagram = recv_from_reporting(socket, RECV_BUFFER)?;
-    tell.receive("server", "client", &datagram.data);
-    tell.send("server", "client", SERVER_REPLY);
     socket.send_to(SERVER_REPLY, datagram.from)?; // Python: udp_sk.sendto(b'hi',addr)
     Ok(datagram)
 }
 // ANCHOR_END: serve
+
+/// The server of `udp-demo server`: answers a datagram and prints it, as
+/// Python's `print(msg)` does, with who sent it (to teach UDP) on `out`; then
+/// exits, or with `forever` answers the next. A datagram cut to the buffer is
+/// reported on stderr.
+///
+/// Returns only when `out` cannot be written to (or, without `forever`, after
+/// the first datagram answered).
+pub fn serve(socket: &UdpSocket, forever: bool, out: &mut impl Write) -> io::Result<()> {
+    loop {
+        match serve_one(socket) {
+            Ok(datagram) => {
+                // Python: print(msg) — and, to teach UDP, who sent it.
+                writeln!(
+                    out,
+                    "{} from {}",
+                    python_repr(&datagram.data),
+                    datagram.from
+                )?;
+                out.flush()?;
+                if let Some(full) = datagram.truncated_from {
+                    eprintln!(
+                        "(the datagram had {full} bytes; only the first {} fitted the buffer)",
+                        datagram.data.len()
+                    );
+                }
+                if !forever {
+                    return Ok(());
+                }
+            }
+            // A failed reply concerns one client; the server carries on.
+            Err(e) => eprintln!("(receive or reply failed: {e})"),
+        }
+    }
+}
 
 /// The address a client binds to: loopback when talking to loopback (so nothing
 /// is exposed to the network), the unspecified address otherwise, as Python's
@@ -84,17 +118,14 @@ pub fn run_client(
     server: SocketAddr,
     message: &[u8],
     timeout: Duration,
-    tell: Tell<'_>,
 ) -> io::Result<(Vec<u8>, SocketAddr)> {
     // Python: udp_sk=socket.socket(type=socket.SOCK_DGRAM)
     let socket = UdpSocket::bind(client_bind_addr(server))?;
     // The tutorial has no timeout: a lost datagram would hang it forever.
     socket.set_read_timeout(Some(timeout))?;
-    tell.send("client", "server", message);
     socket.send_to(message, server)?; // Python: udp_sk.sendto(b'hello',ip_port)
     let mut buf = [0u8; RECV_BUFFER];
     let (n, addr) = socket.recv_from(&mut buf)?; // Python: back_msg,addr=udp_sk.recvfrom(1024)
-    tell.receive("client", "server", &buf[..n]);
     Ok((buf[..n].to_vec(), addr))
 }
 // ANCHOR_END: client
@@ -122,9 +153,8 @@ mod tests {
     fn hello_and_hi_over_loopback() {
         let server = bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = server.local_addr().unwrap();
-        let handle = thread::spawn(move || serve_one(&server, Tell::quiet()).unwrap());
-        let (reply, from) =
-            run_client(addr, CLIENT_MESSAGE, Duration::from_secs(2), Tell::quiet()).unwrap();
+        let handle = thread::spawn(move || serve_one(&server).unwrap());
+        let (reply, from) = run_client(addr, CLIENT_MESSAGE, Duration::from_secs(2)).unwrap();
         assert_eq!(reply, b"hi");
         assert_eq!(from, addr);
         assert_eq!(handle.join().unwrap().data, b"hello");
@@ -138,13 +168,25 @@ mod tests {
             silent.local_addr().unwrap(),
             b"hello",
             Duration::from_millis(100),
-            Tell::quiet(),
         )
         .unwrap_err();
         assert!(matches!(
             error.kind(),
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
         ));
+    }
+
+    #[test]
+    fn the_server_prints_what_arrived_and_who_sent_it() {
+        let server = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = server.local_addr().unwrap();
+        let client = thread::spawn(move || run_client(addr, b"hello", Duration::from_secs(2)));
+        let mut out = Vec::new();
+        serve(&server, false, &mut out).unwrap();
+        let (reply, _) = client.join().unwrap().unwrap();
+        assert_eq!(reply, b"hi");
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("b'hello' from 127.0.0.1:"), "{out}");
     }
 
     #[test]

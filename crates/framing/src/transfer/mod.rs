@@ -18,11 +18,12 @@
 //! $ framing receive --dir /tmp/inbox     # terminal 1 (127.0.0.1:8889)
 //! $ framing send ./photo.jpg             # terminal 2
 //! ```
-
 //!
 //! - [`receive`]: the receiver (`framing receive`): checks, temporary file,
-//!   a three-stage pipeline, rename.
+//!   rename.
 //! - [`send`]: the sender (`framing send`): hash, header, `sendfile`, verdict.
+//! - `pipeline.rs`: the machinery that lets the receiver read, hash and write
+//!   at the same time.
 
 use std::time::Duration;
 
@@ -32,8 +33,13 @@ use sha2::{Digest, Sha256};
 pub mod receive;
 pub mod send;
 
-pub use receive::{ReceiveConfig, Rules, Saved, UploadError, receive_one, run_receiver};
-pub use send::{SendConfig, SendReport, hash_file, send_file};
+// Machinery behind the receiver, apart from the lesson.
+mod pipeline;
+
+pub use receive::{
+    ReceiveConfig, ReceiverError, Rules, Saved, UploadError, receive_one, run_receiver,
+};
+pub use send::{Prepared, SendConfig, SendError, SendReport, hash_file, send_file};
 
 // ANCHOR: constants
 /// The JSON header is a few dozen bytes; anything above 64 KiB is not a header.
@@ -62,6 +68,10 @@ pub const PIPELINE_DEPTH: usize = 4;
 /// read and dropped so that the connection closes cleanly (see `linger`).
 pub(crate) const LINGER_LIMIT: u64 = 4 << 20;
 pub(crate) const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// At most this many refused connections linger at once (each holds a thread for
+/// up to [`LINGER_TIMEOUT`], but no longer a slot); others are closed at once.
+pub(crate) const MAX_LINGERING: usize = 16;
 
 /// The sender hands the kernel this much per `sendfile` round (8 MiB), then
 /// moves the progress bar: small enough for a smooth bar, large enough that the
@@ -112,43 +122,89 @@ pub struct Reply {
 /// most [`MAX_NAME_LEN`] bytes. Returns why not.
 ///
 /// ```
-/// use framing::transfer::validate_name;
+/// use framing::transfer::{NameRefused, validate_name};
 /// assert!(validate_name("photo.jpg").is_ok());
-/// assert!(validate_name("../../etc/passwd").is_err());
+/// assert!(matches!(validate_name("../../etc/passwd"), Err(NameRefused::Separator(_))));
 /// assert!(validate_name("/etc/passwd").is_err());
 /// ```
-pub fn validate_name(name: &str) -> Result<(), String> {
-    let refuse = |why: &str| Err(format!("file name {name:?} refused: {why}"));
+pub fn validate_name(name: &str) -> Result<(), NameRefused> {
+    let owned = || name.to_string();
     if name.is_empty() {
-        return refuse("empty");
+        return Err(NameRefused::Empty);
     }
     if name.len() > MAX_NAME_LEN {
-        return refuse("longer than 255 bytes");
+        return Err(NameRefused::TooLong(owned()));
     }
     if name.contains(['/', '\\']) {
-        return refuse("it contains a path separator; send a plain file name");
+        return Err(NameRefused::Separator(owned()));
     }
     if name.contains("..") || name == "." {
-        return refuse("'.' and '..' could lead out of the directory");
+        return Err(NameRefused::Dots(owned()));
     }
     if name
         .chars()
         .any(|c| c.is_control() || netlab_common::peer_text::is_unsafe(c))
     {
-        return refuse(
-            "it contains control characters (NUL, newline...) or text-direction \
-             controls (U+202E...) that make a name read differently from what it is",
-        );
+        return Err(NameRefused::Control(owned()));
     }
     if name.contains(':') {
-        return refuse("':' names a drive or a stream on Windows");
+        return Err(NameRefused::Colon(owned()));
     }
     if name.starts_with('.') {
-        return refuse("hidden names (starting with '.') are reserved for unfinished uploads");
+        return Err(NameRefused::Hidden(owned()));
     }
     Ok(())
 }
 // ANCHOR_END: validate_name
+
+/// Why [`validate_name`] refused a name (each variant holds the name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameRefused {
+    /// No name at all.
+    Empty,
+    /// Longer than [`MAX_NAME_LEN`] bytes.
+    TooLong(String),
+    /// A `/` or `\`: a directory, or an absolute path.
+    Separator(String),
+    /// `.` or `..`, which could lead out of the directory.
+    Dots(String),
+    /// Control characters, or text-direction controls.
+    Control(String),
+    /// A `:`, which names a drive or a stream on Windows.
+    Colon(String),
+    /// A leading `.`: reserved for unfinished uploads.
+    Hidden(String),
+}
+
+impl std::fmt::Display for NameRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (name, why) = match self {
+            NameRefused::Empty => ("", "empty"),
+            NameRefused::TooLong(name) => (name.as_str(), "longer than 255 bytes"),
+            NameRefused::Separator(name) => (
+                name.as_str(),
+                "it contains a path separator; send a plain file name",
+            ),
+            NameRefused::Dots(name) => (
+                name.as_str(),
+                "'.' and '..' could lead out of the directory",
+            ),
+            NameRefused::Control(name) => (
+                name.as_str(),
+                "it contains control characters (NUL, newline...) or text-direction \
+                 controls (U+202E...) that make a name read differently from what it is",
+            ),
+            NameRefused::Colon(name) => (name.as_str(), "':' names a drive or a stream on Windows"),
+            NameRefused::Hidden(name) => (
+                name.as_str(),
+                "hidden names (starting with '.') are reserved for unfinished uploads",
+            ),
+        };
+        write!(f, "file name {name:?} refused: {why}")
+    }
+}
+
+impl std::error::Error for NameRefused {}
 
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
@@ -186,19 +242,23 @@ mod tests {
         }
     }
 
+    /// Names a sender may try that must never become a file in the directory.
+    pub(crate) const REFUSED_NAMES: [&str; 10] = [
+        "../escape",
+        "/etc/passwd",
+        "a/b",
+        "..",
+        ".",
+        "",
+        "a\0b",
+        "c:\\x",
+        "..\\up",
+        ".hidden",
+    ];
+
     #[test]
     fn traversal_and_odd_names_are_refused() {
-        for name in [
-            "../escape",
-            "/etc/passwd",
-            "a/b",
-            "..",
-            ".",
-            "",
-            "a\0b",
-            "c:\\x",
-            ".hidden",
-        ] {
+        for name in REFUSED_NAMES {
             assert!(validate_name(name).is_err(), "{name:?}");
         }
     }

@@ -4,30 +4,25 @@
 //! the name a plain file name, the size within the limit; the bytes go into a
 //! hidden temporary file that gets its real name only when size and hash match.
 
+use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::thread;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use auth::{Handshake, Secret};
-use netlab_common::Failure;
-use netlab_common::admission::{Limits, Refused, Ticket};
+use netlab_common::admission::{Limits, Refused, Ticket, WhenFull};
 use netlab_common::deadline::{Deadline, RateFloor};
-use netlab_common::listen::announce;
 use netlab_common::serve::thread_per_client;
-use netlab_common::stream::read_full;
-use sha2::{Digest, Sha256};
 
+use super::pipeline::receive_body;
 use super::{
-    CHUNK, Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, PIPELINE_DEPTH, Reply, hex,
-    is_sha256_hex, validate_name,
+    Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_LINGERING, Reply, hex, is_sha256_hex,
+    validate_name,
 };
-use crate::command::check_exposure;
 use crate::frame::{FrameError, read_frame, write_frame};
+use crate::gate::{Gate, ListenError, listen};
 
 /// Why an upload failed. The text goes back to the sender in `{"ok": false}`.
 #[derive(Debug)]
@@ -171,9 +166,15 @@ pub fn receive_one(
     conn: &mut TcpStream,
     dir: &Path,
     rules: &Rules,
-    ticket: &mut Ticket,
+    mut ticket: Ticket,
 ) -> Result<Saved, UploadError> {
-    let result = receive_over_network(conn, dir, rules, ticket);
+    let result = receive_over_network(conn, dir, rules, &mut ticket);
+    // The upload's fate is decided: its slot is free *before* the sender reads
+    // the verdict, so a sender that sends again at once (the next file, or the
+    // same one fixed) never meets its own finished upload in its address's share.
+    // What is left — the verdict, and after a refusal a short lingering close —
+    // is bounded on its own.
+    drop(ticket);
     let reply = match &result {
         Ok(_) => Reply {
             ok: true,
@@ -215,7 +216,23 @@ fn receive_over_network(
 /// normal FIN, and the reset can destroy our verdict before the sender reads it.
 /// So: send FIN after the verdict, then read and throw away what still comes,
 /// up to a bound, for a short while.
+///
+/// A lingering connection no longer holds a slot, so their number has a bound
+/// of its own ([`MAX_LINGERING`]): past it, the connection is simply closed (a
+/// sender flooding refusals may then lose a verdict to a reset, nobody else).
 fn linger(conn: &mut TcpStream) {
+    static LINGERING: AtomicUsize = AtomicUsize::new(0);
+    struct Lingering;
+    impl Drop for Lingering {
+        fn drop(&mut self) {
+            LINGERING.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    if LINGERING.fetch_add(1, Ordering::AcqRel) >= MAX_LINGERING {
+        LINGERING.fetch_sub(1, Ordering::AcqRel);
+        return;
+    }
+    let _lingering = Lingering;
     let _ = conn.shutdown(std::net::Shutdown::Write);
     let _ = conn.set_read_timeout(Some(LINGER_TIMEOUT));
     let _ = io::copy(&mut conn.take(LINGER_LIMIT), &mut io::sink());
@@ -230,7 +247,7 @@ fn read_header<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Heade
     let raw = read_frame(conn, MAX_HEADER_LEN).map_err(UploadError::Header)?;
     let header: Header =
         serde_json::from_slice(&raw).map_err(|e| UploadError::BadHeader(e.to_string()))?;
-    validate_name(&header.filename).map_err(UploadError::BadHeader)?;
+    validate_name(&header.filename).map_err(|why| UploadError::BadHeader(why.to_string()))?;
     if header.filesize > rules.max_size {
         return Err(UploadError::BadHeader(format!(
             "{} bytes is more than this receiver accepts ({} bytes)",
@@ -307,130 +324,52 @@ fn receive_file<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Save
 }
 // ANCHOR_END: receive_one
 
-// ANCHOR: receive_body
-/// Reads exactly `size` bytes (or until the sender stops) and, at the same
-/// time, hashes them on a second thread and writes them to `file` on a third.
-/// Returns how many bytes arrived and their SHA-256.
-///
-/// A three-stage pipeline: reading the socket, hashing and writing each take
-/// about the same time, and while one chunk is hashed the next is being read
-/// and the previous one written. Buffers travel in a circle (reader → hasher →
-/// writer → back to the reader), so memory stays at `2 * PIPELINE_DEPTH + 2`
-/// chunks however large the file.
-fn receive_body<R: Read>(conn: &mut R, file: File, size: u64) -> io::Result<(u64, [u8; 32])> {
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_DEPTH);
-    let (hashed_tx, hashed_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_DEPTH);
-    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(2 * PIPELINE_DEPTH + 2);
-    for _ in 0..2 * PIPELINE_DEPTH + 2 {
-        let _ = empty_tx.send(Vec::with_capacity(CHUNK));
-    }
-    // Stage 2: hash each chunk, pass it on.
-    let hasher = thread::spawn(move || -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        for chunk in full_rx {
-            hasher.update(&chunk);
-            if hashed_tx.send(chunk).is_err() {
-                break; // the writer failed; it reports why
-            }
-        }
-        hasher.finalize().into()
-    });
-    // Stage 3: write each chunk to the file, hand the buffer back to stage 1.
-    let writer = thread::spawn(move || -> io::Result<()> {
-        let mut file = file;
-        for chunk in hashed_rx {
-            file.write_all(&chunk)?;
-            // The reader may have stopped early; then nobody takes buffers back.
-            let _ = empty_tx.send(chunk);
-        }
-        file.flush()
-    });
-    // Stage 1, on this thread: read the socket.
-    let mut got: u64 = 0;
-    let mut read_error = None;
-    while got < size {
-        let Ok(mut chunk) = empty_rx.recv() else {
-            break; // the writer failed; its error is reported below
-        };
-        let want = (size - got).min(CHUNK as u64) as usize;
-        chunk.resize(want, 0);
-        let n = match read_full(conn, &mut chunk) {
-            Ok(n) => n,
-            Err(error) => {
-                read_error = Some(error);
-                break;
-            }
-        };
-        chunk.truncate(n);
-        got += n as u64;
-        if n > 0 && full_tx.send(chunk).is_err() {
-            break;
-        }
-        if n < want {
-            break; // the sender closed early
-        }
-    }
-    drop(full_tx);
-    let digest = hasher
-        .join()
-        .map_err(|_| io::Error::other("the hashing thread panicked"))?;
-    writer
-        .join()
-        .map_err(|_| io::Error::other("the writing thread panicked"))??;
-    match read_error {
-        Some(error) => Err(error),
-        None => Ok((got, digest)),
-    }
-}
-// ANCHOR_END: receive_body
-
+/// Everything `framing receive` needs.
 #[derive(Debug)]
 pub struct ReceiveConfig {
     pub addr: SocketAddr,
     pub dir: PathBuf,
     pub rules: Rules,
     pub limits: Limits,
-    pub secret: Option<Secret>,
     /// How long a sender may stay silent before it is dropped (each read and write
     /// of the verdict; the header has its own deadline, the body its rate).
     pub timeout: Duration,
+    /// What each sender must pass before its header. Without a gate the
+    /// receiver listens on loopback only.
+    pub gate: Option<Box<dyn Gate>>,
 }
 
 /// `framing receive`: accept uploads into a directory, one thread per sender.
-pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
+/// Returns only if it cannot start.
+pub fn run_receiver(config: ReceiveConfig) -> Result<(), ReceiverError> {
     if !config.dir.is_dir() {
-        return Err(Failure::usage(format!(
-            "--dir {}: not a directory (create it first)",
-            config.dir.display()
-        )));
+        return Err(ReceiverError::NotADirectory(config.dir));
     }
-    check_exposure(config.addr, config.secret.as_ref(), "accept files from")?;
-    let listener = TcpListener::bind(config.addr).map_err(|e| Failure::bind(config.addr, e))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Failure::io("local address", e))?;
-    announce(local).map_err(|e| Failure::io("writing to stdout", e))?;
+    let listener = listen(
+        config.addr,
+        config.gate.as_deref(),
+        "accept files from",
+        "auth receive",
+    )?;
     // The closure below is shared by every client's thread; it owns these.
-    let (secret, dir, rules, timeout) = (config.secret, config.dir, config.rules, config.timeout);
+    let (gate, dir, rules, timeout) = (config.gate, config.dir, config.rules, config.timeout);
+    // When every slot is taken, a sender is refused at once and can try again,
+    // instead of waiting with its file unsent.
+    let when_full = WhenFull::Refuse;
     thread_per_client(
         &listener,
         config.limits,
-        move |mut conn, peer, mut ticket| {
+        when_full,
+        move |mut conn, peer, ticket| {
             let _ = conn.set_read_timeout(Some(timeout));
             let _ = conn.set_write_timeout(Some(timeout));
-            if let Some(secret) = &secret {
-                // One deadline for the whole answer.
-                if let Err(error) = auth::server_handshake_within(
-                    &conn,
-                    secret,
-                    rules.header_timeout,
-                    Handshake::WITH_VERDICT,
-                ) {
-                    eprintln!("{peer}: not authenticated: {error}");
-                    return;
-                }
+            if let Some(gate) = &gate
+                && let Err(why) = gate.let_in(&conn)
+            {
+                eprintln!("{peer}: {why}");
+                return;
             }
-            match receive_one(&mut conn, &dir, &rules, &mut ticket) {
+            match receive_one(&mut conn, &dir, &rules, ticket) {
                 Ok(saved) => println!(
                     "{peer}: saved {} ({} bytes, sha256 {})",
                     saved.path.display(),
@@ -444,9 +383,48 @@ pub fn run_receiver(config: ReceiveConfig) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Why `framing receive` could not start.
+#[derive(Debug)]
+pub enum ReceiverError {
+    /// `--dir` is not a directory.
+    NotADirectory(PathBuf),
+    /// The receiver could not listen.
+    Listen(ListenError),
+}
+
+impl fmt::Display for ReceiverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReceiverError::NotADirectory(dir) => write!(
+                f,
+                "--dir {}: not a directory (create it first)",
+                dir.display()
+            ),
+            ReceiverError::Listen(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReceiverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReceiverError::NotADirectory(_) => None,
+            ReceiverError::Listen(error) => Some(error),
+        }
+    }
+}
+
+impl From<ListenError> for ReceiverError {
+    fn from(error: ListenError) -> ReceiverError {
+        ReceiverError::Listen(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transfer::CHUNK;
+    use sha2::{Digest, Sha256};
 
     fn temp_dir(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
@@ -529,18 +507,7 @@ mod tests {
     #[test]
     fn traversal_names_are_refused_before_anything_is_written() {
         let dir = temp_dir("names");
-        for name in [
-            "../escape",
-            "/etc/passwd",
-            "a/b",
-            "..",
-            ".",
-            "",
-            "a\0b",
-            "c:\\x",
-            "..\\up",
-            ".hidden",
-        ] {
+        for name in crate::transfer::tests::REFUSED_NAMES {
             let wire = upload(&header_for(name, b"x"), b"x");
             let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
             assert!(

@@ -1,18 +1,18 @@
 //! The sending side of the file transfer: `framing send`.
 
+use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use auth::{Handshake, Secret};
-use netlab_common::Failure;
+use netlab_common::cli::humanize_duration;
 use netlab_common::stream::read_full;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{CHUNK, Header, MAX_REPLY_LEN, Reply, SEND_STEP, hex, validate_name};
+use super::{CHUNK, Header, MAX_REPLY_LEN, NameRefused, Reply, SEND_STEP, hex, validate_name};
 use crate::frame::{read_frame, write_frame};
 
 /// The SHA-256 of a whole file, read in [`CHUNK`]s; `progress` is told after
@@ -43,99 +43,142 @@ pub struct SendReport {
     pub seconds: f64,
 }
 
+impl fmt::Display for SendReport {
+    /// The line `framing send` prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sent {} ({} bytes, sha256 {}) in {:.3}s: the receiver verified it",
+            self.filename, self.filesize, self.sha256, self.seconds
+        )
+    }
+}
+
 /// Everything `framing send` needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SendConfig {
     pub addr: SocketAddr,
     pub path: PathBuf,
     pub timeout: Duration,
-    pub secret: Option<Secret>,
     /// Draw progress bars (only on a terminal).
     pub progress: bool,
 }
 
+/// A file checked and hashed, ready to be sent: its path and its header.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    path: PathBuf,
+    header: Header,
+}
+
+impl Prepared {
+    /// What the receiver will be told: name, size, hash.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The report of this file's send, which began at `started`.
+    pub fn report(&self, started: Instant) -> SendReport {
+        SendReport {
+            filename: self.header.filename.clone(),
+            filesize: self.header.filesize,
+            sha256: self.header.sha256.clone(),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
 // ANCHOR: send_file
-/// `framing send`: hash the file, send the header and the bytes, read the verdict.
-pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
+/// `framing send`: hash the file, connect, send the header and the bytes, read
+/// the verdict.
+pub fn send_file(config: &SendConfig) -> Result<SendReport, SendError> {
     let started = Instant::now();
-    let path = &config.path;
+    let file = prepare(&config.path, config.progress)?;
+    let mut conn = connect(config.addr, config.timeout)?;
+    transmit(&mut conn, &file, config)?;
+    Ok(file.report(started))
+}
+
+/// Checks that `path` is a regular file with a name the receiver accepts, and
+/// hashes it: the header carries the hash, so the sender reads the file twice,
+/// once to hash it and once to send it.
+pub fn prepare(path: &Path, progress: bool) -> Result<Prepared, SendError> {
     let filename = path
         .file_name()
         .and_then(|name| name.to_str())
-        .ok_or_else(|| Failure::usage(format!("{}: not a file name we can send", path.display())))?
+        .ok_or_else(|| SendError::NoFileName(path.to_path_buf()))?
         .to_string();
-    validate_name(&filename).map_err(Failure::usage)?;
-    let metadata =
-        fs::metadata(path).map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
+    validate_name(&filename).map_err(SendError::BadName)?;
+    let read_error = |error| SendError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
+    let metadata = fs::metadata(path).map_err(read_error)?;
     // A directory cannot be sent, and a device such as /dev/zero has no size and
     // would be hashed forever: only regular files have a `filesize`.
     if !metadata.is_file() {
-        return Err(Failure::usage(format!(
-            "{}: not a regular file (a directory or a device cannot be sent)",
-            path.display()
-        )));
+        return Err(SendError::NotARegularFile(path.to_path_buf()));
     }
     let size = metadata.len();
-
-    // The header carries the hash, so the sender reads the file twice: once
-    // to hash it, once to send it.
-    let bar = progress_bar(config.progress, size, "hashing");
-    let (hashed, digest) = hash_file(path, &|n| bar.inc(n))
-        .map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
+    let bar = progress_bar(progress, size, "hashing");
+    let (hashed, digest) = hash_file(path, &|n| bar.inc(n)).map_err(read_error)?;
     bar.finish_and_clear();
     if hashed != size {
-        return Err(Failure::other(format!(
-            "{} changed while we read it",
-            path.display()
-        )));
+        return Err(SendError::Changed(path.to_path_buf()));
     }
-    let header = Header {
-        filename: filename.clone(),
-        filesize: size,
-        sha256: hex(&digest),
-    };
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        header: Header {
+            filename,
+            filesize: size,
+            sha256: hex(&digest),
+        },
+    })
+}
 
-    let addr = config.addr;
-    let net = |e: io::Error| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            Failure::timeout(addr, config.timeout)
-        }
-        _ => Failure::io(format!("sending to {addr}"), e),
-    };
-    let mut conn =
-        TcpStream::connect_timeout(&addr, config.timeout).map_err(|e| Failure::connect(addr, e))?;
-    conn.set_read_timeout(Some(config.timeout)).map_err(net)?;
-    conn.set_write_timeout(Some(config.timeout)).map_err(net)?;
-    if let Some(secret) = &config.secret {
-        auth::client_handshake(&mut conn, secret, Handshake::WITH_VERDICT)
-            .map_err(|e| Failure::other(format!("authenticating with {addr}: {e}")))?;
-    }
+/// Connects to the receiver, with `timeout` on every read and write.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, SendError> {
+    let conn = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|error| SendError::Connect { addr, error })?;
+    conn.set_read_timeout(Some(timeout))
+        .and_then(|()| conn.set_write_timeout(Some(timeout)))
+        .map_err(|error| network_error(addr, timeout, error))?;
+    Ok(conn)
+}
+
+/// Sends `file`'s header and bytes over `conn` and reads the receiver's verdict.
+pub fn transmit(
+    conn: &mut TcpStream,
+    file: &Prepared,
+    config: &SendConfig,
+) -> Result<(), SendError> {
+    let (addr, size) = (config.addr, file.header.filesize);
+    let net = |error| network_error(addr, config.timeout, error);
     // Python: header_bytes = json.dumps(header).encode('utf-8')
     //         conn.sendall(struct.pack('!I', len(header_bytes)) + header_bytes)
-    let json = serde_json::to_vec(&header).map_err(|e| Failure::other(e.to_string()))?;
-    write_frame(&mut conn, &json).map_err(net)?;
+    let json = serde_json::to_vec(&file.header).map_err(SendError::Encode)?;
+    write_frame(conn, &json).map_err(net)?;
 
     // The body: chunk by chunk, so the progress bar moves. `io::copy` from a
     // file to a socket uses sendfile(2) on Linux: the kernel moves the bytes
     // without copying them through our memory.
-    let file =
-        File::open(path).map_err(|e| Failure::io(format!("reading {}", path.display()), e))?;
+    let body = File::open(&file.path).map_err(|error| SendError::Read {
+        path: file.path.clone(),
+        error,
+    })?;
     let bar = progress_bar(config.progress, size, "sending");
     let mut sent = 0u64;
     while sent < size {
         let want = (size - sent).min(SEND_STEP);
-        let n = match io::copy(&mut (&file).take(want), &mut conn) {
+        let n = match io::copy(&mut (&body).take(want), conn) {
             Ok(n) => n,
             // The receiver may have refused the file from its header alone (too
             // large, say) and closed: its verdict is waiting in our receive
             // buffer, and it explains the failed write better than "broken pipe".
-            Err(error) => return Err(early_verdict(&mut conn, addr).unwrap_or(net(error))),
+            Err(error) => return Err(early_verdict(conn, addr).unwrap_or(net(error))),
         };
         if n == 0 {
-            return Err(Failure::other(format!(
-                "{} shrank while we sent it",
-                path.display()
-            )));
+            return Err(SendError::Shrank(file.path.clone()));
         }
         sent += n;
         bar.inc(n);
@@ -143,37 +186,117 @@ pub fn send_file(config: &SendConfig) -> Result<SendReport, Failure> {
     bar.finish_and_clear();
 
     // The verdict.
-    let reply = read_frame(&mut conn, MAX_REPLY_LEN).map_err(|e| net(e.into()))?;
-    let reply: Reply = serde_json::from_slice(&reply).map_err(|e| {
-        Failure::other(format!(
-            "{addr} answered something that is not a verdict: {e}"
-        ))
-    })?;
+    let reply = read_frame(conn, MAX_REPLY_LEN).map_err(|e| net(e.into()))?;
+    let reply: Reply =
+        serde_json::from_slice(&reply).map_err(|error| SendError::NotAVerdict { addr, error })?;
     if !reply.ok {
-        return Err(Failure::other(format!(
-            "{addr} refused the file: {}",
-            reply.error.unwrap_or_default()
-        )));
+        return Err(SendError::Refused {
+            addr,
+            why: reply.error.unwrap_or_default(),
+        });
     }
-    Ok(SendReport {
-        filename,
-        filesize: size,
-        sha256: header.sha256,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(())
 }
 // ANCHOR_END: send_file
 
+/// A failed read or write on the connection: a timeout, or another error.
+fn network_error(addr: SocketAddr, timeout: Duration, error: io::Error) -> SendError {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => SendError::Timeout { addr, timeout },
+        _ => SendError::Io {
+            doing: format!("sending to {addr}"),
+            error,
+        },
+    }
+}
+
 /// After a failed write: the receiver's refusal, if it sent one before closing.
-fn early_verdict(conn: &mut TcpStream, addr: SocketAddr) -> Option<Failure> {
+fn early_verdict(conn: &mut TcpStream, addr: SocketAddr) -> Option<SendError> {
     let reply = read_frame(conn, MAX_REPLY_LEN).ok()?;
     let reply: Reply = serde_json::from_slice(&reply).ok()?;
-    (!reply.ok).then(|| {
-        Failure::other(format!(
-            "{addr} refused the file: {}",
-            reply.error.unwrap_or_default()
-        ))
+    (!reply.ok).then(|| SendError::Refused {
+        addr,
+        why: reply.error.unwrap_or_default(),
     })
+}
+
+/// Why a file was not sent.
+#[derive(Debug)]
+pub enum SendError {
+    /// The path ends in no file name we can send (`..`, `/`, not UTF-8).
+    NoFileName(PathBuf),
+    /// The file's name is one the receiver would refuse.
+    BadName(NameRefused),
+    /// A directory or a device, not a regular file.
+    NotARegularFile(PathBuf),
+    /// The file could not be read.
+    Read { path: PathBuf, error: io::Error },
+    /// The file grew or shrank while it was hashed.
+    Changed(PathBuf),
+    /// The file shrank while it was sent.
+    Shrank(PathBuf),
+    /// The receiver could not be reached.
+    Connect { addr: SocketAddr, error: io::Error },
+    /// The receiver took longer than `timeout` to take our bytes or answer.
+    Timeout { addr: SocketAddr, timeout: Duration },
+    /// The header could not be encoded as JSON.
+    Encode(serde_json::Error),
+    /// The receiver answered something that is not a verdict.
+    NotAVerdict {
+        addr: SocketAddr,
+        error: serde_json::Error,
+    },
+    /// The receiver refused the file, and said why.
+    Refused { addr: SocketAddr, why: String },
+    /// Anything else the operating system reported: what we were doing, and why.
+    Io { doing: String, error: io::Error },
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::NoFileName(path) => {
+                write!(f, "{}: not a file name we can send", path.display())
+            }
+            SendError::BadName(why) => why.fmt(f),
+            SendError::NotARegularFile(path) => write!(
+                f,
+                "{}: not a regular file (a directory or a device cannot be sent)",
+                path.display()
+            ),
+            SendError::Read { path, error } => write!(f, "reading {}: {error}", path.display()),
+            SendError::Changed(path) => write!(f, "{} changed while we read it", path.display()),
+            SendError::Shrank(path) => write!(f, "{} shrank while we sent it", path.display()),
+            SendError::Connect { addr, error } => write!(f, "cannot reach {addr}: {error}"),
+            SendError::Timeout { addr, timeout } => {
+                write!(
+                    f,
+                    "no reply from {addr} within {}",
+                    humanize_duration(*timeout)
+                )
+            }
+            SendError::Encode(error) => write!(f, "{error}"),
+            SendError::NotAVerdict { addr, error } => write!(
+                f,
+                "{addr} answered something that is not a verdict: {error}"
+            ),
+            SendError::Refused { addr, why } => write!(f, "{addr} refused the file: {why}"),
+            SendError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SendError::Read { error, .. }
+            | SendError::Connect { error, .. }
+            | SendError::Io { error, .. } => Some(error),
+            SendError::Encode(error) | SendError::NotAVerdict { error, .. } => Some(error),
+            SendError::BadName(why) => Some(why),
+            _ => None,
+        }
+    }
 }
 
 /// A progress bar on stderr when `enabled` and stderr is a terminal; a hidden

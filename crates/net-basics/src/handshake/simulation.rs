@@ -186,11 +186,12 @@ pub fn simulate(
 }
 // ANCHOR_END: simulate
 
-/// A random initial sequence number, as real stacks choose one.
-pub fn random_isn() -> u32 {
-    // If the OS has no randomness to give (it always has on Linux), any number
-    // teaches the same lesson.
-    getrandom::u32().unwrap_or(0x5eed_1234)
+/// A random initial sequence number, as real stacks choose one (so that a
+/// stranger cannot guess the numbers of a connection; RFC 6528). The operating
+/// system's randomness always answers on Linux; if it did not, the caller says
+/// so rather than quietly use a fixed number.
+pub fn random_isn() -> Result<u32, getrandom::Error> {
+    getrandom::u32()
 }
 
 #[cfg(test)]

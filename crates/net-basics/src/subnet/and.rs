@@ -20,14 +20,6 @@ pub fn bits_of(addr: IpAddr) -> String {
     }
 }
 
-/// The mask of `prefix` bits for the family of `addr`.
-pub fn mask_of(addr: IpAddr, prefix: u8) -> IpAddr {
-    // Cannot fail for a prefix already checked; fall back to the full mask.
-    IpNet::new(addr, prefix)
-        .map(|net| net.netmask())
-        .unwrap_or(addr)
-}
-
 /// One line of the `--explain` table: a label, a value and its bits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExplainRow {
@@ -42,16 +34,21 @@ pub struct ExplainRow {
 ///
 /// ```
 /// use net_basics::subnet::explain_and;
-/// let rows = explain_and("172.16.10.1".parse().unwrap(), 24);
+/// let rows = explain_and("172.16.10.1/24".parse().unwrap());
 /// assert_eq!(rows[2].bits, "10101100.00010000.00001010.00000000");
 /// assert_eq!(rows[2].value, "172.16.10.0");
 /// ```
-pub fn explain_and(addr: IpAddr, prefix: u8) -> [ExplainRow; 3] {
-    let mask = mask_of(addr, prefix);
-    let network = match (addr, mask) {
-        (IpAddr::V4(a), IpAddr::V4(m)) => IpAddr::V4(a & m),
-        (IpAddr::V6(a), IpAddr::V6(m)) => IpAddr::V6(a & m),
-        _ => addr,
+pub fn explain_and(net: IpNet) -> [ExplainRow; 3] {
+    // An IpNet's prefix always fits its family, so its mask always exists.
+    let (addr, mask, network): (IpAddr, IpAddr, IpAddr) = match net {
+        IpNet::V4(n) => {
+            let (a, m) = (n.addr(), n.netmask());
+            (a.into(), m.into(), (a & m).into())
+        }
+        IpNet::V6(n) => {
+            let (a, m) = (n.addr(), n.netmask());
+            (a.into(), m.into(), (a & m).into())
+        }
     };
     [
         ExplainRow {
@@ -118,6 +115,11 @@ pub struct SameSubnet {
     pub network_a: String,
     pub network_b: String,
     pub same: bool,
+    /// Each address with the mask, for drawing the AND ([`explain_and`]).
+    #[serde(skip)]
+    pub net_a: IpNet,
+    #[serde(skip)]
+    pub net_b: IpNet,
 }
 
 // ANCHOR: same_subnet
@@ -157,6 +159,8 @@ pub fn same_subnet(a: IpAddr, b: IpAddr, prefix: u8) -> Result<SameSubnet, Subne
         network_a: network_a.to_string(),
         network_b: network_b.to_string(),
         same: network_a == network_b,
+        net_a,
+        net_b,
     })
 }
 // ANCHOR_END: same_subnet
@@ -195,7 +199,7 @@ mod tests {
 
     #[test]
     fn explain_shows_eight_bits_per_octet() {
-        let rows = explain_and("172.16.10.1".parse().unwrap(), 24);
+        let rows = explain_and("172.16.10.1/24".parse().unwrap());
         assert_eq!(rows[0].bits, "10101100.00010000.00001010.00000001");
         assert_eq!(rows[1].bits, "11111111.11111111.11111111.00000000");
         assert_eq!(rows[2].bits, "10101100.00010000.00001010.00000000");

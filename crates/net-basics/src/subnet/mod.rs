@@ -21,12 +21,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
-use crate::ip::{AddrParseError, binary_octets, parse_addr};
+use crate::ip::{AddrParseError, Count, binary_octets, parse_addr};
 
 mod and;
-pub use and::{
-    ExplainRow, SameSubnet, bits_of, explain_and, marker_line, mask_of, same_subnet, split_bits,
-};
+pub use and::{ExplainRow, SameSubnet, bits_of, explain_and, marker_line, same_subnet, split_bits};
 
 /// Everything that can be wrong with an address, a mask or a prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,24 +249,6 @@ pub fn parse_network(text: &str, mask: Option<&str>) -> Result<IpNet, SubnetErro
     IpNet::new(addr, prefix).map_err(|_| SubnetError::Cidr {
         input: text.to_string(),
     })
-}
-
-/// A number that may not fit in a JSON number: IPv4 counts and addresses are
-/// numbers, IPv6 ones (up to 2^128) are decimal strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Count {
-    Number(u64),
-    Text(String),
-}
-
-impl fmt::Display for Count {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Count::Number(n) => write!(f, "{n}"),
-            Count::Text(text) => f.write_str(text),
-        }
-    }
 }
 
 /// What `net-basics subnet` prints. Field names are the JSON keys.
