@@ -55,9 +55,10 @@ const TIME_LIMIT_RANGE: std::ops::RangeInclusive<Duration> =
     Duration::from_secs(1)..=Duration::from_secs(3600);
 
 fn parse_time_limit(text: &str) -> Result<Duration, String> {
-    let duration = netlab_common::cli::parse_duration(text)?;
+    let outside = || format!("'{text}' is not a duration from 1s to 1h (e.g. 30s, 2m)");
+    let duration = netlab_common::cli::parse_duration(text).map_err(|_| outside())?;
     if !TIME_LIMIT_RANGE.contains(&duration) {
-        return Err(format!("'{text}' is outside 1s to 1h"));
+        return Err(outside());
     }
     Ok(duration)
 }
