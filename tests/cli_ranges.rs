@@ -350,6 +350,22 @@ const FLAGS: &[Flag] = &[
         "101",
         "1..=100",
     ),
+    flag(
+        "exercises",
+        &["list"],
+        "--time-limit",
+        Some("999ms"),
+        "61m",
+        "1s to 1h",
+    ),
+    ranged(
+        "exercises",
+        &["grade", "--set", "week1", "--roster", "."],
+        "--jobs",
+        "0",
+        "17",
+        "1..=16",
+    ),
     // Chapter 5.
     ranged(
         "framing",

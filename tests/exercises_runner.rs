@@ -15,8 +15,10 @@ fn copy_tree(from: &Path, to: &Path) {
     exercises::commands::copy_tree(from, to).unwrap();
 }
 
-/// A student's checkout with only the `ip_to_binary` exercise, in a fresh
-/// temporary directory: `<tmp>/exercises/...`.
+/// A checkout with only the `ip_to_binary` exercise (and its solution, and a
+/// set `quiz` of that one exercise), in a fresh temporary directory:
+/// `<tmp>/exercises/...`. It serves as the course, and as a student's checkout
+/// of it (with the solution copied in when `solved`).
 fn student_checkout(label: &str, solved: bool) -> PathBuf {
     let root = std::env::temp_dir().join(format!("netlab-runner-{label}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&root);
@@ -45,8 +47,14 @@ fn student_checkout(label: &str, solved: bool) -> PathBuf {
     exercises
 }
 
+/// The runner on `dir` as both the course and the student's checkout.
 fn runner(dir: &Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["--dir".to_string(), dir.display().to_string()];
+    let mut all = vec![
+        "--course".to_string(),
+        dir.display().to_string(),
+        "--dir".to_string(),
+        dir.display().to_string(),
+    ];
     all.extend(args.iter().map(|a| a.to_string()));
     run(workspace_bin("exercises"), &all, b"")
 }
@@ -97,7 +105,7 @@ fn grading_an_unsolved_checkout_reports_the_failed_tests() {
     check_session_output(
         "instructors-grading.session.txt",
         &format!(
-            "$ cargo run -q -p exercises -- --dir /path/to/student/netlab/exercises check ip_to_binary --json\n{shown}\n"
+            "$ cargo run -q -p exercises -- --dir /path/to/student/netlab/exercises check ip_to_binary --format json\n{shown}\n"
         ),
     );
     fs::remove_dir_all(dir.parent().unwrap()).unwrap();
@@ -126,8 +134,32 @@ fn grading_a_solved_checkout_passes_and_list_then_says_done() {
 #[test]
 fn verify_solutions_accepts_the_shipped_pair_and_rejects_a_solved_starter() {
     let dir = student_checkout("verify", false);
+    copy_tree(
+        &shipped_exercises().join("ip_to_binary/buggy"),
+        &dir.join("ip_to_binary/buggy"),
+    );
     let output = runner(&dir, &["verify-solutions"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout_text(&output));
+    assert!(
+        stdout_text(&output).contains("3 buggy submissions each fail the test that names them")
+    );
+
+    // A buggy submission that passes the test it names proves nothing: here the
+    // reference solution itself, claiming a mistake.
+    let solution = fs::read_to_string(dir.join("solutions/ip_to_binary/src/lib.rs")).unwrap();
+    fs::write(
+        dir.join("ip_to_binary/buggy/not_buggy.rs"),
+        format!("//! Buggy submission: none at all.\n//!\n//! Caught by: the_tutorials_example\n\n{solution}"),
+    )
+    .unwrap();
+    let output = runner(&dir, &["verify-solutions"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout_text(&output)
+            .contains("buggy/not_buggy.rs (none at all.) passes the_tutorials_example"),
+        "{}",
+        stdout_text(&output)
+    );
     fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 
     // A starter that already passes proves nothing: verify-solutions must say so.
@@ -248,4 +280,76 @@ fn a_hint_number_out_of_range_names_the_range() {
     }
     let help = stdout_text(&run(workspace_bin("exercises"), &["hint", "--help"], b""));
     assert!(help.contains("1 to 100"), "{help}");
+}
+
+/// A student who rewrites the tests gains nothing: grading takes only their
+/// `src/`, and runs the course's tests on it.
+#[test]
+fn a_tampered_test_directory_gains_nothing() {
+    let course = student_checkout("tamper-course", false);
+    let student = student_checkout("tamper-student", false);
+    let exercise = student.join("ip_to_binary");
+    // Every test replaced by one that passes, one added, a build script, and the
+    // solution's notes in the way.
+    fs::write(exercise.join("tests/check.rs"), "#[test]\nfn ok() {}\n").unwrap();
+    fs::write(
+        exercise.join("tests/extra.rs"),
+        "#[test]\nfn also_ok() {}\n",
+    )
+    .unwrap();
+    fs::write(
+        exercise.join("build.rs"),
+        "fn main() { panic!(\"not run\") }\n",
+    )
+    .unwrap();
+    let mut manifest = fs::read_to_string(exercise.join("Cargo.toml")).unwrap();
+    manifest = manifest.replace("publish = false", "publish = false\nbuild = \"build.rs\"");
+    fs::write(exercise.join("Cargo.toml"), manifest).unwrap();
+    let graded = |student: &Path| {
+        let mut args = vec!["--course".to_string(), course.display().to_string()];
+        args.extend(["--dir".to_string(), student.display().to_string()]);
+        args.extend(["check", "--set", "quiz", "--json"].map(String::from));
+        let output = run(workspace_bin("exercises"), &args, b"");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr_text(&output));
+        json_lines(&output).remove(0)
+    };
+    let line = graded(&student);
+    assert_eq!(line["passed"], false, "{line}");
+    assert_eq!(
+        line["compiled"], true,
+        "the build script was not used: {line}"
+    );
+    let failed = line["failed_tests"].as_array().unwrap();
+    assert!(
+        failed.iter().any(|t| t == "the_tutorials_example"),
+        "{line}"
+    );
+    let passed = line["passed_tests"].as_array().unwrap();
+    assert!(
+        !passed.iter().any(|t| t == "ok" || t == "also_ok"),
+        "{line}"
+    );
+
+    // Deleting the tests gains nothing either.
+    fs::remove_dir_all(exercise.join("tests")).unwrap();
+    let line = graded(&student);
+    assert_eq!(line["passed"], false, "{line}");
+    assert_eq!(line["failed_tests"].as_array().unwrap().len(), 8, "{line}");
+
+    // Doctests and unit tests in src/ are not the course's tests: not run.
+    let lib = exercise.join("src/lib.rs");
+    let mut source = fs::read_to_string(&lib).unwrap();
+    source.push_str("\n#[cfg(test)]\nmod mine {\n    #[test]\n    fn mine() {}\n}\n");
+    fs::write(&lib, source).unwrap();
+    let line = graded(&student);
+    assert!(
+        !line["passed_tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().contains("mine")),
+        "{line}"
+    );
+    let _ = fs::remove_dir_all(course.parent().unwrap());
+    let _ = fs::remove_dir_all(student.parent().unwrap());
 }

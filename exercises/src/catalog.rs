@@ -9,6 +9,7 @@
 //! that is a link to `/dev/zero`, or a huge file by mistake, is an error that
 //! names the file and the cap, not a runner that reads until memory runs out.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -66,6 +67,91 @@ impl Exercise {
     pub fn task(&self) -> Result<String, CatalogError> {
         read(&self.dir.join("README.md"), MAX_TEXT_FILE)
     }
+
+    /// The reference solution's notes: why it is written this way, and the
+    /// alternatives.
+    pub fn notes(&self) -> Result<String, CatalogError> {
+        read(&self.solution_dir.join("NOTES.md"), MAX_TEXT_FILE)
+    }
+
+    /// The known-buggy submissions in `buggy/*.rs`, sorted by file name.
+    pub fn buggy(&self) -> Result<Vec<Buggy>, CatalogError> {
+        let dir = self.dir.join("buggy");
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let text = read(&path, MAX_TEXT_FILE)?;
+                Buggy::parse(&path, &text)
+            })
+            .collect()
+    }
+}
+
+/// A known-buggy submission: a `lib.rs` with one classic mistake, and the test
+/// that must catch it. Its first lines say both:
+///
+/// ```text
+/// //! Buggy submission: `write` instead of `write_all`.
+/// //!
+/// //! (why it is wrong, what a real network does)
+/// //!
+/// //! Caught by: echoes_everything_to_a_slow_reader
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buggy {
+    pub path: PathBuf,
+    /// The mistake, in a few words.
+    pub mistake: String,
+    /// The tests that must fail (at least one).
+    pub caught_by: Vec<String>,
+}
+
+impl Buggy {
+    const TITLE: &str = "//! Buggy submission:";
+    const CAUGHT_BY: &str = "//! Caught by:";
+
+    fn parse(path: &Path, text: &str) -> Result<Buggy, CatalogError> {
+        let field = |prefix: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(prefix))
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+        };
+        let invalid = |what: &str| {
+            CatalogError::Invalid(
+                path.to_path_buf(),
+                format!("a buggy submission needs a line `{what} ...`"),
+            )
+        };
+        let mistake = field(Buggy::TITLE).ok_or_else(|| invalid(Buggy::TITLE))?;
+        let caught_by = field(Buggy::CAUGHT_BY).ok_or_else(|| invalid(Buggy::CAUGHT_BY))?;
+        Ok(Buggy {
+            path: path.to_path_buf(),
+            mistake: mistake.to_string(),
+            caught_by: caught_by
+                .split(',')
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+                .collect(),
+        })
+    }
+
+    /// The file's name without `.rs`.
+    pub fn name(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
 }
 
 /// A set of exercises an instructor picked, e.g. for a week.
@@ -75,6 +161,23 @@ pub struct Set {
     #[serde(default)]
     pub title: String,
     pub exercises: Vec<String>,
+    /// Points per exercise; an exercise not listed here is worth
+    /// [`DEFAULT_POINTS`].
+    #[serde(default)]
+    pub points: BTreeMap<String, u32>,
+}
+
+/// What an exercise is worth when its set does not say.
+pub const DEFAULT_POINTS: u32 = 1;
+
+/// The most points one exercise may be worth: a set that gives more is a typo.
+pub const MAX_POINTS: u32 = 1000;
+
+/// An exercise as a set assigns it: with its points.
+#[derive(Debug, Clone, Copy)]
+pub struct Assigned<'a> {
+    pub exercise: &'a Exercise,
+    pub points: u32,
 }
 
 /// Everything that can go wrong reading the catalog: a missing, oversized or
@@ -209,7 +312,7 @@ pub fn select_set<'a>(
     root: &Path,
     exercises: &'a [Exercise],
     name: &str,
-) -> Result<Vec<&'a Exercise>, CatalogError> {
+) -> Result<Vec<Assigned<'a>>, CatalogError> {
     let known = set_names(root);
     if !known.iter().any(|known| known == name) {
         return Err(CatalogError::UnknownSet(name.to_string(), known));
@@ -217,9 +320,28 @@ pub fn select_set<'a>(
     let path = root.join("sets").join(format!("{name}.toml"));
     let set: Set = toml::from_str(&read(&path, MAX_TOML_FILE)?)
         .map_err(|e| CatalogError::Parse(path.clone(), e.to_string()))?;
+    for (exercise, points) in &set.points {
+        if !set.exercises.contains(exercise) {
+            return Err(CatalogError::Invalid(
+                path,
+                format!("points are given for '{exercise}', which is not in the set's exercises"),
+            ));
+        }
+        if *points > MAX_POINTS {
+            return Err(CatalogError::Invalid(
+                path,
+                format!("'{exercise}' is worth {points} points; at most {MAX_POINTS} are allowed"),
+            ));
+        }
+    }
     set.exercises
         .iter()
-        .map(|exercise| find(exercises, exercise))
+        .map(|name| {
+            Ok(Assigned {
+                exercise: find(exercises, name)?,
+                points: set.points.get(name).copied().unwrap_or(DEFAULT_POINTS),
+            })
+        })
         .collect()
 }
 
@@ -256,6 +378,68 @@ mod tests {
     }
 
     #[test]
+    fn every_solution_has_notes() {
+        for exercise in load(&shipped()).unwrap() {
+            assert!(!exercise.notes().unwrap().is_empty(), "{}", exercise.name());
+        }
+    }
+
+    /// The course's promise: every chapter of the tutorial has exercises, at
+    /// least two each, 24 in all.
+    #[test]
+    fn every_chapter_has_two_or_more_exercises() {
+        let exercises = load(&shipped()).unwrap();
+        assert!(exercises.len() >= 24, "{} exercises", exercises.len());
+        for chapter in 1..=8 {
+            let count = exercises
+                .iter()
+                .filter(|e| e.meta.chapter == chapter)
+                .count();
+            assert!(count >= 2, "chapter {chapter} has {count} exercise(s)");
+        }
+    }
+
+    #[test]
+    fn every_exercise_has_two_or_more_buggy_submissions() {
+        for exercise in load(&shipped()).unwrap() {
+            let buggy = exercise.buggy().unwrap();
+            assert!(
+                buggy.len() >= 2,
+                "{} has {} buggy submission(s)",
+                exercise.name(),
+                buggy.len()
+            );
+        }
+    }
+
+    /// A Chinese translation of the hints has as many hints as the English.
+    #[test]
+    fn chinese_hints_match_the_english_ones() {
+        for exercise in load(&shipped()).unwrap() {
+            let zh = exercise.dir.join("hints.zh.md");
+            if !zh.is_file() {
+                continue;
+            }
+            let count = read(&zh, MAX_TEXT_FILE)
+                .unwrap()
+                .split("\n---\n")
+                .filter(|hint| !hint.trim().is_empty())
+                .count();
+            assert_eq!(
+                count,
+                exercise.hints().unwrap().len(),
+                "{}",
+                exercise.name()
+            );
+            assert!(
+                exercise.dir.join("README.zh.md").is_file(),
+                "{}",
+                exercise.name()
+            );
+        }
+    }
+
+    #[test]
     fn every_shipped_set_names_real_exercises() {
         let root = shipped();
         let exercises = load(&root).unwrap();
@@ -272,6 +456,26 @@ mod tests {
         assert!(error.contains("no exercise named 'nope'"));
         assert!(error.contains("ip_to_binary"));
         assert!(select_set(&root, &exercises, "week99").is_err());
+    }
+
+    #[test]
+    fn every_shipped_buggy_submission_names_its_mistake_and_a_test() {
+        for exercise in load(&shipped()).unwrap() {
+            for buggy in exercise.buggy().unwrap() {
+                assert!(!buggy.caught_by.is_empty(), "{:?}", buggy.path);
+            }
+        }
+    }
+
+    #[test]
+    fn a_buggy_header_is_read() {
+        let text =
+            "//! Buggy submission: `write` instead of `write_all`.\n//!\n//! Caught by: a, b\n";
+        let buggy = Buggy::parse(Path::new("x/buggy/short_write.rs"), text).unwrap();
+        assert_eq!(buggy.mistake, "`write` instead of `write_all`.");
+        assert_eq!(buggy.caught_by, ["a", "b"]);
+        assert_eq!(buggy.name(), "short_write");
+        assert!(Buggy::parse(Path::new("y.rs"), "//! Buggy submission: x\n").is_err());
     }
 
     #[test]

@@ -1,26 +1,56 @@
-//! The runner's verbs: list, check, hint, next, verify-solutions, reset.
+//! The runner's verbs: list, check, hint, next, solution, verify-solutions, reset.
+//! (`grade` is in [`crate::grade`], `watch` in [`crate::watch`].)
+//!
+//! Two directories are involved, and kept apart on purpose:
+//!
+//! - the **course** (`--course`, default: the runner's own `exercises/`): the
+//!   exercises, their tests, the sets and their points. What is graded against.
+//! - the **work** (`--dir`, default: the same): where a student's `src/` is read
+//!   from. For a student working in their own checkout the two are one
+//!   directory; an instructor grading `--dir student/exercises` grades the
+//!   student's `src/` against the course's tests, never the student's.
 
+use std::collections::hash_map::DefaultHasher;
 use std::fs;
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use netlab_common::Failure;
 use netlab_common::color::Style;
-use serde_json::json;
 
-use crate::catalog::{self, CatalogError, Exercise};
+use crate::catalog::{self, Assigned, CatalogError, DEFAULT_POINTS, Exercise};
+use crate::report::{self, Format, Graded};
 use crate::results::{Results, fingerprint};
-use crate::testrun::{TestReport, run_tests};
+use crate::sandbox::{self, Submission};
+use crate::testrun::{Limits, TestReport, run_tests};
 
-/// The runner, working on one `exercises/` directory (this checkout's, or a
-/// student's checkout being graded).
+/// Where an exercise's scratch copies live: one kind per purpose, so that a
+/// `check` and a `verify-solutions` running at once never share a directory.
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    Check,
+    Verify,
+    /// Grading, by the worker of this number.
+    Grade(usize),
+}
+
+/// The runner, working on one course and one student's `exercises/` directory.
 #[derive(Debug)]
 pub struct Runner {
-    root: PathBuf,
+    /// The course's `exercises/`: tests, sets, points.
+    course: PathBuf,
+    /// The student's `exercises/`: their `src/`.
+    work: PathBuf,
+    /// Build output and scratch copies: `<course>/../target/exercises`.
     target_dir: PathBuf,
+    /// The student's progress: `<work>/../target/exercises`.
+    results_dir: PathBuf,
     exercises: Vec<Exercise>,
     color: bool,
+    limits: Limits,
 }
 
 /// Whether every exercise a command looked at passed.
@@ -32,59 +62,207 @@ impl From<CatalogError> for Failure {
     }
 }
 
+fn existing_dir(dir: &Path, what: &str) -> Result<PathBuf, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "'{}' is not a directory (expected {what})",
+            dir.display()
+        )));
+    }
+    Ok(dir.canonicalize()?)
+}
+
+/// `<dir>/../target/exercises`.
+fn target_beside(dir: &Path) -> PathBuf {
+    dir.parent().unwrap_or(dir).join("target").join("exercises")
+}
+
+/// A short stable name for a directory, to keep scratch copies of different
+/// checkouts apart.
+fn key_of(path: &Path) -> String {
+    let mut hasher = DefaultHasher::new();
+    path.hash(&mut hasher);
+    format!("{:08x}", hasher.finish() as u32)
+}
+
 impl Runner {
-    /// Loads the exercises of `root`; build output goes to `<root>/../target/exercises`.
-    pub fn new(root: &Path, color: bool) -> Result<Runner, Failure> {
-        if !root.is_dir() {
-            return Err(Failure::usage(format!(
-                "'{}' is not a directory (expected the exercises/ directory of a netlab checkout)",
-                root.display()
-            )));
-        }
-        let root = root.canonicalize()?;
-        let target_dir = root
-            .parent()
-            .unwrap_or(&root)
-            .join("target")
-            .join("exercises");
-        let exercises = catalog::load(&root)?;
+    /// Loads the exercises of `course`; the student's files are read from `work`.
+    pub fn new(course: &Path, work: &Path, color: bool, limits: Limits) -> Result<Runner, Failure> {
+        let course = existing_dir(course, "the exercises/ directory of the course")?;
+        let work = existing_dir(work, "the exercises/ directory of a netlab checkout")?;
+        let exercises = catalog::load(&course)?;
         Ok(Runner {
-            root,
-            target_dir,
+            target_dir: target_beside(&course),
+            results_dir: target_beside(&work),
+            course,
+            work,
             exercises,
             color,
+            limits,
         })
     }
 
-    /// The exercises named, or those of `set`, or all of them.
-    fn select(&self, names: &[String], set: Option<&str>) -> Result<Vec<&Exercise>, Failure> {
+    /// A runner on the same course for another student's `exercises/`.
+    pub fn for_work(&self, work: &Path) -> Runner {
+        Runner {
+            course: self.course.clone(),
+            work: work.to_path_buf(),
+            target_dir: self.target_dir.clone(),
+            results_dir: target_beside(work),
+            exercises: self.exercises.clone(),
+            color: self.color,
+            limits: self.limits,
+        }
+    }
+
+    pub fn exercises(&self) -> &[Exercise] {
+        &self.exercises
+    }
+
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// The student's copy of an exercise.
+    pub fn student_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.work.join(exercise.name())
+    }
+
+    /// The exercises named, or those of `set`, or all of them, with their points.
+    pub fn select(
+        &self,
+        names: &[String],
+        set: Option<&str>,
+    ) -> Result<Vec<Assigned<'_>>, Failure> {
         if let Some(set) = set {
-            return Ok(catalog::select_set(&self.root, &self.exercises, set)?);
+            return Ok(catalog::select_set(&self.course, &self.exercises, set)?);
         }
-        if names.is_empty() {
-            return Ok(self.exercises.iter().collect());
+        let chosen: Vec<&Exercise> = if names.is_empty() {
+            self.exercises.iter().collect()
+        } else {
+            names
+                .iter()
+                .map(|name| catalog::find(&self.exercises, name))
+                .collect::<Result<_, _>>()?
+        };
+        Ok(chosen
+            .into_iter()
+            .map(|exercise| Assigned {
+                exercise,
+                points: DEFAULT_POINTS,
+            })
+            .collect())
+    }
+
+    /// The fingerprint a result is saved under: the student's sources and the
+    /// course's tests (new tests make an old "done" stale).
+    pub fn fingerprint(&self, exercise: &Exercise) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        fingerprint(&self.student_dir(exercise).join("src")).hash(&mut hasher);
+        fingerprint(&exercise.dir.join("tests")).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    pub fn load_results(&self) -> Results {
+        Results::load(&self.results_dir)
+    }
+
+    pub fn save_results(&self, results: &Results) {
+        results.save(&self.results_dir);
+    }
+
+    /// `Some(passed)` when the exercise was checked with its current sources.
+    pub fn saved_result(&self, results: &Results, exercise: &Exercise) -> Option<bool> {
+        results.lookup(exercise.name(), self.fingerprint(exercise))
+    }
+
+    /// Builds and tests `submission` of `exercise` in a scratch copy, within the
+    /// limits. Never fails: what goes wrong is in the report.
+    pub fn test(
+        &self,
+        exercise: &Exercise,
+        submission: Submission<'_>,
+        purpose: Purpose,
+    ) -> TestReport {
+        // One key per checkout checked, per course verified, per grading worker:
+        // a stable key keeps the build artifacts bounded, a distinct one keeps
+        // two runs at once apart (see `sandbox::prepare`).
+        let key = match purpose {
+            Purpose::Check => format!("c{}", key_of(&self.work)),
+            Purpose::Verify => format!("v{}", key_of(&self.course)),
+            Purpose::Grade(worker) => format!("g{}w{worker}", key_of(&self.course)),
+        };
+        let scratch = self
+            .target_dir
+            .join("scratch")
+            .join(&key)
+            .join(exercise.name());
+        if let Err(error) = sandbox::prepare(&exercise.dir, submission, &scratch, &key) {
+            return TestReport::not_run(format!("cannot take the submission: {error}"));
         }
-        Ok(names
-            .iter()
-            .map(|name| catalog::find(&self.exercises, name))
-            .collect::<Result<_, _>>()?)
+        let targets = sandbox::test_targets(&exercise.dir);
+        let report = run_tests(
+            &scratch,
+            &self.target_dir.join("build"),
+            &targets,
+            self.limits,
+        )
+        .unwrap_or_else(|e| TestReport::not_run(format!("cannot run cargo: {e}")));
+        let _ = fs::remove_dir_all(&scratch);
+        // The compiler names the package as renamed for the scratch copy: show the
+        // name the student knows.
+        let mut report = report;
+        report.details = report.details.replace(&format!("-{key}`"), "`");
+        report
+    }
+
+    /// Checks the student's copy of `exercise` and remembers the result.
+    pub fn check_one(&self, exercise: &Exercise, results: &mut Results) -> Graded {
+        let before = self.fingerprint(exercise);
+        let started = Instant::now();
+        let student_dir = self.student_dir(exercise);
+        let report = self.test(exercise, Submission::Student(&student_dir), Purpose::Check);
+        results.record(exercise.name(), before, report.passed());
+        Graded::new(exercise, DEFAULT_POINTS, report, started.elapsed())
+    }
+
+    /// Checks the student's copy of an assigned exercise for a grade, without
+    /// touching their progress file.
+    pub fn grade_one(&self, assigned: Assigned<'_>, worker: usize) -> Graded {
+        let started = Instant::now();
+        let student_dir = self.student_dir(assigned.exercise);
+        let report = self.test(
+            assigned.exercise,
+            Submission::Student(&student_dir),
+            Purpose::Grade(worker),
+        );
+        Graded::new(
+            assigned.exercise,
+            assigned.points,
+            report,
+            started.elapsed(),
+        )
     }
 
     /// `list`: every exercise with its chapter and whether it is done.
     pub fn list(&self, set: Option<&str>, json: bool) -> Result<AllPassed, Failure> {
-        let results = Results::load(&self.target_dir);
+        let results = self.load_results();
         let selected = self.select(&[], set)?;
-        for exercise in &selected {
-            let passed = results.lookup(exercise.name(), fingerprint(&exercise.dir));
+        let mut done = 0;
+        for assigned in &selected {
+            let exercise = assigned.exercise;
+            let passed = self.saved_result(&results, exercise);
+            done += usize::from(passed == Some(true));
             if json {
                 println!(
                     "{}",
-                    json!({
+                    serde_json::json!({
                         "name": exercise.name(),
                         "chapter": exercise.meta.chapter,
                         "title": exercise.meta.title,
                         "passed": passed,
-                        "path": exercise.dir.display().to_string(),
+                        "points": assigned.points,
+                        "path": self.student_dir(exercise).display().to_string(),
                     })
                 );
             } else {
@@ -103,90 +281,88 @@ impl Runner {
         }
         if !json {
             println!();
+            println!("{}", progress_line(done, selected.len(), self.color));
             println!(
-                "`check NAME` builds and tests one exercise (or all without a NAME); `hint NAME` helps."
+                "`check NAME` builds and tests one exercise (or all without a NAME); `hint NAME` helps; `watch` re-checks as you edit."
             );
         }
-        Ok(selected
-            .iter()
-            .all(|e| results.lookup(e.name(), fingerprint(&e.dir)) == Some(true)))
+        Ok(done == selected.len())
     }
 
-    fn check_one(&self, exercise: &Exercise, results: &mut Results) -> Result<TestReport, Failure> {
-        let print_before = fingerprint(&exercise.dir);
-        let report = run_tests(&exercise.dir, &self.target_dir)
-            .map_err(|e| Failure::io("cannot run cargo test", e))?;
-        results.record(exercise.name(), print_before, report.passed());
-        Ok(report)
-    }
-
-    /// `check`: builds and tests the exercises, printing each result.
+    /// `check`: builds and tests the exercises, writing the results in `format`.
     pub fn check(
         &self,
         names: &[String],
         set: Option<&str>,
-        json: bool,
+        format: Format,
     ) -> Result<AllPassed, Failure> {
-        let mut results = Results::load(&self.target_dir);
-        let mut all_passed = true;
-        for exercise in self.select(names, set)? {
-            if !json {
-                eprintln!("checking {} ...", exercise.name());
+        let selected = self.select(names, set)?;
+        let mut results = self.load_results();
+        let mut graded = Vec::new();
+        for assigned in &selected {
+            if format == Format::Text {
+                eprintln!("checking {} ...", assigned.exercise.name());
             }
-            let report = self.check_one(exercise, &mut results)?;
-            results.save(&self.target_dir);
-            all_passed &= report.passed();
-            if json {
-                println!(
-                    "{}",
-                    json!({
-                        "name": exercise.name(),
-                        "chapter": exercise.meta.chapter,
-                        "title": exercise.meta.title,
-                        "passed": report.passed(),
-                        "compiled": report.compiled,
-                        "passed_tests": report.passed_tests,
-                        "failed_tests": report.failed_tests,
-                        "details": report.details,
-                    })
-                );
-            } else {
-                self.print_report(exercise, &report);
+            let mut one = self.check_one(assigned.exercise, &mut results);
+            one.max_points = assigned.points;
+            self.save_results(&results);
+            match format {
+                Format::Text => self.print_report(&one),
+                Format::Json => println!("{}", report::json_line(&one)),
+                _ => {}
             }
+            graded.push(one);
         }
-        Ok(all_passed)
+        let suite = match set {
+            Some(set) => format!("netlab exercises: {set}"),
+            None => "netlab exercises".to_string(),
+        };
+        match format {
+            Format::Text if graded.len() > 1 => {
+                let passed = graded.iter().filter(|g| g.report.passed()).count();
+                let points: u32 = graded.iter().map(Graded::points).sum();
+                let max: u32 = graded.iter().map(|g| g.max_points).sum();
+                println!(
+                    "\n{passed}/{} exercises pass; {points}/{max} points",
+                    graded.len()
+                );
+            }
+            Format::Junit => print!("{}", report::junit(&suite, &graded)),
+            Format::Classroom => println!("{}", report::classroom(&graded)),
+            Format::Csv => print!("{}", report::csv(&graded)),
+            _ => {}
+        }
+        Ok(graded.iter().all(|g| g.report.passed()))
     }
 
-    fn print_report(&self, exercise: &Exercise, report: &TestReport) {
-        let name = exercise.name();
+    /// The text report of one exercise.
+    pub fn print_report(&self, graded: &Graded) {
+        let name = &graded.name;
+        let report = &graded.report;
         if report.passed() {
             println!(
-                "{} {name}: all {} tests pass",
+                "{} {name}: {}",
                 Style::GREEN.paint("✓", self.color),
-                report.passed_tests.len()
+                graded.summary()
             );
             return;
         }
-        let cross = Style::RED.paint("✗", self.color);
-        if !report.compiled {
-            println!("{cross} {name}: does not compile yet");
-        } else if report.passed_tests.is_empty() && report.failed_tests.is_empty() {
-            println!("{cross} {name}: no tests ran");
-        } else {
-            println!(
-                "{cross} {name}: {} of {} tests fail: {}",
-                report.failed_tests.len(),
-                report.failed_tests.len() + report.passed_tests.len(),
-                report.failed_tests.join(", ")
-            );
-        }
+        println!(
+            "{} {name}: {}",
+            Style::RED.paint("✗", self.color),
+            graded.summary()
+        );
         for line in report.details.lines() {
             println!("    {line}");
         }
         println!(
             "    (task: {}; `hint {name}` for a hint)",
-            exercise.dir.join("README.md").display()
+            self.student_dir_of(name).join("README.md").display()
         );
+    }
+
+    fn student_dir_of(&self, name: &str) -> PathBuf {
+        self.work.join(name)
     }
 
     /// `hint`: shows hint number `number` (1-based) of an exercise.
@@ -206,128 +382,236 @@ impl Runner {
         Ok(true)
     }
 
-    /// `next`: the first exercise, in chapter order, that does not pass yet.
-    pub fn next(&self) -> Result<AllPassed, Failure> {
-        let mut results = Results::load(&self.target_dir);
+    /// The first exercise, in chapter order, that does not pass yet (checking the
+    /// ones not checked since their last edit), and how many pass.
+    pub fn first_not_done(&self) -> (Option<&Exercise>, usize) {
+        let mut results = self.load_results();
+        let mut first = None;
+        let mut done = 0;
         for exercise in &self.exercises {
-            let passed = match results.lookup(exercise.name(), fingerprint(&exercise.dir)) {
+            let passed = match self.saved_result(&results, exercise) {
                 Some(passed) => passed,
-                None => {
-                    let passed = self.check_one(exercise, &mut results)?.passed();
-                    results.save(&self.target_dir);
+                // Only as far as the first one not done: the rest wait.
+                None if first.is_none() => {
+                    let passed = self.check_one(exercise, &mut results).report.passed();
+                    self.save_results(&results);
                     passed
                 }
+                None => false,
             };
-            if !passed {
-                println!(
-                    "Next: {} (chapter {}) — {}\n",
-                    exercise.name(),
-                    exercise.meta.chapter,
-                    exercise.meta.title
-                );
-                println!("{}", exercise.task()?.trim_end());
-                println!(
-                    "\nEdit {} and run `cargo run -p exercises -- check {}`.",
-                    exercise.dir.join("src").display(),
-                    exercise.name()
-                );
-                return Ok(false);
+            if passed {
+                done += 1;
+            } else if first.is_none() {
+                first = Some(exercise);
             }
         }
-        println!("Every exercise passes. Well done!");
+        (first, done)
+    }
+
+    /// `next`: the first exercise, in chapter order, that does not pass yet.
+    pub fn next(&self) -> Result<AllPassed, Failure> {
+        let (first, done) = self.first_not_done();
+        println!(
+            "{}\n",
+            progress_line(done, self.exercises.len(), self.color)
+        );
+        let Some(exercise) = first else {
+            println!("Every exercise passes. Well done!");
+            return Ok(true);
+        };
+        println!(
+            "Next: {} (chapter {}) — {}\n",
+            exercise.name(),
+            exercise.meta.chapter,
+            exercise.meta.title
+        );
+        println!("{}", exercise.task()?.trim_end());
+        println!(
+            "\nEdit {} and run `cargo run -p exercises -- check {}` (or `watch`).",
+            self.student_dir(exercise).join("src").display(),
+            exercise.name()
+        );
+        Ok(false)
+    }
+
+    /// `solution`: the reference solution and its notes, once the exercise passes.
+    pub fn solution(&self, name: &str) -> Result<AllPassed, Failure> {
+        let exercise = catalog::find(&self.exercises, name)?;
+        let results = self.load_results();
+        if self.saved_result(&results, exercise) != Some(true) {
+            return Err(Failure::other(format!(
+                "{name} does not pass yet: the reference solution is shown once it does \
+                 (`cargo run -p exercises -- check {name}`)"
+            )));
+        }
+        let lib = exercise.solution_dir.join("src/lib.rs");
+        let source = netlab_common::files::read_capped_text(&lib, catalog::MAX_TEXT_FILE)
+            .map_err(|e| Failure::other(e.to_string()))?;
+        println!("Reference solution of {name} ({}):\n", lib.display());
+        println!("{}", source.trim_end());
+        println!("\n---- Notes ----\n");
+        println!("{}", exercise.notes()?.trim_end());
         Ok(true)
     }
 
-    /// `verify-solutions`: every starter compiles and fails at least one test, and
-    /// every reference solution passes all of them. Both run on copies, so the
-    /// student's own files are never touched.
+    /// `verify-solutions`: every starter compiles and fails at least one test,
+    /// every reference solution passes all of them, and every buggy submission
+    /// fails the tests it names. All run on scratch copies.
     pub fn verify_solutions(&self, names: &[String]) -> Result<AllPassed, Failure> {
         let mut all_ok = true;
-        let verify_dir = self.target_dir.join("verify");
-        for exercise in self.select(names, None)? {
-            let name = exercise.name();
-            let starter_copy = verify_dir.join(name).join("starter");
-            let solution_copy = verify_dir.join(name).join("solution");
-            fresh_copy(&exercise.dir, &starter_copy)?;
-            fresh_copy(&exercise.dir, &solution_copy)?;
-            if !exercise.solution_dir.is_dir() {
-                println!(
-                    "✗ {name}: no reference solution in {}",
-                    exercise.solution_dir.display()
-                );
-                all_ok = false;
-                continue;
-            }
-            copy_tree(&exercise.solution_dir, &solution_copy)
-                .map_err(|e| Failure::io("cannot copy the solution", e))?;
-            // Starter and solution are the same package at two paths: separate
-            // target directories keep cargo from mixing up their build artifacts.
-            let starter = run_tests(&starter_copy, &self.target_dir.join("verify-starter"))
-                .map_err(|e| Failure::io("cannot run cargo test", e))?;
-            let solution = run_tests(&solution_copy, &self.target_dir.join("verify-solution"))
-                .map_err(|e| Failure::io("cannot run cargo test", e))?;
-            let starter_ok = starter.compiled && !starter.failed_tests.is_empty();
-            let solution_ok = solution.passed();
-            if starter_ok && solution_ok {
-                println!(
-                    "✓ {name}: starter compiles and fails {} of {} tests; solution passes all {}",
-                    starter.failed_tests.len(),
-                    starter.failed_tests.len() + starter.passed_tests.len(),
-                    solution.passed_tests.len()
-                );
-            } else {
-                all_ok = false;
-                if !starter.compiled {
-                    println!(
-                        "✗ {name}: the starter does not compile:\n{}",
-                        starter.details
-                    );
-                } else if !starter_ok {
-                    println!(
-                        "✗ {name}: the starter already passes every test (the tests prove nothing)"
-                    );
-                }
-                if !solution_ok {
-                    println!(
-                        "✗ {name}: the reference solution fails: {:?}\n{}",
-                        solution.failed_tests, solution.details
-                    );
-                }
-            }
+        for assigned in self.select(names, None)? {
+            all_ok &= self.verify_one(assigned.exercise)?;
         }
         Ok(all_ok)
     }
 
-    /// `reset`: puts an exercise's files back as they were last committed to git.
-    pub fn reset(&self, name: &str) -> Result<AllPassed, Failure> {
-        let exercise = catalog::find(&self.exercises, name)?;
-        let status = Command::new("git")
-            .arg("-C")
-            .arg(&self.root)
-            .args(["checkout", "HEAD", "--"])
-            .arg(&exercise.dir)
-            .status()
-            .map_err(|e| Failure::io("cannot run git", e))?;
-        if !status.success() {
-            return Err(Failure::other(format!(
-                "git could not restore {} (is this a git checkout?)",
-                exercise.dir.display()
-            )));
+    fn verify_one(&self, exercise: &Exercise) -> Result<bool, Failure> {
+        let name = exercise.name();
+        if !exercise.solution_dir.is_dir() {
+            println!(
+                "✗ {name}: no reference solution in {}",
+                exercise.solution_dir.display()
+            );
+            return Ok(false);
         }
-        println!("{name} is back to its starter code.");
+        let buggy = exercise.buggy()?;
+        let mut problems = Vec::new();
+        let starter = self.test(exercise, Submission::Starter, Purpose::Verify);
+        if !starter.compiled {
+            problems.push(format!(
+                "the starter does not compile:\n{}",
+                starter.details
+            ));
+        } else if starter.passed() || starter.failed_tests.is_empty() {
+            problems.push(
+                "the starter already passes every test (the tests prove nothing)".to_string(),
+            );
+        }
+        let solution = self.test(
+            exercise,
+            Submission::Solution(&exercise.solution_dir),
+            Purpose::Verify,
+        );
+        if !solution.passed() {
+            problems.push(format!(
+                "the reference solution fails: {:?} {}\n{}",
+                solution.failed_tests,
+                solution.problem.as_deref().unwrap_or(""),
+                solution.details
+            ));
+        }
+        let known_tests: Vec<&String> = solution
+            .passed_tests
+            .iter()
+            .chain(&solution.failed_tests)
+            .collect();
+        if buggy.len() < MIN_BUGGY {
+            problems.push(format!(
+                "{} buggy submission(s) in {}; at least {MIN_BUGGY} are expected",
+                buggy.len(),
+                exercise.dir.join("buggy").display()
+            ));
+        }
+        for bug in &buggy {
+            let report = self.test(exercise, Submission::Lib(&bug.path), Purpose::Verify);
+            let file = bug.name();
+            if !report.compiled {
+                problems.push(format!(
+                    "buggy/{file}.rs does not compile, so it proves nothing:\n{}",
+                    report.details
+                ));
+                continue;
+            }
+            for test in &bug.caught_by {
+                if !known_tests.contains(&test) {
+                    problems.push(format!(
+                        "buggy/{file}.rs names a test that does not exist: {test}"
+                    ));
+                } else if !report.failed_tests.contains(test) {
+                    problems.push(format!(
+                        "buggy/{file}.rs ({}) passes {test}, the test that must catch it",
+                        bug.mistake
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            println!(
+                "✓ {name}: starter fails {} of {} tests; solution passes all {}; {} buggy submissions each fail the test that names them",
+                starter.failed_tests.len(),
+                starter.failed_tests.len() + starter.passed_tests.len(),
+                solution.passed_tests.len(),
+                buggy.len()
+            );
+            return Ok(true);
+        }
+        for problem in problems {
+            println!("✗ {name}: {problem}");
+        }
+        Ok(false)
+    }
+
+    /// `reset`: puts exercises' files back as they were last committed to git,
+    /// keeping a copy of the student's `src/` first.
+    pub fn reset(&self, names: &[String], all: bool) -> Result<AllPassed, Failure> {
+        if names.is_empty() && !all {
+            return Err(Failure::usage(
+                "name the exercise to reset, or --all for every one",
+            ));
+        }
+        let chosen = self.select(if all { &[] } else { names }, None)?;
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let backup = self.results_dir.join("backup").join(stamp.to_string());
+        for assigned in &chosen {
+            let dir = self.student_dir(assigned.exercise);
+            let src = dir.join("src");
+            if src.is_dir() {
+                crate::commands::copy_tree(
+                    &src,
+                    &backup.join(assigned.exercise.name()).join("src"),
+                )
+                .map_err(|e| Failure::io(format!("cannot keep a copy of {}", src.display()), e))?;
+            }
+            let status = Command::new("git")
+                .arg("-C")
+                .arg(&self.work)
+                .args(["checkout", "HEAD", "--"])
+                .arg(&dir)
+                .status()
+                .map_err(|e| Failure::io("cannot run git", e))?;
+            if !status.success() {
+                return Err(Failure::other(format!(
+                    "git could not restore {} (is this a git checkout?)",
+                    dir.display()
+                )));
+            }
+            println!("{} is back to its starter code.", assigned.exercise.name());
+        }
+        if backup.is_dir() {
+            println!("(your previous files are kept in {})", backup.display());
+        }
         Ok(true)
     }
 }
 
-/// Replaces `to` with a copy of `from` (without build output).
-fn fresh_copy(from: &Path, to: &Path) -> Result<(), Failure> {
-    if to.exists() {
-        // Keep nothing from an earlier run but let cargo's target dir (elsewhere)
-        // keep its cache.
-        fs::remove_dir_all(to)
-            .map_err(|e| Failure::io(format!("cannot clear {}", to.display()), e))?;
-    }
-    copy_tree(from, to).map_err(|e| Failure::io(format!("cannot copy {}", from.display()), e))
+/// Every exercise has at least this many known-buggy submissions.
+pub const MIN_BUGGY: usize = 2;
+
+/// The width of the progress bar, in characters.
+const BAR_WIDTH: usize = 24;
+
+/// `7/24 done  [███████░░░░░░░░░░░░░░░░░]`: how far a student is.
+pub fn progress_line(done: usize, total: usize, color: bool) -> String {
+    let filled = (done * BAR_WIDTH).checked_div(total).unwrap_or(0);
+    let bar = format!(
+        "{}{}",
+        Style::GREEN.paint(&"█".repeat(filled), color),
+        Style::DIM.paint(&"░".repeat(BAR_WIDTH - filled), color)
+    );
+    format!("{done}/{total} done  [{bar}]")
 }
 
 /// Copies the files of `from` into `to`, overwriting, skipping `target/`.
@@ -353,4 +637,25 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_shows_the_count_and_a_bar() {
+        assert_eq!(
+            progress_line(0, 24, false),
+            format!("0/24 done  [{}]", "░".repeat(24))
+        );
+        assert_eq!(
+            progress_line(7, 24, false),
+            format!("7/24 done  [{}{}]", "█".repeat(7), "░".repeat(17))
+        );
+        assert_eq!(
+            progress_line(0, 0, false),
+            format!("0/0 done  [{}]", "░".repeat(24))
+        );
+    }
 }

@@ -14,7 +14,12 @@
 //! cargo run -p exercises -- verify-solutions     # every starter fails, every solution passes
 //! ```
 
+pub mod bounded;
 pub mod catalog;
 pub mod commands;
+pub mod grade;
+pub mod report;
 pub mod results;
+pub mod sandbox;
 pub mod testrun;
+pub mod watch;

@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Parser, Subcommand};
 use exercises::commands::Runner;
+use exercises::report::Format;
+use exercises::testrun::Limits;
 use netlab_common::Failure;
 
 /// The highest hint number `hint` accepts. Exercises have two to five hints; the
@@ -16,17 +19,28 @@ const MAX_HINT_NUMBER: u64 = 100;
 
 /// The netlab exercises: small tasks, one chapter of 网络编程 each, checked by tests.
 ///
-/// Students: `next` shows what to do, `check NAME` tests your work, `hint NAME`
-/// helps. Instructors: pick a set in exercises/sets/<set>.toml and grade a checkout
-/// with `check --set <set> --json --dir <checkout>/exercises` (one JSON object per
-/// exercise; exit code 0 when all pass, 1 otherwise).
+/// Students: `next` shows what to do, `watch` re-checks as you edit, `check NAME`
+/// tests your work, `hint NAME` helps. Instructors: pick a set in
+/// exercises/sets/<set>.toml, grade a checkout with `check --set <set> --format
+/// junit --dir <checkout>/exercises`, or a whole class with `grade --set <set>
+/// --roster <dir>`. Only a student's src/ is graded, against the course's tests.
 #[derive(Debug, Parser)]
 #[command(name = "exercises", version)]
 struct Cli {
-    /// The exercises/ directory to work on (default: this checkout's; point it at a
-    /// student's checkout to grade it).
+    /// The exercises/ directory whose src/ files are checked (default: this
+    /// checkout's; point it at a student's checkout to grade it).
     #[arg(long, global = true, value_name = "DIR")]
     dir: Option<PathBuf>,
+
+    /// The course: the exercises/ directory whose tests, sets and points are used
+    /// (default: the runner's own, as shipped in this repository).
+    #[arg(long, global = true, value_name = "DIR")]
+    course: Option<PathBuf>,
+
+    /// How long the tests of one exercise may run, e.g. 30s or 2m (1s to 1h;
+    /// default 2m). An endless loop in a student's code ends there, as "timed out".
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_time_limit)]
+    time_limit: Option<Duration>,
 
     /// Never colour the output.
     #[arg(long, global = true)]
@@ -36,30 +50,67 @@ struct Cli {
     command: Verb,
 }
 
+/// The range `--time-limit` accepts.
+const TIME_LIMIT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(1)..=Duration::from_secs(3600);
+
+fn parse_time_limit(text: &str) -> Result<Duration, String> {
+    let outside = || format!("'{text}' is not a duration from 1s to 1h (e.g. 30s, 2m)");
+    let duration = netlab_common::cli::parse_duration(text).map_err(|_| outside())?;
+    if !TIME_LIMIT_RANGE.contains(&duration) {
+        return Err(outside());
+    }
+    Ok(duration)
+}
+
 #[derive(Debug, Subcommand)]
 enum Verb {
-    /// List the exercises with their chapter and whether they are done.
+    /// List the exercises with their chapter and whether they are done, and how
+    /// far you are ("7/24 done").
     List {
         /// Only the exercises of this set (exercises/sets/<SET>.toml).
         #[arg(long)]
         set: Option<String>,
         /// One JSON object per exercise: name, chapter, title, passed (null when not
-        /// checked since the last edit), path.
+        /// checked since the last edit), points, path.
         #[arg(long)]
         json: bool,
     },
     /// Build and test exercises (all, the ones named, or a set), showing failing
-    /// assertions.
+    /// assertions. Each is tested in a scratch copy: the course's tests, your src/.
     Check {
         /// Exercises to check (default: all).
         names: Vec<String>,
-        /// Check the exercises of this set instead.
+        /// Check the exercises of this set instead (with its points).
         #[arg(long, conflicts_with = "names")]
         set: Option<String>,
-        /// One JSON object per exercise: name, chapter, title, passed, compiled,
-        /// passed_tests, failed_tests, details.
-        #[arg(long)]
+        /// How to write the results: text; json (one object per line: name,
+        /// chapter, title, passed, compiled, timed_out, passed_tests, failed_tests,
+        /// points, max_points, details); junit (XML); classroom (GitHub Classroom's
+        /// autograding JSON); csv (a row per exercise).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The same as --format json.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+    },
+    /// Grade a class: every subdirectory of the roster is one student's checkout.
+    /// Writes grades.csv (a row per student: points per exercise, total) and a
+    /// JUnit file per student.
+    Grade {
+        /// The set to grade (exercises/sets/<SET>.toml of the course).
+        #[arg(long)]
+        set: String,
+        /// The directory holding one checkout per student.
+        #[arg(long, value_name = "DIR")]
+        roster: PathBuf,
+        /// Where to write grades.csv and STUDENT.junit.xml.
+        #[arg(long, value_name = "DIR", default_value = "grades")]
+        out: PathBuf,
+        /// How many students are graded at once (1 to 16).
+        #[arg(long, default_value_t = exercises::grade::DEFAULT_JOBS,
+              value_parser = RangedU64ValueParser::<usize>::new().range(1..=16))]
+        jobs: usize,
     },
     /// Show a hint for an exercise.
     Hint {
@@ -71,29 +122,62 @@ enum Verb {
     },
     /// Show the first exercise that does not pass yet, with its task.
     Next,
-    /// Check the exercises themselves: every starter compiles and fails a test, and
-    /// every reference solution passes.
+    /// Re-check the current exercise (NAME, or the first not done) whenever its
+    /// files change: the first failure and the next hint, then on to the next.
+    Watch { name: Option<String> },
+    /// Show the reference solution of an exercise and its notes, once yours passes.
+    Solution { name: String },
+    /// Check the exercises themselves: every starter compiles and fails a test,
+    /// every reference solution passes, and every buggy submission fails the test
+    /// it names.
     VerifySolutions {
         /// Exercises to verify (default: all).
         names: Vec<String>,
     },
-    /// Put an exercise back to its starter code (from git).
-    Reset { name: String },
+    /// Put exercises back to their starter code (from git); a copy of your src/
+    /// is kept in target/exercises/backup.
+    Reset {
+        /// The exercises to reset.
+        names: Vec<String>,
+        /// Reset every exercise.
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<bool, Failure> {
-    let dir = cli
-        .dir
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let own = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let course = cli.course.unwrap_or_else(|| own.clone());
+    let dir = cli.dir.unwrap_or_else(|| course.clone());
     let color = !cli.no_color && netlab_common::color::stdout_supports_color();
-    let runner = Runner::new(&dir, color)?;
+    let limits = Limits {
+        tests: cli.time_limit.unwrap_or(Limits::default().tests),
+        ..Limits::default()
+    };
+    let runner = Runner::new(&course, &dir, color, limits)?;
     match cli.command {
         Verb::List { set, json } => runner.list(set.as_deref(), json).map(|_| true),
-        Verb::Check { names, set, json } => runner.check(&names, set.as_deref(), json),
+        Verb::Check {
+            names,
+            set,
+            format,
+            json,
+        } => {
+            let format = if json { Format::Json } else { format };
+            runner.check(&names, set.as_deref(), format)
+        }
+        Verb::Grade {
+            set,
+            roster,
+            out,
+            jobs,
+        } => exercises::grade::grade(&runner, &set, &roster, &out, jobs),
         Verb::Hint { name, number } => runner.hint(&name, number),
         Verb::Next => runner.next().map(|_| true),
+        Verb::Watch { name } => exercises::watch::watch(&runner, name.as_deref()),
+        Verb::Solution { name } => runner.solution(&name),
         Verb::VerifySolutions { names } => runner.verify_solutions(&names),
-        Verb::Reset { name } => runner.reset(&name),
+        Verb::Reset { names, all } => runner.reset(&names, all),
     }
 }
 

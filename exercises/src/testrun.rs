@@ -1,59 +1,277 @@
-//! Running an exercise's tests with cargo and reading what libtest printed.
+//! Building an exercise and running its tests, within limits, and reading what
+//! libtest printed.
 //!
-//! Each exercise is its own small package, so `cargo test --manifest-path` builds
-//! and tests it without touching the rest of the workspace. All of them share one
-//! target directory, so dependencies are compiled once.
+//! The package tested is always a scratch copy (see [`crate::sandbox`]): the
+//! course's `Cargo.toml` and `tests/`, the student's `src/`. Two steps:
+//!
+//! 1. `cargo test --no-run --message-format json-render-diagnostics --test NAME...`
+//!    builds only the course's test targets (never the doctests or `#[cfg(test)]`
+//!    modules a student may have written in `src/`) and names their executables;
+//! 2. each executable is asked for its tests (`--list`), then run; every test the
+//!    list names must report `ok`. A test that never reports (the program was
+//!    killed at the time limit, or student code ended the process early) has
+//!    failed.
+//!
+//! Both steps go through [`crate::bounded::run`]: a time limit, a killed process
+//! group past it, and output kept up to a cap.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-/// The outcome of `cargo test` on one exercise.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct TestReport {
-    /// Whether the exercise compiled (its code and its tests).
-    pub compiled: bool,
-    /// Names of the tests that passed.
-    pub passed_tests: Vec<String>,
-    /// Names of the tests that failed.
-    pub failed_tests: Vec<String>,
-    /// What the failing tests printed (the panic message with the assertion), or the
-    /// compiler's errors when it did not compile.
-    pub details: String,
+use crate::bounded::{self, Bounded};
+
+/// How long building one exercise may take. The first build of an exercise with
+/// dependencies (chrono, hmac) compiles them, about a minute on two slow cores;
+/// later builds take seconds.
+pub const DEFAULT_BUILD_LIMIT: Duration = Duration::from_secs(600);
+
+/// How long the tests of one exercise may run, all test programs together. The
+/// slowest shipped exercise passes in a few seconds; its tests wait at most 5 s
+/// for anything. A student's endless loop ends here, as "timed out".
+pub const DEFAULT_TEST_LIMIT: Duration = Duration::from_secs(120);
+
+/// How much of each output stream (stdout, stderr) of each program is kept.
+/// Failing tests print a few lines each; a `println!` in a loop is cut here.
+pub const DEFAULT_MAX_OUTPUT: usize = 256 * 1024;
+
+/// The most kept of one failing test's message (its panic and what it printed).
+pub const MAX_MESSAGE: usize = 4 * 1024;
+
+/// The limits of one check.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub build: Duration,
+    pub tests: Duration,
+    pub max_output: usize,
 }
 
-impl TestReport {
-    /// Passed: it compiled, at least one test ran and none failed.
-    pub fn passed(&self) -> bool {
-        self.compiled && self.failed_tests.is_empty() && !self.passed_tests.is_empty()
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            build: DEFAULT_BUILD_LIMIT,
+            tests: DEFAULT_TEST_LIMIT,
+            max_output: DEFAULT_MAX_OUTPUT,
+        }
     }
 }
 
-/// Runs `cargo test` for the package at `package_dir`, building into `target_dir`.
-pub fn run_tests(package_dir: &Path, target_dir: &Path) -> std::io::Result<TestReport> {
+/// The outcome of building and testing one exercise.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct TestReport {
+    /// Whether the exercise compiled (its code and the course's tests).
+    pub compiled: bool,
+    /// Names of the tests that passed.
+    pub passed_tests: Vec<String>,
+    /// Names of the tests that failed, or never finished.
+    pub failed_tests: Vec<String>,
+    /// What the failing tests printed (the panic message with the assertion), or
+    /// the compiler's errors when it did not compile, or why nothing ran.
+    pub details: String,
+    /// Each failed test's own message.
+    #[serde(skip)]
+    pub messages: BTreeMap<String, String>,
+    /// The time limit passed before every test had finished.
+    pub timed_out: bool,
+    /// Something went wrong besides failing tests (timed out, the test program
+    /// crashed, the student's files could not be taken): one sentence.
+    pub problem: Option<String>,
+}
+
+impl TestReport {
+    /// Passed: it compiled, at least one test ran, none failed, and nothing else
+    /// went wrong.
+    pub fn passed(&self) -> bool {
+        self.compiled
+            && self.failed_tests.is_empty()
+            && !self.passed_tests.is_empty()
+            && self.problem.is_none()
+    }
+
+    /// A report for an exercise that could not even be built: `why` says so.
+    pub fn not_run(why: impl Into<String>) -> TestReport {
+        let why = why.into();
+        TestReport {
+            details: why.clone(),
+            problem: Some(why),
+            ..TestReport::default()
+        }
+    }
+
+    /// The first failing test and its message, for a student who wants one
+    /// thing to fix.
+    pub fn first_failure(&self) -> Option<(&str, &str)> {
+        let name = self.failed_tests.first()?;
+        let message = self.messages.get(name).map(String::as_str).unwrap_or("");
+        Some((name.as_str(), message))
+    }
+}
+
+/// Builds the package at `package_dir` into `target_dir` and runs its test
+/// targets `test_targets` (the file stems of the course's `tests/*.rs`).
+pub fn run_tests(
+    package_dir: &Path,
+    target_dir: &Path,
+    test_targets: &[String],
+    limits: Limits,
+) -> std::io::Result<TestReport> {
     mark_sources_changed(package_dir)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let mut build = Command::new(cargo);
+    build
         .arg("test")
+        .arg("--no-run")
+        .arg("--message-format")
+        .arg("json-render-diagnostics")
         .arg("--manifest-path")
         .arg(package_dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
-        .args([
-            "--no-fail-fast",
-            "--color",
-            "never",
-            "--",
-            "--color",
-            "never",
-        ])
-        .env("CARGO_TERM_COLOR", "never")
-        .env("RUST_BACKTRACE", "0")
-        .output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(parse(&stdout, &stderr))
+        .args(["--color", "never"])
+        .env("CARGO_TERM_COLOR", "never");
+    for target in test_targets {
+        build.arg("--test").arg(target);
+    }
+    let built = bounded::run(build, limits.build, limits.max_output)?;
+    if built.timed_out {
+        return Ok(TestReport::not_run(format!(
+            "building took longer than {} s and was stopped",
+            limits.build.as_secs()
+        )));
+    }
+    let executables = test_executables(&built.stdout);
+    if !built.success() || executables.is_empty() {
+        let errors = compiler_errors(&built.stderr);
+        return Ok(TestReport {
+            compiled: false,
+            details: if errors.is_empty() {
+                "cargo could not build the tests (no compiler error was printed)".to_string()
+            } else {
+                errors
+            },
+            ..TestReport::default()
+        });
+    }
+    let deadline = Instant::now() + limits.tests;
+    let mut report = TestReport {
+        compiled: true,
+        ..TestReport::default()
+    };
+    for executable in executables {
+        run_one(&executable, package_dir, deadline, limits, &mut report)?;
+        if report.timed_out {
+            break;
+        }
+    }
+    report.passed_tests.sort();
+    report.failed_tests.sort();
+    report.details = details(&report);
+    Ok(report)
+}
+
+/// Lists and runs one test program, adding what it reported to `report`.
+fn run_one(
+    executable: &Path,
+    package_dir: &Path,
+    deadline: Instant,
+    limits: Limits,
+    report: &mut TestReport,
+) -> std::io::Result<()> {
+    let left = |deadline: Instant| deadline.saturating_duration_since(Instant::now());
+    let listed = bounded::run(
+        test_command(executable, package_dir, &["--list"]),
+        left(deadline),
+        limits.max_output,
+    )?;
+    let expected = listed_tests(&listed.stdout);
+    let ran = bounded::run(
+        test_command(executable, package_dir, &["--color", "never"]),
+        left(deadline),
+        limits.max_output,
+    )?;
+    let parsed = parse(&ran.stdout, &ran.stderr);
+    for name in &expected {
+        if parsed.passed_tests.contains(name) {
+            report.passed_tests.push(name.clone());
+            continue;
+        }
+        report.failed_tests.push(name.clone());
+        let message = match parsed.messages.get(name) {
+            Some(message) => message.clone(),
+            None if ran.timed_out => format!(
+                "{name} did not finish within the time limit of {} s: an endless loop, \
+                 or a wait (read, accept, join) without a timeout?",
+                limits.tests.as_secs()
+            ),
+            None => format!("{name} never reported a result: the test program ended first"),
+        };
+        report.messages.insert(name.clone(), message);
+    }
+    if ran.timed_out {
+        report.timed_out = true;
+        report.problem = Some(format!(
+            "timed out: the tests did not finish within {} s",
+            limits.tests.as_secs()
+        ));
+    } else if !ran.success() && parsed.failed_tests.is_empty() {
+        report.problem = Some(abnormal_end(&ran));
+    }
+    Ok(())
+}
+
+fn abnormal_end(ran: &Bounded) -> String {
+    match ran.status.and_then(|status| status.code()) {
+        Some(code) => {
+            format!("the test program ended with exit code {code} without a failing test")
+        }
+        None => {
+            "the test program was killed by a signal (a crash, or the stack overflowed)".to_string()
+        }
+    }
+}
+
+fn test_command(executable: &Path, package_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(executable);
+    command
+        .args(args)
+        // cargo test runs test programs in the package's directory, with these.
+        .current_dir(package_dir)
+        .env("CARGO_MANIFEST_DIR", package_dir)
+        .env("RUST_BACKTRACE", "0");
+    command
+}
+
+/// The executables of the test targets, from cargo's JSON messages.
+fn test_executables(cargo_stdout: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for line in cargo_stdout.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let is_test = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|kind| kind == "test"));
+        if let (true, Some(executable)) = (is_test, message["executable"].as_str()) {
+            found.push(PathBuf::from(executable));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The test names of `--list`: one `NAME: test` line each.
+fn listed_tests(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Sets the modification time of every source file to now.
@@ -111,38 +329,75 @@ pub fn parse(stdout: &str, stderr: &str) -> TestReport {
     // a grade reads the same every time.
     report.passed_tests.sort();
     report.failed_tests.sort();
-    // Doctests print `test src/lib.rs - f (line 3) ... ok`: keep them, they are tests.
     report.compiled = ran_anything || !stderr.contains("error: could not compile");
     if stderr.contains("error: could not compile") || stderr.contains("error[E") {
         report.compiled = false;
         report.details = compiler_errors(stderr);
     } else {
-        report.details = failure_sections(stdout);
+        report.messages = failure_sections(stdout);
+        report.details = details(&report);
     }
     report
 }
 
-/// The `---- NAME stdout ----` sections of libtest's output, trimmed.
-fn failure_sections(stdout: &str) -> String {
-    let mut sections = String::new();
-    let mut inside = false;
-    for line in stdout.lines() {
-        if line.starts_with("---- ") && line.ends_with(" ----") {
-            inside = true;
-        } else if line == "failures:" || line.starts_with("test result:") {
-            inside = false;
-        }
-        if inside && !line.starts_with("note: run with `RUST_BACKTRACE") {
-            sections.push_str(line);
-            sections.push('\n');
+/// Every failed test's message, one after the other.
+fn details(report: &TestReport) -> String {
+    let mut text = String::new();
+    for name in &report.failed_tests {
+        if let Some(message) = report.messages.get(name) {
+            text.push_str(&format!("---- {name} ----\n{}\n", message.trim_end()));
         }
     }
-    sections.trim_end().to_string()
+    if let Some(problem) = &report.problem {
+        text.push_str(problem);
+    }
+    text.trim_end().to_string()
+}
+
+/// The `---- NAME stdout ----` sections of libtest's output, by test name, each
+/// trimmed and capped at [`MAX_MESSAGE`].
+fn failure_sections(stdout: &str) -> BTreeMap<String, String> {
+    let mut sections = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in stdout.lines() {
+        let header = line
+            .strip_prefix("---- ")
+            .and_then(|rest| rest.strip_suffix(" stdout ----"));
+        let ends_section =
+            header.is_some() || line == "failures:" || line.starts_with("test result:");
+        if ends_section && let Some((name, text)) = current.take() {
+            sections.insert(name, cap(text.trim()));
+        }
+        if let Some(name) = header {
+            current = Some((name.to_string(), String::new()));
+        } else if let Some((_, text)) = current.as_mut()
+            && !line.starts_with("note: run with `RUST_BACKTRACE")
+        {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    if let Some((name, text)) = current {
+        sections.insert(name, cap(text.trim()));
+    }
+    sections
+}
+
+/// At most [`MAX_MESSAGE`] bytes of `text`, cut on a character boundary.
+fn cap(text: &str) -> String {
+    if text.len() <= MAX_MESSAGE {
+        return text.to_string();
+    }
+    let mut end = MAX_MESSAGE;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[... cut at {MAX_MESSAGE} bytes]", &text[..end])
 }
 
 /// The compiler's error messages, without cargo's progress lines.
 fn compiler_errors(stderr: &str) -> String {
-    stderr
+    let text = stderr
         .lines()
         .filter(|line| {
             let line = line.trim_start();
@@ -153,12 +408,12 @@ fn compiler_errors(stderr: &str) -> String {
                 || line.starts_with("Updating ")
                 || line.starts_with("Locking ")
                 || line.starts_with("Downloaded ")
-                || line.starts_with("Downloading "))
+                || line.starts_with("Downloading ")
+                || line.starts_with("Executable "))
         })
         .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
+        .join("\n");
+    cap(text.trim())
 }
 
 #[cfg(test)]
@@ -200,6 +455,9 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out
                 .contains("right: \"01100100.00000100.00000101.00000110\"")
         );
         assert!(!report.details.contains("RUST_BACKTRACE"));
+        let (name, message) = report.first_failure().unwrap();
+        assert_eq!(name, "tests::tutorial_example");
+        assert!(message.starts_with("thread 'tests::tutorial_example' panicked"));
     }
 
     #[test]
@@ -221,5 +479,38 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out
     #[test]
     fn no_tests_is_not_a_pass() {
         assert!(!parse("running 0 tests\n\ntest result: ok.", "").passed());
+    }
+
+    #[test]
+    fn a_problem_is_not_a_pass_even_when_every_test_passed() {
+        let mut report = parse("running 1 test\ntest a ... ok\n", "");
+        report.problem = Some("the test program crashed".to_string());
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn test_names_come_from_the_list() {
+        let listed = "one: test\ntests::two: test\n\n2 tests, 0 benchmarks\n";
+        assert_eq!(listed_tests(listed), ["one", "tests::two"]);
+    }
+
+    #[test]
+    fn executables_come_from_cargos_messages() {
+        let stdout = concat!(
+            r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"ex"},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"kind":["test"],"name":"check"},"executable":"/t/deps/check-1"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(test_executables(stdout), [PathBuf::from("/t/deps/check-1")]);
+    }
+
+    #[test]
+    fn a_long_message_is_cut_on_a_character_boundary() {
+        let long = "你".repeat(MAX_MESSAGE);
+        let cut = cap(&long);
+        assert!(cut.len() < MAX_MESSAGE + 40);
+        assert!(cut.ends_with("cut at 4096 bytes]"));
     }
 }

@@ -1,11 +1,11 @@
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use ex_broadcast_except_sender::{QUEUE_CAPACITY, Room, serve};
+use ex_broadcast_except_sender::{MAX_LINE, QUEUE_CAPACITY, Room, serve};
 
 /// No test waits longer than this for anything.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -40,7 +40,10 @@ fn everyone_but_the_sender_gets_the_line() {
     assert!(dropped.is_empty());
     assert_eq!(bob.try_recv().unwrap(), "alice: hi");
     assert_eq!(carol.try_recv().unwrap(), "alice: hi");
-    assert!(alice.try_recv().is_err(), "the sender got its own line back");
+    assert!(
+        alice.try_recv().is_err(),
+        "the sender got its own line back"
+    );
 }
 
 #[test]
@@ -94,7 +97,10 @@ fn over_tcp_the_sender_does_not_hear_itself() {
     // Wait until both joined (the server reads names in its own threads).
     let deadline = std::time::Instant::now() + LIMIT;
     while room.lock().unwrap().members.len() < 2 {
-        assert!(std::time::Instant::now() < deadline, "alice and bob never joined");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice and bob never joined"
+        );
         thread::yield_now();
     }
     writeln!(alice, "hello").unwrap();
@@ -103,4 +109,28 @@ fn over_tcp_the_sender_does_not_hear_itself() {
     // Alice's first line must be Bob's, not her own echo.
     assert_eq!(read_line(&mut alice_in), "bob: hi alice");
     assert!(QUEUE_CAPACITY > 0);
+}
+
+#[test]
+fn a_client_sending_an_endless_line_is_disconnected() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || serve(listener, Arc::new(Mutex::new(Room::default()))));
+    let (mut mallory, _) = connect(addr, "mallory");
+    // Ten times the longest line, and no newline.
+    let endless = vec![b'x'; 10 * MAX_LINE];
+    let _ = mallory.write_all(&endless);
+    // The server closes the connection: our read ends (0 bytes, or a reset
+    // because it closed with our bytes unread) instead of waiting.
+    let mut rest = Vec::new();
+    match mallory.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert!(
+            !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "the server kept a client sending an endless line: {e}"
+        ),
+    }
 }

@@ -27,8 +27,14 @@ fn connect(addr: SocketAddr) -> TcpStream {
 fn echo(conn: &mut TcpStream, text: &str) -> Vec<u8> {
     conn.write_all(text.as_bytes()).unwrap();
     let mut back = vec![0u8; text.len()];
-    conn.read_exact(&mut back)
-        .expect("an echo within 5 s (is another client blocking the server?)");
+    if let Err(e) = conn.read_exact(&mut back) {
+        panic!(
+            "sent {} bytes {text:?}, expected {} bytes back within 5 s, got none ({e}): \
+             is another client blocking the server?",
+            text.len(),
+            text.len()
+        );
+    }
     back
 }
 
@@ -75,7 +81,11 @@ fn sixteen_clients_connected_at_once_are_all_served() {
         .collect();
     for (i, client) in clients.into_iter().enumerate() {
         let back = client.join().unwrap();
-        assert_eq!(back, Some(format!("CLIENT {i}").into_bytes()), "client {i} was not served");
+        assert_eq!(
+            back,
+            Some(format!("CLIENT {i}").into_bytes()),
+            "client {i} was not served"
+        );
     }
 }
 

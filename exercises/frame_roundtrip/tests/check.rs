@@ -34,7 +34,10 @@ fn two_frames_in_one_buffer_come_out_separately() {
     let mut reader = &wire[..];
     assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"dir");
     assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"");
-    assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"ipconfig /all");
+    assert_eq!(
+        read_frame(&mut reader, 100).unwrap().unwrap(),
+        b"ipconfig /all"
+    );
     assert_eq!(read_frame(&mut reader, 100).unwrap(), None, "clean end");
 }
 
@@ -60,6 +63,50 @@ fn end_of_stream_in_the_header_or_payload_is_unexpected_eof() {
         let mut reader = wire;
         let error = read_frame(&mut reader, 1024).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "{wire:?}");
+    }
+}
+
+/// A reader that returns its data in two pieces: `first` bytes, then the rest.
+struct TwoPieces<'a> {
+    data: &'a [u8],
+    first: usize,
+}
+
+impl Read for TwoPieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = if self.first > 0 {
+            self.first
+        } else {
+            self.data.len()
+        };
+        let n = n.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.first = 0;
+        Ok(n)
+    }
+}
+
+#[test]
+fn frames_split_at_every_position_are_read() {
+    let mut wire = Vec::new();
+    write_frame(&mut wire, b"hello").unwrap();
+    write_frame(&mut wire, b"world!").unwrap();
+    for split in 1..wire.len() {
+        let mut reader = TwoPieces {
+            data: &wire,
+            first: split,
+        };
+        let one = read_frame(&mut reader, 64)
+            .unwrap_or_else(|e| panic!("split after byte {split}: the first frame: {e}"));
+        let two = read_frame(&mut reader, 64)
+            .unwrap_or_else(|e| panic!("split after byte {split}: the second frame: {e}"));
+        assert_eq!(
+            (one.as_deref(), two.as_deref()),
+            (Some(&b"hello"[..]), Some(&b"world!"[..])),
+            "split after byte {split} of {}",
+            wire.len()
+        );
     }
 }
 

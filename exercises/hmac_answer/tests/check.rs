@@ -122,3 +122,52 @@ fn handshake_with_a_wrong_key_is_refused() {
     assert!(!client_handshake(&mut conn, b"guess").unwrap());
     server.join().unwrap();
 }
+
+/// The text of `fn NAME` in `source`: from its name to its closing brace, without
+/// comments.
+fn function_body<'a>(source: &'a str, name: &str) -> Option<String> {
+    let start = source.find(&format!("fn {name}("))?;
+    let open = start + source[start..].find('{')?;
+    let mut depth = 0;
+    for (i, c) in source[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    let body = &source[start..open + i + 1];
+                    return Some(
+                        body.lines()
+                            .map(|line| line.split("//").next().unwrap_or(""))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether the comparison takes the same time however many bytes are right
+/// cannot be seen from outside: the difference is a few nanoseconds per byte,
+/// far below the noise of one test run (an attacker averages millions of tries).
+/// So this test reads the source of `verify` instead: it must compare with the
+/// Mac's `verify_slice` (Python: `hmac.compare_digest`), never with `==`.
+#[test]
+fn verify_compares_in_constant_time() {
+    let source = include_str!("../src/lib.rs");
+    let body = function_body(source, "verify").expect("src/lib.rs has a fn verify");
+    assert!(
+        body.contains("verify_slice"),
+        "verify must compare with the Mac's verify_slice (constant time):\n{body}"
+    );
+    for comparison in ["==", "!=", ".eq(", "starts_with", ".cmp("] {
+        assert!(
+            !body.contains(comparison),
+            "verify compares with `{comparison}`, which stops at the first wrong byte: \
+             its timing tells an attacker how much of a guess was right\n{body}"
+        );
+    }
+}

@@ -32,7 +32,15 @@ fn the_extremes() {
 
 #[test]
 fn malformed_addresses_are_errors_naming_the_input() {
-    for bad in ["300.1.1.1", "1.2.3", "1.2.3.4.5", "a.b.c.d", "", "1..2.3", "-1.2.3.4"] {
+    for bad in [
+        "300.1.1.1",
+        "1.2.3",
+        "1.2.3.4.5",
+        "a.b.c.d",
+        "",
+        "1..2.3",
+        "-1.2.3.4",
+    ] {
         assert_eq!(
             to_binary(bad),
             Err(ParseError {

@@ -58,6 +58,10 @@ fn malformed_macs_are_errors() {
         "",
         "aa::cc:dd:ee:ff",
         "ääbbccddeeff",
+        // Twelve hex digits, but in no spelling's shape.
+        "0:01a2b3c4d5e",
+        "001a-2b3c4d5e",
+        "00:1a:2b-3c:4d:5e",
     ] {
         let error = parse_mac(bad).expect_err(bad);
         assert_eq!(error.input, bad);

@@ -21,14 +21,24 @@ fn half_a_second() {
 
 #[test]
 fn server_one_second_ahead_ten_ms_each_way() {
-    let t = [ts(NOW, 100), ts(NOW + 1, 110), ts(NOW + 1, 112), ts(NOW, 122)];
+    let t = [
+        ts(NOW, 100),
+        ts(NOW + 1, 110),
+        ts(NOW + 1, 112),
+        ts(NOW, 122),
+    ];
     assert!(close(offset(t), 1.0), "offset {}", offset(t));
     assert!(close(delay(t), 0.020), "delay {}", delay(t));
 }
 
 #[test]
 fn client_ahead_gives_a_negative_offset() {
-    let t = [ts(NOW + 10, 0), ts(NOW + 8, 250), ts(NOW + 8, 250), ts(NOW + 10, 500)];
+    let t = [
+        ts(NOW + 10, 0),
+        ts(NOW + 8, 250),
+        ts(NOW + 8, 250),
+        ts(NOW + 10, 500),
+    ];
     assert!(close(offset(t), -2.0), "offset {}", offset(t));
     assert!(close(delay(t), 0.5), "delay {}", delay(t));
 }

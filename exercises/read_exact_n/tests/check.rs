@@ -70,6 +70,49 @@ fn interrupted_reads_are_retried() {
     assert_eq!(read_exact_n(&mut reader, 6).unwrap(), b"abcdef");
 }
 
+/// A reader that hands out its data in pieces of the given sizes, in order.
+struct Pieces {
+    data: Vec<u8>,
+    pos: usize,
+    sizes: Vec<usize>,
+}
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let size = if self.sizes.is_empty() {
+            usize::MAX
+        } else {
+            self.sizes.remove(0)
+        };
+        let n = size.min(buf.len()).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_message_split_at_every_position_is_read_whole() {
+    let message = b"ipconfig /all";
+    for split in 1..message.len() {
+        let mut reader = Pieces {
+            data: message.to_vec(),
+            pos: 0,
+            sizes: vec![split, message.len() - split],
+        };
+        let got = read_exact_n(&mut reader, message.len())
+            .unwrap_or_else(|e| panic!("split after byte {split}: {e}"));
+        assert_eq!(
+            got,
+            message,
+            "split after byte {split}: expected {} bytes, got {} bytes {:?}",
+            message.len(),
+            got.len(),
+            String::from_utf8_lossy(&got)
+        );
+    }
+}
+
 #[test]
 fn zero_bytes_reads_nothing() {
     let mut reader = Trickle::new(b"abc", 1);

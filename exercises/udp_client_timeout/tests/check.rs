@@ -1,4 +1,6 @@
 use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -107,4 +109,40 @@ fn the_real_reply_after_a_stranger_is_taken() {
         .unwrap();
     let reply = ask_within_limit(socket, server, b"hello", LIMIT).unwrap();
     assert_eq!(reply, b"hi");
+}
+
+#[test]
+fn strangers_cannot_keep_ask_waiting_past_its_timeout() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = silent.local_addr().unwrap();
+    let socket = client();
+    let target = socket.local_addr().unwrap();
+    // A stranger sends a datagram every 20ms, for as long as the test runs: a
+    // client that restarts its 300ms wait at every datagram never gives up.
+    let stop = Arc::new(AtomicBool::new(false));
+    let stranger = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                let _ = stranger.send_to(b"noise", target);
+                thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(ask(&socket, server, b"hello", Duration::from_millis(300)));
+    });
+    let result = rx.recv_timeout(LIMIT);
+    stop.store(true, Ordering::Relaxed);
+    stranger.join().unwrap();
+    let result = result.expect(
+        "ask() with a 300ms timeout was still waiting after 5 s while a stranger sent \
+         a datagram every 20ms: compute one deadline, and wait only for what is left of it",
+    );
+    assert!(
+        matches!(result, Err(AskError::NoReply { .. })),
+        "expected NoReply, got {result:?}"
+    );
 }

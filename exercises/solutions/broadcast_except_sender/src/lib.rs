@@ -1,7 +1,7 @@
 //! Exercise: broadcast to everyone but the sender. Read README.md first.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -9,6 +9,11 @@ use std::thread;
 
 /// Lines waiting for one client. A client that lets more pile up is too slow.
 pub const QUEUE_CAPACITY: usize = 64;
+
+/// The longest line a client may send, in bytes, its name included. A client
+/// that sends more without a newline is disconnected: `lines()` would keep its
+/// bytes in memory for as long as it keeps sending.
+pub const MAX_LINE: usize = 1024;
 
 /// Tells the clients apart.
 pub type ClientId = u64;
@@ -64,10 +69,37 @@ fn lock(room: &Mutex<Room>) -> std::sync::MutexGuard<'_, Room> {
     room.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// One line from `reader`, at most [`MAX_LINE`] bytes, without its `\n` or
+/// `\r\n`; `None` at the end of the stream. A longer line is an error.
+fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
+    let mut line = Vec::new();
+    // Python: conn.makefile().readline(MAX_LINE + 1)
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    if line.len() > MAX_LINE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a line longer than {MAX_LINE} bytes"),
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
 /// One client (already written): its name, then its lines to the room.
 fn handle(conn: TcpStream, id: ClientId, room: &Mutex<Room>) -> io::Result<()> {
-    let mut lines = BufReader::new(conn.try_clone()?).lines();
-    let Some(name) = lines.next().transpose()? else {
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let Some(name) = read_line(&mut reader)? else {
         return Ok(());
     };
     // The writer thread empties this client's queue onto its socket.
@@ -82,8 +114,7 @@ fn handle(conn: TcpStream, id: ClientId, room: &Mutex<Room>) -> io::Result<()> {
         let _ = writer.shutdown(std::net::Shutdown::Both);
     });
     lock(room).join(id, outbox);
-    for line in lines {
-        let line = line?;
+    while let Some(line) = read_line(&mut reader)? {
         lock(room).broadcast(id, &format!("{name}: {line}"));
     }
     Ok(())

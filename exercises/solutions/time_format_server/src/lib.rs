@@ -10,8 +10,19 @@ use chrono::{DateTime, FixedOffset, Local};
 /// The teacher's default: an empty datagram means this format.
 pub const DEFAULT_FORMAT: &str = "%Y-%m-%d %X";
 
-/// A reply is never larger than max(this, the request's size).
-pub const MIN_REPLY_LIMIT: usize = 512;
+/// The bytes of IPv4 (20) and UDP (8) headers around every datagram.
+pub const IPV4_UDP_HEADERS: usize = 28;
+
+/// A reply may be at most this many times its request, both counted with their
+/// headers: QUIC's rule against amplification (RFC 9000 §8.1).
+pub const MAX_AMPLIFICATION: usize = 3;
+
+/// The longest reply allowed for a request of `request_len` bytes:
+/// `(request_len + 28) × 3 − 28`. An empty request may get 56 bytes, `%c` × 21
+/// (42 bytes) 182.
+pub const fn max_reply_len(request_len: usize) -> usize {
+    (request_len + IPV4_UDP_HEADERS) * MAX_AMPLIFICATION - IPV4_UDP_HEADERS
+}
 
 /// The longest chrono specifier, in characters (`%:::z`).
 const LONGEST_SPECIFIER: usize = 5;
@@ -52,23 +63,32 @@ fn bad_specifier(format: &str) -> String {
 }
 
 fn render(request: &[u8], now: &DateTime<FixedOffset>) -> Result<String, String> {
-    let format = std::str::from_utf8(request)
-        .map_err(|e| format!("not UTF-8 (bad byte at offset {})", e.valid_up_to()))?;
-    let format = if format.is_empty() { DEFAULT_FORMAT } else { format };
+    // Every error sentence is short: the reply to an empty datagram (56 bytes at
+    // most) must have room for it.
+    let format = std::str::from_utf8(request).map_err(|_| "not UTF-8".to_string())?;
+    let format = if format.is_empty() {
+        DEFAULT_FORMAT
+    } else {
+        format
+    };
     let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
     if items.contains(&Item::Error) {
-        return Err(format!("unknown format specifier '{}'", bad_specifier(format)));
+        return Err(format!("unknown specifier '{}'", bad_specifier(format)));
     }
-    let limit = MIN_REPLY_LIMIT.max(request.len());
-    let mut out = Bounded { text: String::new(), limit, overflowed: false };
+    let mut out = Bounded {
+        text: String::new(),
+        limit: max_reply_len(request.len()),
+        overflowed: false,
+    };
     match write!(out, "{}", now.format_with_items(items.iter())) {
         Ok(()) => Ok(out.text),
-        Err(_) if out.overflowed => Err(format!("the reply would be longer than {limit} bytes")),
-        Err(_) => Err("the format cannot be rendered".to_string()),
+        Err(_) if out.overflowed => Err("reply too long".to_string()),
+        Err(_) => Err("cannot render".to_string()),
     }
 }
 
-/// The answer to one datagram: the time in its format, or `error: …`.
+/// The answer to one datagram: the time in its format, or `error: …`; never
+/// longer than `max_reply_len(request.len())`.
 pub fn reply(request: &[u8], now: &DateTime<FixedOffset>) -> Vec<u8> {
     match render(request, now) {
         Ok(text) => text.into_bytes(),

@@ -1,0 +1,29 @@
+//! Buggy submission: the network is `address | mask` instead of `address & mask`.
+//!
+//! OR sets every network bit to 1: 172.16.10.1 OR 255.255.255.0 is 255.255.255.1,
+//! not the network 172.16.10.0.
+//!
+//! Caught by: the_tutorials_example
+
+use std::net::Ipv4Addr;
+
+/// The mask with `prefix` leading ones: `24` → `255.255.255.0`; `None` above 32.
+pub fn prefix_to_mask(prefix: u8) -> Option<Ipv4Addr> {
+    if prefix > 32 {
+        return None;
+    }
+    // A shift by 32 would overflow: checked_shl returns None there, and a /0 mask
+    // has no ones at all.
+    let bits = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+    Some(Ipv4Addr::from(bits))
+}
+
+/// The network address: `address AND mask`.
+pub fn network(address: Ipv4Addr, mask: Ipv4Addr) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(address) | u32::from(mask))
+}
+
+/// Whether `a` and `b` are in the same subnet for `mask`.
+pub fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, mask: Ipv4Addr) -> bool {
+    network(a, mask) == network(b, mask)
+}
