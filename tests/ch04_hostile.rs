@@ -58,9 +58,12 @@ fn replies_to(
     let mut buffer = vec![0u8; 65_536];
     let mut replies = Vec::new();
     loop {
-        let (len, from) = socket
-            .recv_from(&mut buffer)
-            .unwrap_or_else(|e| panic!("no reply to the probe from {server}: {e}"));
+        let (len, from) = match socket.recv_from(&mut buffer) {
+            Ok(received) => received,
+            // A signal to this test process interrupted the wait: wait again.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => panic!("no reply to the probe from {server}: {e}"),
+        };
         assert_eq!(from, server);
         let reply = buffer[..len].to_vec();
         if is_probe_reply(&reply) {
