@@ -14,7 +14,8 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use netlab_testkit::{
-    check_session_output, run, run_with_timeout, stderr_text, stdout_text, workspace_bin,
+    check_session_output, run, run_with_env, run_with_timeout, stderr_text, stdout_text,
+    workspace_bin,
 };
 use serde_json::Value;
 
@@ -79,6 +80,16 @@ fn student(root: &Path, course: &Path, name: &str, solved: &[&str]) -> PathBuf {
 
 /// Runs the runner with `--course COURSE --dir DIR ARGS...`.
 fn runner(course: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+    runner_with_env(course, dir, args, &[])
+}
+
+/// [`runner`] with environment variables, e.g. a Chinese locale.
+fn runner_with_env(
+    course: &Path,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let mut all = vec![
         "--course".to_string(),
         course.display().to_string(),
@@ -86,7 +97,7 @@ fn runner(course: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
         dir.display().to_string(),
     ];
     all.extend(args.iter().map(|a| a.to_string()));
-    run_with_timeout(workspace_bin("exercises"), &all, b"", RUNNER_TIMEOUT)
+    run_with_env(workspace_bin("exercises"), &all, env, b"", RUNNER_TIMEOUT)
 }
 
 /// A course and one student who solved ip_to_binary (3 points) and not
@@ -474,6 +485,119 @@ fn list_and_next_show_progress() {
     assert!(next.starts_with("1/2 done"), "{next}");
     assert!(next.contains("Next: same_subnet"), "{next}");
     fs::remove_dir_all(root).unwrap();
+}
+
+/// With `--lang zh`, `check`, `list`, `next` and `solution` speak Chinese and
+/// show the Chinese task; the names of exercises and tests stay as they are.
+#[test]
+fn check_list_next_and_solution_speak_chinese() {
+    let (root, course, dir) = halfway("zh");
+    let zh = |args: &[&str]| {
+        let mut all = vec!["--lang", "zh"];
+        all.extend(args);
+        runner(&course, &dir, &all)
+    };
+    let checked = zh(&["check"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stderr_text(&checked));
+    let text = stdout_text(&checked);
+    assert!(stderr_text(&checked).contains("正在检查 ip_to_binary ..."));
+    assert!(text.contains("✓ ip_to_binary: 全部 8 个测试通过"), "{text}");
+    assert!(text.contains("✗ same_subnet: "), "{text}");
+    assert!(
+        text.contains("个测试中有") && text.contains("个失败："),
+        "{text}"
+    );
+    // The failing tests by their names, as the JSON gives them.
+    let json = runner(&course, &dir, &["check", "same_subnet", "--json"]);
+    let line: Value = serde_json::from_str(stdout_text(&json).trim()).unwrap();
+    for test in line["failed_tests"].as_array().unwrap() {
+        assert!(text.contains(test.as_str().unwrap()), "{test}: {text}");
+    }
+    let task = dir.join("same_subnet/README.zh.md");
+    assert!(
+        text.contains(&format!(
+            "（任务：{}；`hint same_subnet` 给出一条提示）",
+            task.canonicalize().unwrap().display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("2 个练习中通过了 1 个；得分 1/2"), "{text}");
+
+    let listed = stdout_text(&zh(&["list"]));
+    assert!(listed.contains("已完成  第 3 章  ip_to_binary"), "{listed}");
+    assert!(
+        listed.contains("未完成  第 3 章  same_subnet              在同一个子网吗？"),
+        "{listed}"
+    );
+    assert!(listed.contains("已完成 1/2  ["), "{listed}");
+    assert!(listed.contains("`hint NAME` 给出提示"), "{listed}");
+
+    let next = zh(&["next"]);
+    assert_eq!(next.status.code(), Some(0));
+    let next = stdout_text(&next);
+    assert!(next.starts_with("已完成 1/2  ["), "{next}");
+    assert!(
+        next.contains("下一个：same_subnet（第 3 章）— 在同一个子网吗？地址和掩码的 AND 运算"),
+        "{next}"
+    );
+    let task = fs::read_to_string(course.join("same_subnet/README.zh.md")).unwrap();
+    assert!(next.contains(task.trim_end()), "{next}");
+    assert!(
+        next.contains("然后运行 `cargo run -p exercises -- check same_subnet`（或者 `watch`）。"),
+        "{next}"
+    );
+
+    let refused = zh(&["solution", "same_subnet"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr_text(&refused).contains("same_subnet 还没有通过"));
+    let shown = stdout_text(&zh(&["solution", "ip_to_binary"]));
+    assert!(shown.starts_with("ip_to_binary 的参考答案（"), "{shown}");
+    assert!(shown.contains("---- 说明（英文）----"), "{shown}");
+    fs::remove_dir_all(root).unwrap();
+}
+
+/// What scripts and grade books read is the same in every language: the
+/// formats of `check`, and `list --json`. (Only the timings differ between
+/// two runs.)
+#[test]
+fn machine_formats_are_the_same_in_both_languages() {
+    let (root, course, dir) = halfway("formats-zh");
+    let chinese = [("LANG", "zh_CN.UTF-8")];
+    for format in ["json", "junit", "classroom", "csv"] {
+        let args = ["check", "same_subnet", "--format", format];
+        let english = runner(&course, &dir, &args);
+        let output = runner_with_env(&course, &dir, &args, &chinese);
+        assert_eq!(output.status.code(), english.status.code(), "{format}");
+        assert_eq!(
+            without_timings(&stdout_text(&output)),
+            without_timings(&stdout_text(&english)),
+            "{format}"
+        );
+    }
+    let english = stdout_text(&runner(&course, &dir, &["list", "--json"]));
+    let output = runner(&course, &dir, &["--lang", "zh", "list", "--json"]);
+    assert_eq!(stdout_text(&output), english);
+    fs::remove_dir_all(root).unwrap();
+}
+
+/// `text` with what differs between any two runs set to 0: the times JUnit
+/// (`time="1.234"`) and GitHub Classroom (`"duration":1234`) report, and the
+/// thread ids in the tests' panic messages (`thread 'name' (18868) panicked`).
+fn without_timings(text: &str) -> String {
+    const BEFORE_A_NUMBER: [&str; 4] = ["time=\"", "\"duration\":", "' (", "&apos; ("];
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = BEFORE_A_NUMBER
+        .iter()
+        .filter_map(|key| rest.find(key).map(|at| at + key.len()))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        rest = rest[at..].trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+        out.push('0');
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]

@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use netlab_testkit::{check_session_output, run, stderr_text, stdout_text, workspace_bin};
+use netlab_testkit::{
+    TEST_TIMEOUT, check_session_output, run, run_with_env, stderr_text, stdout_text, workspace_bin,
+};
 use serde_json::Value;
 
 fn shipped_exercises() -> PathBuf {
@@ -176,6 +178,84 @@ fn hints_come_one_at_a_time() {
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout_text(&output).starts_with("Hint 1 of"));
     assert!(stdout_text(&output).contains("hint ip_to_binary 2"));
+}
+
+/// The runner in an environment of its own: the helpers remove the locale
+/// variables, these put them back.
+fn exercises_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    run_with_env(workspace_bin("exercises"), args, env, b"", TEST_TIMEOUT)
+}
+
+#[test]
+fn hints_are_in_chinese_with_lang_zh_or_a_chinese_locale() {
+    let text = fs::read_to_string(shipped_exercises().join("ip_to_binary/hints.zh.md")).unwrap();
+    let hints = exercises::catalog::split_hints(&text);
+    let expected = format!(
+        "ip_to_binary 的第 1 条提示（共 {} 条）：\n\n{}\n\n（下一条：`hint ip_to_binary 2`）\n",
+        hints.len(),
+        hints[0]
+    );
+    let chinese = [
+        &["--lang", "zh", "hint", "ip_to_binary"][..],
+        // A global option: after the verb too.
+        &["hint", "ip_to_binary", "--lang", "zh"],
+    ];
+    for args in chinese {
+        let output = run(workspace_bin("exercises"), args, b"");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert_eq!(stdout_text(&output), expected, "{args:?}");
+    }
+    for env in [
+        &[("LANG", "zh_CN.UTF-8")][..],
+        &[("LC_MESSAGES", "zh_TW.UTF-8"), ("LANG", "en_US.UTF-8")],
+        &[("LC_ALL", "zh_CN.UTF-8"), ("LANG", "C")],
+    ] {
+        let output = exercises_with_env(&["hint", "ip_to_binary"], env);
+        assert_eq!(stdout_text(&output), expected, "{env:?}");
+    }
+
+    // --lang en wins over the locale, as LC_ALL wins over LANG.
+    let english = stdout_text(&run(
+        workspace_bin("exercises"),
+        &["hint", "ip_to_binary"],
+        b"",
+    ));
+    assert!(english.starts_with("Hint 1 of"), "{english}");
+    for (args, env) in [
+        (
+            &["--lang", "en", "hint", "ip_to_binary"][..],
+            &[("LANG", "zh_CN.UTF-8")][..],
+        ),
+        (
+            &["hint", "ip_to_binary"],
+            &[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")],
+        ),
+    ] {
+        let output = exercises_with_env(args, env);
+        assert_eq!(stdout_text(&output), english, "{args:?} {env:?}");
+    }
+}
+
+/// The errors a student meets come in Chinese too, with the same exit codes.
+#[test]
+fn a_chinese_student_reads_errors_in_chinese() {
+    for (args, chinese) in [
+        (&["hint", "nope"][..], "没有名为“nope”的练习"),
+        (
+            &["hint", "ip_to_binary", "9"],
+            "没有第 9 条提示：ip_to_binary 的提示是第 1 到第 4 条",
+        ),
+        (&["check", "--set", "week99"], "没有名为“week99”的练习组"),
+        (&["reset"], "请写出要恢复的练习名"),
+    ] {
+        let english = run(workspace_bin("exercises"), args, b"");
+        let output = exercises_with_env(args, &[("LANG", "zh_CN.UTF-8")]);
+        let stderr = stderr_text(&output);
+        assert_eq!(output.status.code(), english.status.code(), "{args:?}");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr.contains(chinese), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
 }
 
 #[test]

@@ -11,8 +11,8 @@
 //! - The glossary pages (docs/src/glossary.md, docs/zh/src/glossary.md) are generated
 //!   from docs/glossary.toml: `NETLAB_BLESS=1 cargo test --test zh` rewrites them.
 //!   Every chapter's key-term line links into them, the same terms in both editions.
-//! - Every exercise has its task and hints in Chinese too (README.zh.md, hints.zh.md),
-//!   with as many hints as in English.
+//! - Every exercise has its title, task and hints in Chinese too (`title_zh` in
+//!   exercise.toml, README.zh.md, hints.zh.md), with as many hints as in English.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
@@ -644,14 +644,6 @@ fn glossary_anchors_are_derived_from_the_english_term() {
 // ---------------------------------------------------------------------------
 // The exercises
 
-/// The hints of a hints file, split as the runner splits them (exercises/src/catalog.rs).
-fn hints(text: &str) -> Vec<String> {
-    text.split("\n---\n")
-        .map(|hint| hint.trim().to_string())
-        .filter(|hint| !hint.is_empty())
-        .collect()
-}
-
 #[test]
 fn every_exercise_has_its_task_and_hints_in_chinese() {
     let mut problems = Vec::new();
@@ -674,9 +666,17 @@ fn every_exercise_has_its_task_and_hints_in_chinese() {
         ) else {
             continue;
         };
-        let (en, zh) = (hints(&english).len(), hints(&chinese).len());
+        // Split as the runner splits them.
+        let hints = |text: &str| exercises::catalog::split_hints(text).len();
+        let (en, zh) = (hints(&english), hints(&chinese));
         if en != zh {
             problems.push(format!("{dir:?}: {en} hints in English, {zh} in Chinese"));
+        }
+    }
+    // The title `list` and `next` show.
+    for exercise in exercises::catalog::load(&book::root().join("exercises")).unwrap() {
+        if exercise.meta.title_zh.is_none() {
+            problems.push(format!("{}: no title_zh in exercise.toml", exercise.name()));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -15,14 +15,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use netlab_common::files::{ReadCappedError, read_capped_text};
+use netlab_common::lang::Lang;
 use serde::Deserialize;
 
 /// The most an `exercise.toml` or a set (`sets/<set>.toml`) may hold. Each is a
 /// few lines; 64 KiB is room for a set of a thousand exercises.
 pub const MAX_TOML_FILE: u64 = 64 * 1024;
 
-/// The most a task (`README.md`) or a hints file (`hints.md`) may hold. The
-/// longest shipped one is a few KiB; a task of a megabyte is a mistake.
+/// The most a task (`README.md`, `README.zh.md`) or a hints file (`hints.md`,
+/// `hints.zh.md`) may hold. The longest shipped one is a few KiB; a task of a
+/// megabyte is a mistake.
 pub const MAX_TEXT_FILE: u64 = 1024 * 1024;
 
 /// What `exercise.toml` says about an exercise.
@@ -35,6 +37,9 @@ pub struct Meta {
     /// Sorts the exercises of one chapter.
     pub order: u32,
     pub title: String,
+    /// The title in Chinese (the English one when a course has none).
+    #[serde(default)]
+    pub title_zh: Option<String>,
 }
 
 /// One exercise on disk.
@@ -52,26 +57,62 @@ impl Exercise {
         &self.meta.name
     }
 
-    /// The hints, split on lines that hold only `---`.
-    pub fn hints(&self) -> Result<Vec<String>, CatalogError> {
-        let path = self.dir.join("hints.md");
-        let text = read(&path, MAX_TEXT_FILE)?;
-        Ok(text
-            .split("\n---\n")
-            .map(|hint| hint.trim().to_string())
-            .filter(|hint| !hint.is_empty())
-            .collect())
+    /// The title in `lang`.
+    pub fn title(&self, lang: Lang) -> &str {
+        match (lang, &self.meta.title_zh) {
+            (Lang::Zh, Some(title)) => title,
+            _ => &self.meta.title,
+        }
     }
 
-    /// The task text.
-    pub fn task(&self) -> Result<String, CatalogError> {
-        read(&self.dir.join("README.md"), MAX_TEXT_FILE)
+    /// The name of the task's file in `lang`: `README.md`, or `README.zh.md`
+    /// in Chinese.
+    pub fn task_file(&self, lang: Lang) -> String {
+        self.text_file("README", lang)
+    }
+
+    /// The task text in `lang`.
+    pub fn task(&self, lang: Lang) -> Result<String, CatalogError> {
+        read(&self.dir.join(self.task_file(lang)), MAX_TEXT_FILE)
+    }
+
+    /// The hints in `lang` (`hints.md`, `hints.zh.md`), split by [`split_hints`].
+    pub fn hints(&self, lang: Lang) -> Result<Vec<String>, CatalogError> {
+        let text = read(&self.dir.join(self.text_file("hints", lang)), MAX_TEXT_FILE)?;
+        Ok(split_hints(&text))
+    }
+
+    /// `STEM.md`, or `STEM.zh.md` in Chinese. A course whose exercise has no
+    /// Chinese file shows the English one, as an untranslated message would be.
+    fn text_file(&self, stem: &str, lang: Lang) -> String {
+        let english = format!("{stem}.md");
+        match lang {
+            Lang::En => english,
+            Lang::Zh => {
+                let chinese = format!("{stem}.zh.md");
+                if self.dir.join(&chinese).exists() {
+                    chinese
+                } else {
+                    english
+                }
+            }
+        }
     }
 
     /// The reference solution's notes: why it is written this way, and the
     /// alternatives.
     pub fn notes(&self) -> Result<String, CatalogError> {
         read(&self.solution_dir.join("NOTES.md"), MAX_TEXT_FILE)
+    }
+
+    /// The reference solution's `src/lib.rs`.
+    pub fn solution_lib(&self) -> PathBuf {
+        self.solution_dir.join("src").join("lib.rs")
+    }
+
+    /// The text of the reference solution's `src/lib.rs`.
+    pub fn solution_source(&self) -> Result<String, CatalogError> {
+        read(&self.solution_lib(), MAX_TEXT_FILE)
     }
 
     /// The known-buggy submissions in `buggy/*.rs`, sorted by file name.
@@ -94,6 +135,20 @@ impl Exercise {
             })
             .collect()
     }
+}
+
+/// The hints of a hints file: the parts between lines that hold only `---`,
+/// trimmed, the empty ones left out.
+///
+/// ```
+/// let hints = exercises::catalog::split_hints("First.\n---\nSecond,\nin two lines.\n");
+/// assert_eq!(hints, ["First.", "Second,\nin two lines."]);
+/// ```
+pub fn split_hints(text: &str) -> Vec<String> {
+    text.split("\n---\n")
+        .map(|hint| hint.trim().to_string())
+        .filter(|hint| !hint.is_empty())
+        .collect()
 }
 
 /// A known-buggy submission: a `lib.rs` with one classic mistake, and the test
@@ -366,8 +421,16 @@ mod tests {
     #[test]
     fn every_exercise_has_task_hints_and_solution() {
         for exercise in load(&shipped()).unwrap() {
-            assert!(!exercise.task().unwrap().is_empty(), "{}", exercise.name());
-            assert!(!exercise.hints().unwrap().is_empty(), "{}", exercise.name());
+            assert!(
+                !exercise.task(Lang::En).unwrap().is_empty(),
+                "{}",
+                exercise.name()
+            );
+            assert!(
+                !exercise.hints(Lang::En).unwrap().is_empty(),
+                "{}",
+                exercise.name()
+            );
             assert!(
                 exercise.solution_dir.is_dir(),
                 "{} has no solution",
@@ -412,31 +475,30 @@ mod tests {
         }
     }
 
-    /// A Chinese translation of the hints has as many hints as the English.
+    /// Every exercise speaks Chinese too: its title, its task, and as many hints
+    /// as in English.
     #[test]
-    fn chinese_hints_match_the_english_ones() {
+    fn every_exercise_has_its_title_task_and_hints_in_chinese() {
         for exercise in load(&shipped()).unwrap() {
-            let zh = exercise.dir.join("hints.zh.md");
-            if !zh.is_file() {
-                continue;
-            }
-            let count = read(&zh, MAX_TEXT_FILE)
-                .unwrap()
-                .split("\n---\n")
-                .filter(|hint| !hint.trim().is_empty())
-                .count();
+            let name = exercise.name();
+            assert!(exercise.meta.title_zh.is_some(), "{name}: no title_zh");
+            assert_eq!(exercise.task_file(Lang::Zh), "README.zh.md", "{name}");
+            assert!(exercise.dir.join("hints.zh.md").is_file(), "{name}");
             assert_eq!(
-                count,
-                exercise.hints().unwrap().len(),
-                "{}",
-                exercise.name()
-            );
-            assert!(
-                exercise.dir.join("README.zh.md").is_file(),
-                "{}",
-                exercise.name()
+                exercise.hints(Lang::Zh).unwrap().len(),
+                exercise.hints(Lang::En).unwrap().len(),
+                "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_missing_translation_shows_the_english_text() {
+        let mut exercise = load(&shipped()).unwrap().remove(0);
+        exercise.dir = exercise.dir.join("no-such-directory");
+        exercise.meta.title_zh = None;
+        assert_eq!(exercise.task_file(Lang::Zh), "README.md");
+        assert_eq!(exercise.title(Lang::Zh), exercise.meta.title);
     }
 
     #[test]

@@ -18,10 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use netlab_common::Failure;
 use netlab_common::color::Style;
 
-use crate::catalog::{self, Assigned, CatalogError, DEFAULT_POINTS, Exercise};
+use crate::catalog::{self, Assigned, DEFAULT_POINTS, Exercise};
+use crate::error::{Expected, RunnerError};
+use crate::messages::{Lang, Messages};
 use crate::report::{self, Format, Graded};
 use crate::results::{Results, fingerprint};
 use crate::sandbox::{self, Submission};
@@ -51,25 +52,24 @@ pub struct Runner {
     exercises: Vec<Exercise>,
     color: bool,
     limits: Limits,
+    /// The language the runner speaks, and shows tasks and hints in.
+    say: Messages,
 }
 
 /// Whether every exercise a command looked at passed.
 pub type AllPassed = bool;
 
-impl From<CatalogError> for Failure {
-    fn from(error: CatalogError) -> Failure {
-        Failure::usage(error.to_string())
-    }
-}
-
-fn existing_dir(dir: &Path, what: &str) -> Result<PathBuf, Failure> {
+fn existing_dir(dir: &Path, expected: Expected) -> Result<PathBuf, RunnerError> {
     if !dir.is_dir() {
-        return Err(Failure::usage(format!(
-            "'{}' is not a directory (expected {what})",
-            dir.display()
-        )));
+        return Err(RunnerError::NotADirectory {
+            dir: dir.to_path_buf(),
+            expected,
+        });
     }
-    Ok(dir.canonicalize()?)
+    dir.canonicalize().map_err(|error| RunnerError::Read {
+        path: dir.to_path_buf(),
+        error,
+    })
 }
 
 /// `<dir>/../target/exercises`.
@@ -87,9 +87,15 @@ fn key_of(path: &Path) -> String {
 
 impl Runner {
     /// Loads the exercises of `course`; the student's files are read from `work`.
-    pub fn new(course: &Path, work: &Path, color: bool, limits: Limits) -> Result<Runner, Failure> {
-        let course = existing_dir(course, "the exercises/ directory of the course")?;
-        let work = existing_dir(work, "the exercises/ directory of a netlab checkout")?;
+    /// The runner speaks English until told otherwise ([`Runner::speaking`]).
+    pub fn new(
+        course: &Path,
+        work: &Path,
+        color: bool,
+        limits: Limits,
+    ) -> Result<Runner, RunnerError> {
+        let course = existing_dir(course, Expected::Course)?;
+        let work = existing_dir(work, Expected::Work)?;
         let exercises = catalog::load(&course)?;
         Ok(Runner {
             target_dir: target_beside(&course),
@@ -99,7 +105,17 @@ impl Runner {
             exercises,
             color,
             limits,
+            say: Messages::default(),
         })
+    }
+
+    /// The same runner speaking `lang`: its messages, and the exercises' tasks
+    /// and hints (`README.zh.md`, `hints.zh.md` in Chinese).
+    pub fn speaking(self, lang: Lang) -> Runner {
+        Runner {
+            say: Messages::new(lang),
+            ..self
+        }
     }
 
     /// A runner on the same course for another student's `exercises/`.
@@ -112,6 +128,7 @@ impl Runner {
             exercises: self.exercises.clone(),
             color: self.color,
             limits: self.limits,
+            say: self.say,
         }
     }
 
@@ -121,6 +138,17 @@ impl Runner {
 
     pub fn color(&self) -> bool {
         self.color
+    }
+
+    /// What the runner says, in its language.
+    pub fn say(&self) -> Messages {
+        self.say
+    }
+
+    /// The student's copy of the exercise's task, in the runner's language.
+    pub fn task_path(&self, exercise: &Exercise) -> PathBuf {
+        self.student_dir(exercise)
+            .join(exercise.task_file(self.say.lang()))
     }
 
     /// The student's copy of an exercise.
@@ -133,7 +161,7 @@ impl Runner {
         &self,
         names: &[String],
         set: Option<&str>,
-    ) -> Result<Vec<Assigned<'_>>, Failure> {
+    ) -> Result<Vec<Assigned<'_>>, RunnerError> {
         if let Some(set) = set {
             return Ok(catalog::select_set(&self.course, &self.exercises, set)?);
         }
@@ -245,7 +273,7 @@ impl Runner {
     }
 
     /// `list`: every exercise with its chapter and whether it is done.
-    pub fn list(&self, set: Option<&str>, json: bool) -> Result<AllPassed, Failure> {
+    pub fn list(&self, set: Option<&str>, json: bool) -> Result<AllPassed, RunnerError> {
         let results = self.load_results();
         let selected = self.select(&[], set)?;
         let mut done = 0;
@@ -266,25 +294,28 @@ impl Runner {
                     })
                 );
             } else {
-                let status = match passed {
-                    Some(true) => Style::GREEN.paint("done       ", self.color),
-                    Some(false) => Style::RED.paint("not done   ", self.color),
-                    None => Style::DIM.paint("not checked", self.color),
+                let style = match passed {
+                    Some(true) => Style::GREEN,
+                    Some(false) => Style::RED,
+                    None => Style::DIM,
                 };
+                let lang = self.say.lang();
                 println!(
-                    "{status}  chapter {}  {:<24} {}",
-                    exercise.meta.chapter,
+                    "{}  {}  {:<24} {}",
+                    style.paint(&self.say.status(passed), self.color),
+                    self.say.chapter(exercise.meta.chapter),
                     exercise.name(),
-                    exercise.meta.title
+                    exercise.title(lang)
                 );
             }
         }
         if !json {
             println!();
-            println!("{}", progress_line(done, selected.len(), self.color));
             println!(
-                "`check NAME` builds and tests one exercise (or all without a NAME); `hint NAME` helps; `watch` re-checks as you edit."
+                "{}",
+                progress_line(self.say, done, selected.len(), self.color)
             );
+            println!("{}", self.say.list_help());
         }
         Ok(done == selected.len())
     }
@@ -295,19 +326,19 @@ impl Runner {
         names: &[String],
         set: Option<&str>,
         format: Format,
-    ) -> Result<AllPassed, Failure> {
+    ) -> Result<AllPassed, RunnerError> {
         let selected = self.select(names, set)?;
         let mut results = self.load_results();
         let mut graded = Vec::new();
         for assigned in &selected {
             if format == Format::Text {
-                eprintln!("checking {} ...", assigned.exercise.name());
+                eprintln!("{}", self.say.checking(assigned.exercise.name()));
             }
             let mut one = self.check_one(assigned.exercise, &mut results);
             one.max_points = assigned.points;
             self.save_results(&results);
             match format {
-                Format::Text => self.print_report(&one),
+                Format::Text => self.print_report(assigned.exercise, &one),
                 Format::Json => println!("{}", report::json_line(&one)),
                 _ => {}
             }
@@ -322,10 +353,7 @@ impl Runner {
                 let passed = graded.iter().filter(|g| g.report.passed()).count();
                 let points: u32 = graded.iter().map(Graded::points).sum();
                 let max: u32 = graded.iter().map(|g| g.max_points).sum();
-                println!(
-                    "\n{passed}/{} exercises pass; {points}/{max} points",
-                    graded.len()
-                );
+                println!("\n{}", self.say.checked(passed, graded.len(), points, max));
             }
             Format::Junit => print!("{}", report::junit(&suite, &graded)),
             Format::Classroom => println!("{}", report::classroom(&graded)),
@@ -336,48 +364,41 @@ impl Runner {
     }
 
     /// The text report of one exercise.
-    pub fn print_report(&self, graded: &Graded) {
+    pub fn print_report(&self, exercise: &Exercise, graded: &Graded) {
         let name = &graded.name;
         let report = &graded.report;
+        let summary = self.say.summary(graded);
         if report.passed() {
-            println!(
-                "{} {name}: {}",
-                Style::GREEN.paint("✓", self.color),
-                graded.summary()
-            );
+            println!("{} {name}: {summary}", Style::GREEN.paint("✓", self.color));
             return;
         }
-        println!(
-            "{} {name}: {}",
-            Style::RED.paint("✗", self.color),
-            graded.summary()
-        );
+        println!("{} {name}: {summary}", Style::RED.paint("✗", self.color));
         for line in report.details.lines() {
             println!("    {line}");
         }
         println!(
-            "    (task: {}; `hint {name}` for a hint)",
-            self.student_dir_of(name).join("README.md").display()
+            "    {}",
+            self.say.task_and_hint(&self.task_path(exercise), name)
         );
     }
 
-    fn student_dir_of(&self, name: &str) -> PathBuf {
-        self.work.join(name)
-    }
-
     /// `hint`: shows hint number `number` (1-based) of an exercise.
-    pub fn hint(&self, name: &str, number: usize) -> Result<AllPassed, Failure> {
+    pub fn hint(&self, name: &str, number: usize) -> Result<AllPassed, RunnerError> {
         let exercise = catalog::find(&self.exercises, name)?;
-        let hints = exercise.hints()?;
+        let hints = exercise.hints(self.say.lang())?;
         let Some(hint) = number.checked_sub(1).and_then(|i| hints.get(i)) else {
-            return Err(Failure::usage(format!(
-                "hint {number} does not exist: {name} has hints 1 to {}",
-                hints.len()
-            )));
+            return Err(RunnerError::NoSuchHint {
+                name: name.to_string(),
+                number,
+                count: hints.len(),
+            });
         };
-        println!("Hint {number} of {} for {name}:\n\n{hint}", hints.len());
+        println!(
+            "{}\n\n{hint}",
+            self.say.hint_title(name, number, hints.len())
+        );
         if number < hints.len() {
-            println!("\n(next: `hint {name} {}`)", number + 1);
+            println!("\n{}", self.say.next_hint(name, number + 1));
         }
         Ok(true)
     }
@@ -409,47 +430,48 @@ impl Runner {
     }
 
     /// `next`: the first exercise, in chapter order, that does not pass yet.
-    pub fn next(&self) -> Result<AllPassed, Failure> {
+    pub fn next(&self) -> Result<AllPassed, RunnerError> {
         let (first, done) = self.first_not_done();
         println!(
             "{}\n",
-            progress_line(done, self.exercises.len(), self.color)
+            progress_line(self.say, done, self.exercises.len(), self.color)
         );
         let Some(exercise) = first else {
-            println!("Every exercise passes. Well done!");
+            println!("{}", self.say.all_done());
             return Ok(true);
         };
+        let lang = self.say.lang();
         println!(
-            "Next: {} (chapter {}) — {}\n",
-            exercise.name(),
-            exercise.meta.chapter,
-            exercise.meta.title
+            "{}{}\n",
+            self.say.next_label(),
+            self.say
+                .exercise_heading(exercise.name(), exercise.meta.chapter, exercise.title(lang))
         );
-        println!("{}", exercise.task()?.trim_end());
+        println!("{}", exercise.task(lang)?.trim_end());
         println!(
-            "\nEdit {} and run `cargo run -p exercises -- check {}` (or `watch`).",
-            self.student_dir(exercise).join("src").display(),
-            exercise.name()
+            "\n{}",
+            self.say
+                .edit_and_check(&self.student_dir(exercise).join("src"), exercise.name())
         );
         Ok(false)
     }
 
     /// `solution`: the reference solution and its notes, once the exercise passes.
-    pub fn solution(&self, name: &str) -> Result<AllPassed, Failure> {
+    pub fn solution(&self, name: &str) -> Result<AllPassed, RunnerError> {
         let exercise = catalog::find(&self.exercises, name)?;
         let results = self.load_results();
         if self.saved_result(&results, exercise) != Some(true) {
-            return Err(Failure::other(format!(
-                "{name} does not pass yet: the reference solution is shown once it does \
-                 (`cargo run -p exercises -- check {name}`)"
-            )));
+            return Err(RunnerError::NotPassedYet {
+                name: name.to_string(),
+            });
         }
-        let lib = exercise.solution_dir.join("src/lib.rs");
-        let source = netlab_common::files::read_capped_text(&lib, catalog::MAX_TEXT_FILE)
-            .map_err(|e| Failure::other(e.to_string()))?;
-        println!("Reference solution of {name} ({}):\n", lib.display());
+        let source = exercise.solution_source()?;
+        println!(
+            "{}\n",
+            self.say.solution_title(name, &exercise.solution_lib())
+        );
         println!("{}", source.trim_end());
-        println!("\n---- Notes ----\n");
+        println!("\n{}\n", self.say.notes_rule());
         println!("{}", exercise.notes()?.trim_end());
         Ok(true)
     }
@@ -457,7 +479,7 @@ impl Runner {
     /// `verify-solutions`: every starter compiles and fails at least one test,
     /// every reference solution passes all of them, and every buggy submission
     /// fails the tests it names. All run on scratch copies.
-    pub fn verify_solutions(&self, names: &[String]) -> Result<AllPassed, Failure> {
+    pub fn verify_solutions(&self, names: &[String]) -> Result<AllPassed, RunnerError> {
         let mut all_ok = true;
         for assigned in self.select(names, None)? {
             all_ok &= self.verify_one(assigned.exercise)?;
@@ -465,7 +487,7 @@ impl Runner {
         Ok(all_ok)
     }
 
-    fn verify_one(&self, exercise: &Exercise) -> Result<bool, Failure> {
+    fn verify_one(&self, exercise: &Exercise) -> Result<bool, RunnerError> {
         let name = exercise.name();
         if !exercise.solution_dir.is_dir() {
             println!(
@@ -553,11 +575,9 @@ impl Runner {
 
     /// `reset`: puts exercises' files back as they were last committed to git,
     /// keeping a copy of the student's `src/` first.
-    pub fn reset(&self, names: &[String], all: bool) -> Result<AllPassed, Failure> {
+    pub fn reset(&self, names: &[String], all: bool) -> Result<AllPassed, RunnerError> {
         if names.is_empty() && !all {
-            return Err(Failure::usage(
-                "name the exercise to reset, or --all for every one",
-            ));
+            return Err(RunnerError::NothingToReset);
         }
         let chosen = self.select(if all { &[] } else { names }, None)?;
         let stamp = SystemTime::now()
@@ -573,7 +593,10 @@ impl Runner {
                     &src,
                     &backup.join(assigned.exercise.name()).join("src"),
                 )
-                .map_err(|e| Failure::io(format!("cannot keep a copy of {}", src.display()), e))?;
+                .map_err(|error| RunnerError::Backup {
+                    src: src.clone(),
+                    error,
+                })?;
             }
             let status = Command::new("git")
                 .arg("-C")
@@ -581,17 +604,14 @@ impl Runner {
                 .args(["checkout", "HEAD", "--"])
                 .arg(&dir)
                 .status()
-                .map_err(|e| Failure::io("cannot run git", e))?;
+                .map_err(RunnerError::Git)?;
             if !status.success() {
-                return Err(Failure::other(format!(
-                    "git could not restore {} (is this a git checkout?)",
-                    dir.display()
-                )));
+                return Err(RunnerError::GitRestore { dir });
             }
-            println!("{} is back to its starter code.", assigned.exercise.name());
+            println!("{}", self.say.reset_done(assigned.exercise.name()));
         }
         if backup.is_dir() {
-            println!("(your previous files are kept in {})", backup.display());
+            println!("{}", self.say.backup_kept(&backup));
         }
         Ok(true)
     }
@@ -604,14 +624,14 @@ pub const MIN_BUGGY: usize = 2;
 const BAR_WIDTH: usize = 24;
 
 /// `7/24 done  [███████░░░░░░░░░░░░░░░░░]`: how far a student is.
-pub fn progress_line(done: usize, total: usize, color: bool) -> String {
+pub fn progress_line(say: Messages, done: usize, total: usize, color: bool) -> String {
     let filled = (done * BAR_WIDTH).checked_div(total).unwrap_or(0);
     let bar = format!(
         "{}{}",
         Style::GREEN.paint(&"█".repeat(filled), color),
         Style::DIM.paint(&"░".repeat(BAR_WIDTH - filled), color)
     );
-    format!("{done}/{total} done  [{bar}]")
+    say.progress(done, total, &bar)
 }
 
 /// Copies the files of `from` into `to`, overwriting, skipping `target/`.
@@ -645,17 +665,22 @@ mod tests {
 
     #[test]
     fn progress_shows_the_count_and_a_bar() {
+        let en = Messages::new(Lang::En);
         assert_eq!(
-            progress_line(0, 24, false),
+            progress_line(en, 0, 24, false),
             format!("0/24 done  [{}]", "░".repeat(24))
         );
         assert_eq!(
-            progress_line(7, 24, false),
+            progress_line(en, 7, 24, false),
             format!("7/24 done  [{}{}]", "█".repeat(7), "░".repeat(17))
         );
         assert_eq!(
-            progress_line(0, 0, false),
+            progress_line(en, 0, 0, false),
             format!("0/0 done  [{}]", "░".repeat(24))
+        );
+        assert_eq!(
+            progress_line(Messages::new(Lang::Zh), 7, 24, false),
+            format!("已完成 7/24  [{}{}]", "█".repeat(7), "░".repeat(17))
         );
     }
 }

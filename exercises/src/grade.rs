@@ -15,10 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use netlab_common::Failure;
-
 use crate::catalog::Assigned;
 use crate::commands::Runner;
+use crate::error::RunnerError;
 use crate::report::{self, Graded};
 
 /// How many students are graded at once by default. Builds take turns on
@@ -45,12 +44,10 @@ impl StudentGrade {
 }
 
 /// The students of a roster: its subdirectories (not hidden), sorted by name.
-pub fn students(roster: &Path) -> Result<Vec<(String, PathBuf)>, Failure> {
-    let entries = fs::read_dir(roster).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read the roster {}: {e} (expected a directory with one checkout per student)",
-            roster.display()
-        ))
+pub fn students(roster: &Path) -> Result<Vec<(String, PathBuf)>, RunnerError> {
+    let entries = fs::read_dir(roster).map_err(|error| RunnerError::Roster {
+        roster: roster.to_path_buf(),
+        error,
     })?;
     let mut students: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
@@ -65,10 +62,9 @@ pub fn students(roster: &Path) -> Result<Vec<(String, PathBuf)>, Failure> {
         .collect();
     students.sort();
     if students.is_empty() {
-        return Err(Failure::usage(format!(
-            "the roster {} has no subdirectories (expected one checkout per student)",
-            roster.display()
-        )));
+        return Err(RunnerError::EmptyRoster {
+            roster: roster.to_path_buf(),
+        });
     }
     Ok(students)
 }
@@ -123,11 +119,13 @@ pub fn grade(
     roster: &Path,
     out: &Path,
     jobs: usize,
-) -> Result<bool, Failure> {
+) -> Result<bool, RunnerError> {
     let assigned = runner.select(&[], Some(set))?;
     let students = students(roster)?;
-    fs::create_dir_all(out)
-        .map_err(|e| Failure::io(format!("cannot create {}", out.display()), e))?;
+    fs::create_dir_all(out).map_err(|error| RunnerError::Write {
+        path: out.to_path_buf(),
+        error,
+    })?;
     let queue = Arc::new(Mutex::new(
         students.into_iter().enumerate().collect::<VecDeque<_>>(),
     ));
@@ -164,12 +162,14 @@ pub fn grade(
         let path = out.join(format!("{}.junit.xml", grade.student));
         let suite = format!("{} ({set})", grade.student);
         fs::write(&path, report::junit(&suite, &grade.graded))
-            .map_err(|e| Failure::io(format!("cannot write {}", path.display()), e))?;
+            .map_err(|error| RunnerError::Write { path, error })?;
     }
     let csv = roster_csv(&assigned, &grades);
     let path = out.join("grades.csv");
-    fs::write(&path, &csv)
-        .map_err(|e| Failure::io(format!("cannot write {}", path.display()), e))?;
+    fs::write(&path, &csv).map_err(|error| RunnerError::Write {
+        path: path.clone(),
+        error,
+    })?;
     print!("{csv}");
     eprintln!(
         "wrote {} and {} JUnit files in {}",

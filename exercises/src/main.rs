@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Parser, Subcommand};
 use exercises::commands::Runner;
+use exercises::error::RunnerError;
+use exercises::messages::{Lang, Messages};
 use exercises::report::Format;
 use exercises::testrun::Limits;
 use netlab_common::Failure;
@@ -20,7 +23,8 @@ const MAX_HINT_NUMBER: u64 = 100;
 /// The netlab exercises: small tasks, one chapter of 网络编程 each, checked by tests.
 ///
 /// Students: `next` shows what to do, `watch` re-checks as you edit, `check NAME`
-/// tests your work, `hint NAME` helps. Instructors: pick a set in
+/// tests your work, `hint NAME` helps; `--lang zh` (or a Chinese locale) says
+/// it all in Chinese, 中文. Instructors: pick a set in
 /// exercises/sets/<set>.toml, grade a checkout with `check --set <set> --format
 /// junit --dir <checkout>/exercises`, or a whole class with `grade --set <set>
 /// --roster <dir>`. Only a student's src/ is graded, against the course's tests.
@@ -45,6 +49,13 @@ struct Cli {
     /// Never colour the output.
     #[arg(long, global = true)]
     no_color: bool,
+
+    /// The language of the tasks, the hints and the runner's messages: en or zh
+    /// (README.zh.md, hints.zh.md). Without it, LC_ALL, LC_MESSAGES or LANG
+    /// starting with zh (e.g. zh_CN.UTF-8) means Chinese, otherwise English.
+    /// The json, junit, classroom and csv formats never change.
+    #[arg(long, global = true, value_name = "LANG", value_parser = Lang::from_str)]
+    lang: Option<Lang>,
 
     #[command(subcommand)]
     command: Verb,
@@ -145,7 +156,7 @@ enum Verb {
     },
 }
 
-fn run(cli: Cli) -> Result<bool, Failure> {
+fn run(cli: Cli, say: Messages) -> Result<bool, RunnerError> {
     let own = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let course = cli.course.unwrap_or_else(|| own.clone());
     let dir = cli.dir.unwrap_or_else(|| course.clone());
@@ -154,7 +165,7 @@ fn run(cli: Cli) -> Result<bool, Failure> {
         tests: cli.time_limit.unwrap_or(Limits::default().tests),
         ..Limits::default()
     };
-    let runner = Runner::new(&course, &dir, color, limits)?;
+    let runner = Runner::new(&course, &dir, color, limits)?.speaking(say.lang());
     match cli.command {
         Verb::List { set, json } => runner.list(set.as_deref(), json).map(|_| true),
         Verb::Check {
@@ -181,11 +192,36 @@ fn run(cli: Cli) -> Result<bool, Failure> {
     }
 }
 
+/// How an error of the runner is reported: one line in the runner's language,
+/// and exit code 2 when the command line asked for what cannot be (a name, a
+/// hint number, a directory), as for the usage errors clap finds; 1 otherwise.
+fn failure(error: RunnerError, say: Messages) -> Failure {
+    let message = say.error(&error);
+    match error {
+        RunnerError::Catalog(_)
+        | RunnerError::NotADirectory { .. }
+        | RunnerError::NoSuchHint { .. }
+        | RunnerError::NothingToReset
+        | RunnerError::Roster { .. }
+        | RunnerError::EmptyRoster { .. } => Failure::usage(message),
+        RunnerError::Read { .. }
+        | RunnerError::NotPassedYet { .. }
+        | RunnerError::Backup { .. }
+        | RunnerError::Git(_)
+        | RunnerError::GitRestore { .. }
+        | RunnerError::Write { .. }
+        | RunnerError::Watch { .. }
+        | RunnerError::WatcherStopped => Failure::other(message),
+    }
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let say = Messages::new(Lang::or_from_env(cli.lang));
+    match run(cli, say) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(failure) => netlab_common::failure::exit_with(Err(failure)),
+        Err(error) => netlab_common::failure::exit_with(Err(failure(error, say))),
     }
 }
 

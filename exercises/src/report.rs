@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::catalog::Exercise;
+use crate::messages::{Lang, Messages};
 use crate::testrun::TestReport;
 
 /// One exercise, graded.
@@ -52,32 +53,11 @@ impl Graded {
         }
     }
 
-    /// One line that says why the exercise did not pass, or that it did.
+    /// One line that says why the exercise did not pass, or that it did, in
+    /// English: the machine formats say it the same in every language (the
+    /// text report says it in the runner's, [`Messages::summary`]).
     pub fn summary(&self) -> String {
-        let report = &self.report;
-        let total = report.failed_tests.len() + report.passed_tests.len();
-        if report.passed() {
-            format!("all {} tests pass", report.passed_tests.len())
-        } else if !report.compiled && report.problem.is_some() {
-            report.problem.clone().unwrap_or_default()
-        } else if !report.compiled {
-            "does not compile yet".to_string()
-        } else if report.timed_out {
-            format!(
-                "timed out: {} of {total} tests did not pass in time",
-                report.failed_tests.len()
-            )
-        } else if total == 0 {
-            "no tests ran".to_string()
-        } else if report.failed_tests.is_empty() {
-            report.problem.clone().unwrap_or_default()
-        } else {
-            format!(
-                "{} of {total} tests fail: {}",
-                report.failed_tests.len(),
-                report.failed_tests.join(", ")
-            )
-        }
+        Messages::new(Lang::En).summary(self)
     }
 }
 

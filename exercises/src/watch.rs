@@ -14,12 +14,12 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use netlab_common::Failure;
 use netlab_common::color::Style;
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 
 use crate::catalog::{self, Exercise};
 use crate::commands::{Runner, progress_line};
+use crate::error::RunnerError;
 
 /// An editor's save is often several events (write, rename, chmod): after the
 /// first, more arriving within this much quiet time belong to the same save.
@@ -28,48 +28,51 @@ const SETTLE: Duration = Duration::from_millis(200);
 type Events = Receiver<notify::Result<Event>>;
 
 /// `watch [NAME]`: from `NAME`, or from the first exercise not done.
-pub fn watch(runner: &Runner, start: Option<&str>) -> Result<bool, Failure> {
+pub fn watch(runner: &Runner, start: Option<&str>) -> Result<bool, RunnerError> {
     let (tx, events) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx)
-        .map_err(|e| Failure::other(format!("cannot watch files: {e}")))?;
+        .map_err(|error| RunnerError::Watch { path: None, error })?;
     let mut current: Option<&Exercise> = match start {
         Some(name) => Some(catalog::find(runner.exercises(), name)?),
         None => runner.first_not_done().0,
     };
     let mut hints_shown: HashMap<String, usize> = HashMap::new();
     let color = runner.color();
+    let say = runner.say();
     while let Some(exercise) = current {
         let name = exercise.name();
         let src = runner.student_dir(exercise).join("src");
         watcher
             .watch(&src, RecursiveMode::Recursive)
-            .map_err(|e| Failure::other(format!("cannot watch {}: {e}", src.display())))?;
+            .map_err(|error| RunnerError::Watch {
+                path: Some(src.clone()),
+                error,
+            })?;
         let passed = check_and_show(runner, exercise, &mut hints_shown)?;
         if passed {
             let _ = watcher.unwatch(&src);
             let (next, done) = runner.first_not_done();
             println!(
-                "`cargo run -p exercises -- solution {name}` shows the reference solution and why it is written that way.\n{}\n",
-                progress_line(done, runner.exercises().len(), color)
+                "{}\n{}\n",
+                say.solution_available(name),
+                progress_line(say, done, runner.exercises().len(), color)
             );
             if let Some(next) = next {
                 println!(
-                    "{} {} (chapter {}) — {}\n    task: {}\n",
-                    Style::BOLD.paint("Next:", color),
-                    next.name(),
-                    next.meta.chapter,
-                    next.meta.title,
-                    runner.student_dir(next).join("README.md").display()
+                    "{}{}\n    {}\n",
+                    Style::BOLD.paint(&say.next_label(), color),
+                    say.exercise_heading(next.name(), next.meta.chapter, next.title(say.lang())),
+                    say.task_at(&runner.task_path(next))
                 );
             }
             current = next;
             continue;
         }
-        println!("watching {} for changes (Ctrl-C to stop)", src.display());
+        println!("{}", say.watching(&src));
         wait_for_change(&events, &src)?;
         let _ = watcher.unwatch(&src);
     }
-    println!("Every exercise passes. Well done!");
+    println!("{}", say.all_done());
     Ok(true)
 }
 
@@ -78,31 +81,25 @@ fn check_and_show(
     runner: &Runner,
     exercise: &Exercise,
     hints_shown: &mut HashMap<String, usize>,
-) -> Result<bool, Failure> {
+) -> Result<bool, RunnerError> {
     let name = exercise.name();
     let color = runner.color();
-    let spinner = spinner(&format!("checking {name} ..."));
+    let say = runner.say();
+    let spinner = spinner(&say.checking(name));
     let mut results = runner.load_results();
     let graded = runner.check_one(exercise, &mut results);
     runner.save_results(&results);
     spinner.finish_and_clear();
     let report = &graded.report;
+    let summary = say.summary(&graded);
     if report.passed() {
-        println!(
-            "{} {name}: {}\n",
-            Style::GREEN.paint("✓", color),
-            graded.summary()
-        );
+        println!("{} {name}: {summary}\n", Style::GREEN.paint("✓", color));
         return Ok(true);
     }
-    println!(
-        "{} {name}: {}",
-        Style::RED.paint("✗", color),
-        graded.summary()
-    );
+    println!("{} {name}: {summary}", Style::RED.paint("✗", color));
     match report.first_failure() {
         Some((test, message)) => {
-            println!("\n  first failure, {test}:");
+            println!("\n  {}", say.first_failure(test));
             for line in message.lines() {
                 println!("    {line}");
             }
@@ -113,19 +110,18 @@ fn check_and_show(
             }
         }
     }
-    let hints = exercise.hints()?;
+    let hints = exercise.hints(say.lang())?;
     let shown = hints_shown.entry(name.to_string()).or_insert(0);
     if let Some(hint) = hints.get(*shown) {
         *shown += 1;
-        println!("\n  hint {} of {}:", *shown, hints.len());
+        println!("\n  {}", say.watch_hint(*shown, hints.len()));
         for line in hint.lines() {
             println!("    {line}");
         }
     } else {
         println!(
-            "\n  (all {} hints shown; the task: {})",
-            hints.len(),
-            runner.student_dir(exercise).join("README.md").display()
+            "\n  {}",
+            say.all_hints_shown(hints.len(), &runner.task_path(exercise))
         );
     }
     println!();
@@ -147,11 +143,9 @@ fn spinner(message: &str) -> ProgressBar {
 
 /// Blocks until a file under `src` is created, written or removed, then lets
 /// the rest of the same save arrive.
-fn wait_for_change(events: &Events, src: &Path) -> Result<(), Failure> {
+fn wait_for_change(events: &Events, src: &Path) -> Result<(), RunnerError> {
     loop {
-        let event = events
-            .recv()
-            .map_err(|_| Failure::other("the file watcher stopped"))?;
+        let event = events.recv().map_err(|_| RunnerError::WatcherStopped)?;
         if is_change(&event, src) {
             break;
         }

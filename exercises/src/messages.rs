@@ -1,0 +1,387 @@
+//! What the runner says to a person, in English or in Chinese.
+//!
+//! `--lang en|zh` chooses, or else the environment (`LC_ALL`, `LC_MESSAGES`,
+//! `LANG` starting with `zh`), the same rule as the tour's
+//! ([`netlab_common::lang`]). Each sentence is written here once per language,
+//! side by side, so a translator reads both at once.
+//!
+//! What never changes with the language: the machine formats (`--json`, junit,
+//! classroom, csv), which scripts and grade books read; the names of exercises,
+//! tests and commands; and what the compiler and the tests print, quoted as
+//! they are. The student's own text comes from the exercise's files:
+//! `README.zh.md` and `hints.zh.md` in Chinese (see [`crate::catalog`]).
+
+use std::path::Path;
+
+pub use netlab_common::lang::Lang;
+
+use crate::catalog::CatalogError;
+use crate::error::RunnerError;
+use crate::report::Graded;
+
+/// The runner's sentences in one language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Messages {
+    lang: Lang,
+}
+
+impl Messages {
+    pub fn new(lang: Lang) -> Messages {
+        Messages { lang }
+    }
+
+    pub fn lang(self) -> Lang {
+        self.lang
+    }
+
+    /// `en` or `zh`, as the language asks.
+    fn t(self, en: String, zh: String) -> String {
+        match self.lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+
+    // -- Progress and status ------------------------------------------------
+
+    /// `7/24 done  [BAR]`.
+    pub fn progress(self, done: usize, total: usize, bar: &str) -> String {
+        self.t(
+            format!("{done}/{total} done  [{bar}]"),
+            format!("已完成 {done}/{total}  [{bar}]"),
+        )
+    }
+
+    /// The status column of `list`: the three have the same width in each
+    /// language.
+    pub fn status(self, passed: Option<bool>) -> String {
+        let (en, zh) = match passed {
+            Some(true) => ("done       ", "已完成"),
+            Some(false) => ("not done   ", "未完成"),
+            None => ("not checked", "未检查"),
+        };
+        self.t(en.to_string(), zh.to_string())
+    }
+
+    /// `chapter 3`.
+    pub fn chapter(self, chapter: u8) -> String {
+        self.t(format!("chapter {chapter}"), format!("第 {chapter} 章"))
+    }
+
+    /// The line under `list`.
+    pub fn list_help(self) -> String {
+        self.t(
+            "`check NAME` builds and tests one exercise (or all without a NAME); \
+             `hint NAME` helps; `watch` re-checks as you edit."
+                .to_string(),
+            "`check NAME` 编译并测试一个练习（不写 NAME 就检查全部）；\
+             `hint NAME` 给出提示；`watch` 在你每次保存时重新检查。"
+                .to_string(),
+        )
+    }
+
+    /// On stderr while one exercise is checked.
+    pub fn checking(self, name: &str) -> String {
+        self.t(
+            format!("checking {name} ..."),
+            format!("正在检查 {name} ..."),
+        )
+    }
+
+    /// One line that says why an exercise did not pass, or that it did.
+    pub fn summary(self, graded: &Graded) -> String {
+        let report = &graded.report;
+        let failed = report.failed_tests.len();
+        let total = failed + report.passed_tests.len();
+        let problem = || report.problem.clone().unwrap_or_default();
+        if report.passed() {
+            let passed = report.passed_tests.len();
+            self.t(
+                format!("all {passed} tests pass"),
+                format!("全部 {passed} 个测试通过"),
+            )
+        } else if !report.compiled && report.problem.is_some() {
+            problem()
+        } else if !report.compiled {
+            self.t("does not compile yet".to_string(), "还编译不过".to_string())
+        } else if report.timed_out {
+            self.t(
+                format!("timed out: {failed} of {total} tests did not pass in time"),
+                format!("超时：{total} 个测试中有 {failed} 个没能按时通过"),
+            )
+        } else if total == 0 {
+            self.t("no tests ran".to_string(), "一个测试也没有运行".to_string())
+        } else if failed == 0 {
+            problem()
+        } else {
+            let names = report.failed_tests.join(", ");
+            self.t(
+                format!("{failed} of {total} tests fail: {names}"),
+                format!("{total} 个测试中有 {failed} 个失败：{names}"),
+            )
+        }
+    }
+
+    /// Under a failed exercise of `check`: where the task is, how to get a hint.
+    pub fn task_and_hint(self, task: &Path, name: &str) -> String {
+        let task = task.display();
+        self.t(
+            format!("(task: {task}; `hint {name}` for a hint)"),
+            format!("（任务：{task}；`hint {name}` 给出一条提示）"),
+        )
+    }
+
+    /// After `check` of several exercises.
+    pub fn checked(self, passed: usize, total: usize, points: u32, max: u32) -> String {
+        self.t(
+            format!("{passed}/{total} exercises pass; {points}/{max} points"),
+            format!("{total} 个练习中通过了 {passed} 个；得分 {points}/{max}"),
+        )
+    }
+
+    // -- Hints ----------------------------------------------------------------
+
+    /// Above a hint of `hint NAME N`.
+    pub fn hint_title(self, name: &str, number: usize, count: usize) -> String {
+        self.t(
+            format!("Hint {number} of {count} for {name}:"),
+            format!("{name} 的第 {number} 条提示（共 {count} 条）："),
+        )
+    }
+
+    /// Under a hint that is not the last.
+    pub fn next_hint(self, name: &str, number: usize) -> String {
+        self.t(
+            format!("(next: `hint {name} {number}`)"),
+            format!("（下一条：`hint {name} {number}`）"),
+        )
+    }
+
+    /// `watch`: above the next hint not shown yet.
+    pub fn watch_hint(self, number: usize, count: usize) -> String {
+        self.t(
+            format!("hint {number} of {count}:"),
+            format!("第 {number} 条提示（共 {count} 条）："),
+        )
+    }
+
+    /// `watch`: when every hint has been shown.
+    pub fn all_hints_shown(self, count: usize, task: &Path) -> String {
+        let task = task.display();
+        self.t(
+            format!("(all {count} hints shown; the task: {task})"),
+            format!("（{count} 条提示都已显示；任务：{task}）"),
+        )
+    }
+
+    // -- next, watch, solution, reset -----------------------------------------
+
+    pub fn all_done(self) -> String {
+        self.t(
+            "Every exercise passes. Well done!".to_string(),
+            "所有练习都通过了，干得好！".to_string(),
+        )
+    }
+
+    /// `Next: `, before an exercise's heading.
+    pub fn next_label(self) -> String {
+        self.t("Next: ".to_string(), "下一个：".to_string())
+    }
+
+    /// `ip_to_binary (chapter 3) — TITLE`.
+    pub fn exercise_heading(self, name: &str, chapter: u8, title: &str) -> String {
+        self.t(
+            format!("{name} (chapter {chapter}) — {title}"),
+            format!("{name}（第 {chapter} 章）— {title}"),
+        )
+    }
+
+    /// `next`: under the task.
+    pub fn edit_and_check(self, src: &Path, name: &str) -> String {
+        let src = src.display();
+        self.t(
+            format!("Edit {src} and run `cargo run -p exercises -- check {name}` (or `watch`)."),
+            format!(
+                "修改 {src}，然后运行 `cargo run -p exercises -- check {name}`（或者 `watch`）。"
+            ),
+        )
+    }
+
+    /// `watch`: under the next exercise's heading.
+    pub fn task_at(self, task: &Path) -> String {
+        let task = task.display();
+        self.t(format!("task: {task}"), format!("任务：{task}"))
+    }
+
+    /// `watch`: once an exercise passes.
+    pub fn solution_available(self, name: &str) -> String {
+        self.t(
+            format!(
+                "`cargo run -p exercises -- solution {name}` shows the reference solution \
+                 and why it is written that way."
+            ),
+            format!("`cargo run -p exercises -- solution {name}` 显示参考答案，以及为什么这样写。"),
+        )
+    }
+
+    /// `watch`: while it waits for a save.
+    pub fn watching(self, src: &Path) -> String {
+        let src = src.display();
+        self.t(
+            format!("watching {src} for changes (Ctrl-C to stop)"),
+            format!("正在监视 {src} 里的改动（按 Ctrl-C 停止）"),
+        )
+    }
+
+    /// `watch`: above the message of the first failing test.
+    pub fn first_failure(self, test: &str) -> String {
+        self.t(
+            format!("first failure, {test}:"),
+            format!("第一个失败的测试，{test}："),
+        )
+    }
+
+    /// `solution`: above the reference solution.
+    pub fn solution_title(self, name: &str, lib: &Path) -> String {
+        let lib = lib.display();
+        self.t(
+            format!("Reference solution of {name} ({lib}):"),
+            format!("{name} 的参考答案（{lib}）："),
+        )
+    }
+
+    /// `solution`: the rule above the notes (which are written in English).
+    pub fn notes_rule(self) -> String {
+        self.t(
+            "---- Notes ----".to_string(),
+            "---- 说明（英文）----".to_string(),
+        )
+    }
+
+    /// `reset`: one exercise done.
+    pub fn reset_done(self, name: &str) -> String {
+        self.t(
+            format!("{name} is back to its starter code."),
+            format!("{name} 已恢复成初始代码。"),
+        )
+    }
+
+    /// `reset`: where the student's files were kept.
+    pub fn backup_kept(self, backup: &Path) -> String {
+        let backup = backup.display();
+        self.t(
+            format!("(your previous files are kept in {backup})"),
+            format!("（你之前的文件保存在 {backup}）"),
+        )
+    }
+
+    // -- Errors ---------------------------------------------------------------
+
+    /// The one line an error is reported with (after `error: `).
+    pub fn error(self, error: &RunnerError) -> String {
+        if self.lang == Lang::En {
+            return error.to_string();
+        }
+        match error {
+            RunnerError::Catalog(error) => catalog_error_in_chinese(error),
+            RunnerError::NotADirectory { dir, expected } => {
+                let expected = match expected {
+                    crate::error::Expected::Course => "课程的 exercises/ 目录",
+                    crate::error::Expected::Work => "一份 netlab 代码里的 exercises/ 目录",
+                };
+                format!("“{}”不是一个目录（这里应当是{expected}）", dir.display())
+            }
+            RunnerError::Read { path, error } => {
+                format!("无法读取 {}：{error}", path.display())
+            }
+            RunnerError::NoSuchHint {
+                name,
+                number,
+                count,
+            } => format!("没有第 {number} 条提示：{name} 的提示是第 1 到第 {count} 条"),
+            RunnerError::NotPassedYet { name } => format!(
+                "{name} 还没有通过：通过之后才能看参考答案\
+                 （`cargo run -p exercises -- check {name}`）"
+            ),
+            RunnerError::NothingToReset => {
+                "请写出要恢复的练习名，或者用 --all 恢复全部练习".to_string()
+            }
+            RunnerError::Backup { src, error } => {
+                format!("无法保存 {} 的副本：{error}", src.display())
+            }
+            RunnerError::Git(error) => format!("无法运行 git：{error}"),
+            RunnerError::GitRestore { dir } => {
+                format!("git 无法恢复 {}（这是一个 git 仓库吗？）", dir.display())
+            }
+            RunnerError::Roster { roster, error } => format!(
+                "无法读取名单目录 {}：{error}（这里应当是每个学生一份代码的目录）",
+                roster.display()
+            ),
+            RunnerError::EmptyRoster { roster } => format!(
+                "名单目录 {} 里没有子目录（这里应当是每个学生一份代码）",
+                roster.display()
+            ),
+            RunnerError::Write { path, error } => {
+                format!("无法写入 {}：{error}", path.display())
+            }
+            RunnerError::Watch { path: None, error } => format!("无法监视文件：{error}"),
+            RunnerError::Watch {
+                path: Some(path),
+                error,
+            } => format!("无法监视 {}：{error}", path.display()),
+            RunnerError::WatcherStopped => "文件监视停止了".to_string(),
+        }
+    }
+}
+
+/// The catalog's errors a student meets (a name mistyped) in Chinese; the
+/// others, about the course's own files, as they are.
+fn catalog_error_in_chinese(error: &CatalogError) -> String {
+    match error {
+        CatalogError::UnknownExercise(name, known) => format!(
+            "没有名为“{name}”的练习（可以是这些之一：{}）",
+            known.join(", ")
+        ),
+        CatalogError::UnknownSet(name, known) => format!(
+            "exercises/sets 里没有名为“{name}”的练习组（可以是这些之一：{}）",
+            known.join(", ")
+        ),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_status_has_one_width_per_language() {
+        for lang in [Lang::En, Lang::Zh] {
+            let say = Messages::new(lang);
+            let widths: Vec<usize> = [Some(true), Some(false), None]
+                .into_iter()
+                .map(|passed| say.status(passed).chars().count())
+                .collect();
+            assert!(
+                widths.windows(2).all(|w| w[0] == w[1]),
+                "{lang}: {widths:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_exercise_is_named_in_both_languages() {
+        let error = RunnerError::Catalog(CatalogError::UnknownExercise(
+            "nope".to_string(),
+            vec!["ip_to_binary".to_string()],
+        ));
+        assert_eq!(
+            Messages::new(Lang::En).error(&error),
+            "no exercise named 'nope' (expected one of: ip_to_binary)"
+        );
+        assert_eq!(
+            Messages::new(Lang::Zh).error(&error),
+            "没有名为“nope”的练习（可以是这些之一：ip_to_binary）"
+        );
+    }
+}
