@@ -14,8 +14,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use netlab_testkit::{
-    check_session_output, run, run_with_env, run_with_timeout, stderr_text, stdout_text,
-    workspace_bin,
+    check_session_output, run, run_with_env, stderr_text, stdout_text, workspace_bin,
 };
 use serde_json::Value;
 
