@@ -551,7 +551,16 @@ fn check_list_next_and_solution_speak_chinese() {
     assert!(stderr_text(&refused).contains("same_subnet 还没有通过"));
     let shown = stdout_text(&zh(&["solution", "ip_to_binary"]));
     assert!(shown.starts_with("ip_to_binary 的参考答案（"), "{shown}");
+    let notes = fs::read_to_string(course.join("solutions/ip_to_binary/NOTES.zh.md")).unwrap();
+    assert!(
+        shown.contains(&format!("\n---- 说明 ----\n\n{}\n", notes.trim_end())),
+        "{shown}"
+    );
+    // A course without the Chinese notes shows the English ones, and says so.
+    fs::remove_file(course.join("solutions/ip_to_binary/NOTES.zh.md")).unwrap();
+    let shown = stdout_text(&zh(&["solution", "ip_to_binary"]));
     assert!(shown.contains("---- 说明（英文）----"), "{shown}");
+    assert!(shown.contains("Notes on the reference solution"), "{shown}");
     fs::remove_dir_all(root).unwrap();
 }
 

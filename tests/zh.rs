@@ -12,7 +12,8 @@
 //!   from docs/glossary.toml: `NETLAB_BLESS=1 cargo test --test zh` rewrites them.
 //!   Every chapter's key-term line links into them, the same terms in both editions.
 //! - Every exercise has its title, task and hints in Chinese too (`title_zh` in
-//!   exercise.toml, README.zh.md, hints.zh.md), with as many hints as in English.
+//!   exercise.toml, README.zh.md, hints.zh.md), with as many hints as in English,
+//!   and every reference solution its notes (NOTES.zh.md beside NOTES.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
@@ -645,7 +646,7 @@ fn glossary_anchors_are_derived_from_the_english_term() {
 // The exercises
 
 #[test]
-fn every_exercise_has_its_task_and_hints_in_chinese() {
+fn every_exercise_has_its_task_hints_and_notes_in_chinese() {
     let mut problems = Vec::new();
     let mut dirs: Vec<PathBuf> = fs::read_dir(book::root().join("exercises"))
         .unwrap()
@@ -673,10 +674,15 @@ fn every_exercise_has_its_task_and_hints_in_chinese() {
             problems.push(format!("{dir:?}: {en} hints in English, {zh} in Chinese"));
         }
     }
-    // The title `list` and `next` show.
+    // The title `list` and `next` show, and the notes `solution` shows.
     for exercise in exercises::catalog::load(&book::root().join("exercises")).unwrap() {
         if exercise.meta.title_zh.is_none() {
             problems.push(format!("{}: no title_zh in exercise.toml", exercise.name()));
+        }
+        for file in ["NOTES.md", "NOTES.zh.md"] {
+            if !exercise.solution_dir.join(file).is_file() {
+                problems.push(format!("{:?}: no {file}", exercise.solution_dir));
+            }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -82,27 +82,30 @@ impl Exercise {
         Ok(split_hints(&text))
     }
 
-    /// `STEM.md`, or `STEM.zh.md` in Chinese. A course whose exercise has no
-    /// Chinese file shows the English one, as an untranslated message would be.
+    /// `STEM.md`, or `STEM.zh.md` in Chinese, in the exercise's directory.
     fn text_file(&self, stem: &str, lang: Lang) -> String {
-        let english = format!("{stem}.md");
-        match lang {
-            Lang::En => english,
-            Lang::Zh => {
-                let chinese = format!("{stem}.zh.md");
-                if self.dir.join(&chinese).exists() {
-                    chinese
-                } else {
-                    english
-                }
-            }
-        }
+        text_file_name(stem, text_lang_in(&self.dir, stem, lang))
     }
 
-    /// The reference solution's notes: why it is written this way, and the
-    /// alternatives.
-    pub fn notes(&self) -> Result<String, CatalogError> {
-        read(&self.solution_dir.join("NOTES.md"), MAX_TEXT_FILE)
+    /// The language the reference solution's notes are shown in when `lang`
+    /// is asked for: English when the course has no `NOTES.zh.md`.
+    pub fn notes_lang(&self, lang: Lang) -> Lang {
+        text_lang_in(&self.solution_dir, "NOTES", lang)
+    }
+
+    /// The name of the reference solution's notes in `lang`: `NOTES.md`, or
+    /// `NOTES.zh.md` in Chinese.
+    pub fn notes_file(&self, lang: Lang) -> String {
+        text_file_name("NOTES", self.notes_lang(lang))
+    }
+
+    /// The reference solution's notes in `lang`: why it is written this way,
+    /// and the alternatives.
+    pub fn notes(&self, lang: Lang) -> Result<String, CatalogError> {
+        read(
+            &self.solution_dir.join(self.notes_file(lang)),
+            MAX_TEXT_FILE,
+        )
     }
 
     /// The reference solution's `src/lib.rs`.
@@ -271,6 +274,24 @@ impl fmt::Display for CatalogError {
 }
 
 impl std::error::Error for CatalogError {}
+
+/// The language of `STEM.md` (English) or `STEM.zh.md` (Chinese) shown in
+/// `lang`, as found in `dir`. A course whose exercise has no Chinese file shows
+/// the English one, as an untranslated message would be.
+fn text_lang_in(dir: &Path, stem: &str, lang: Lang) -> Lang {
+    match lang {
+        Lang::Zh if dir.join(text_file_name(stem, Lang::Zh)).exists() => Lang::Zh,
+        _ => Lang::En,
+    }
+}
+
+/// `STEM.md` in English, `STEM.zh.md` in Chinese.
+fn text_file_name(stem: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{stem}.md"),
+        Lang::Zh => format!("{stem}.zh.md"),
+    }
+}
 
 /// The text of `path`, if it is a regular file (not a device such as
 /// `/dev/zero`, nor a pipe that would block) of at most `max` bytes.
@@ -443,7 +464,13 @@ mod tests {
     #[test]
     fn every_solution_has_notes() {
         for exercise in load(&shipped()).unwrap() {
-            assert!(!exercise.notes().unwrap().is_empty(), "{}", exercise.name());
+            for lang in [Lang::En, Lang::Zh] {
+                assert!(
+                    !exercise.notes(lang).unwrap().is_empty(),
+                    "{} {lang}",
+                    exercise.name()
+                );
+            }
         }
     }
 
@@ -475,14 +502,15 @@ mod tests {
         }
     }
 
-    /// Every exercise speaks Chinese too: its title, its task, and as many hints
-    /// as in English.
+    /// Every exercise speaks Chinese too: its title, its task, as many hints
+    /// as in English, and its solution's notes.
     #[test]
-    fn every_exercise_has_its_title_task_and_hints_in_chinese() {
+    fn every_exercise_has_its_title_task_hints_and_notes_in_chinese() {
         for exercise in load(&shipped()).unwrap() {
             let name = exercise.name();
             assert!(exercise.meta.title_zh.is_some(), "{name}: no title_zh");
             assert_eq!(exercise.task_file(Lang::Zh), "README.zh.md", "{name}");
+            assert_eq!(exercise.notes_file(Lang::Zh), "NOTES.zh.md", "{name}");
             assert!(exercise.dir.join("hints.zh.md").is_file(), "{name}");
             assert_eq!(
                 exercise.hints(Lang::Zh).unwrap().len(),
@@ -496,8 +524,10 @@ mod tests {
     fn a_missing_translation_shows_the_english_text() {
         let mut exercise = load(&shipped()).unwrap().remove(0);
         exercise.dir = exercise.dir.join("no-such-directory");
+        exercise.solution_dir = exercise.solution_dir.join("no-such-directory");
         exercise.meta.title_zh = None;
         assert_eq!(exercise.task_file(Lang::Zh), "README.md");
+        assert_eq!(exercise.notes_file(Lang::Zh), "NOTES.md");
         assert_eq!(exercise.title(Lang::Zh), exercise.meta.title);
     }
 

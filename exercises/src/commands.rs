@@ -471,8 +471,9 @@ impl Runner {
             self.say.solution_title(name, &exercise.solution_lib())
         );
         println!("{}", source.trim_end());
-        println!("\n{}\n", self.say.notes_rule());
-        println!("{}", exercise.notes()?.trim_end());
+        let lang = self.say.lang();
+        println!("\n{}\n", self.say.notes_rule(exercise.notes_lang(lang)));
+        println!("{}", exercise.notes(lang)?.trim_end());
         Ok(true)
     }
 

@@ -250,12 +250,14 @@ impl Messages {
         )
     }
 
-    /// `solution`: the rule above the notes (which are written in English).
-    pub fn notes_rule(self) -> String {
-        self.t(
-            "---- Notes ----".to_string(),
-            "---- 说明（英文）----".to_string(),
-        )
+    /// `solution`: the rule above the notes, which are written in `notes`
+    /// (English when a course has no `NOTES.zh.md`: the rule says so).
+    pub fn notes_rule(self, notes: Lang) -> String {
+        match (self.lang, notes) {
+            (Lang::En, _) => "---- Notes ----".to_string(),
+            (Lang::Zh, Lang::Zh) => "---- 说明 ----".to_string(),
+            (Lang::Zh, Lang::En) => "---- 说明（英文）----".to_string(),
+        }
     }
 
     /// `reset`: one exercise done.
