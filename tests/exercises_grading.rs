@@ -374,6 +374,85 @@ fn a_looping_student_is_timed_out() {
         "details of {} bytes",
         details.len()
     );
+
+    // In Chinese, the runner's sentences about the time limit are Chinese too.
+    let output = runner(
+        &course,
+        &checkout.join("exercises"),
+        &[
+            "--lang",
+            "zh",
+            "--time-limit",
+            "3s",
+            "check",
+            "ip_to_binary",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    assert!(text.contains("没能在 3 秒的时限内结束"), "{text}");
+    assert!(text.contains("超时：测试没能在 3 秒内全部结束"), "{text}");
+    assert!(
+        !text.contains("time limit") && !text.contains("timed out"),
+        "{text}"
+    );
+    fs::remove_dir_all(root).unwrap();
+}
+
+/// A Chinese student reads what went wrong in Chinese: the runner's own
+/// sentences (the test program killed, tests that never reported, no src/ to
+/// take) are translated; what the tests print is quoted as it is; and the JSON
+/// stays the same in both languages.
+#[test]
+fn what_went_wrong_is_said_in_chinese() {
+    let root = scratch("problems-zh");
+    let course = course(&root);
+    let checkout = student(&root, &course, "student", &[]);
+    let dir = checkout.join("exercises");
+    // Every test calls one of the two functions first: none reports a result.
+    let lib = dir.join("ip_to_binary/src/lib.rs");
+    let source = fs::read_to_string(&lib)
+        .unwrap()
+        .replace("    // TODO: ", "    std::process::abort();\n    // TODO: ");
+    fs::write(&lib, source).unwrap();
+    let output = runner(&course, &dir, &["--lang", "zh", "check", "ip_to_binary"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    assert!(
+        text.contains("---- the_tutorials_example ----\n    the_tutorials_example 没有报告结果：测试程序先结束了"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    测试程序被一个信号杀死了（崩溃了，或者栈溢出了）\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("never reported") && !text.contains("killed by a signal"),
+        "{text}"
+    );
+    let json = ["check", "ip_to_binary", "--json"];
+    let english = stdout_text(&runner(&course, &dir, &json));
+    assert!(english.contains("killed by a signal"), "{english}");
+    let chinese = runner_with_env(&course, &dir, &json, &[("LANG", "zh_CN.UTF-8")]);
+    assert_eq!(
+        without_timings(&stdout_text(&chinese)),
+        without_timings(&english)
+    );
+
+    // Nothing to take: the student's src/ is gone.
+    fs::remove_dir_all(dir.join("ip_to_binary/src")).unwrap();
+    let output = runner_with_env(
+        &course,
+        &dir,
+        &["check", "ip_to_binary"],
+        &[("LANG", "zh_CN.UTF-8")],
+    );
+    let text = stdout_text(&output);
+    assert!(
+        text.contains("✗ ip_to_binary: 无法取用提交的代码："),
+        "{text}"
+    );
+    assert!(text.contains("ip_to_binary/src 不存在"), "{text}");
     fs::remove_dir_all(root).unwrap();
 }
 

@@ -26,7 +26,7 @@ use crate::messages::{Lang, Messages};
 use crate::report::{self, Format, Graded};
 use crate::results::{Results, fingerprint};
 use crate::sandbox::{self, Submission};
-use crate::testrun::{Limits, TestReport, run_tests};
+use crate::testrun::{Limits, Problem, TestReport, run_tests};
 
 /// Where an exercise's scratch copies live: one kind per purpose, so that a
 /// `check` and a `verify-solutions` running at once never share a directory.
@@ -226,7 +226,7 @@ impl Runner {
             .join(&key)
             .join(exercise.name());
         if let Err(error) = sandbox::prepare(&exercise.dir, submission, &scratch, &key) {
-            return TestReport::not_run(format!("cannot take the submission: {error}"));
+            return TestReport::not_run(Problem::Submission(error));
         }
         let targets = sandbox::test_targets(&exercise.dir);
         let report = run_tests(
@@ -235,7 +235,7 @@ impl Runner {
             &targets,
             self.limits,
         )
-        .unwrap_or_else(|e| TestReport::not_run(format!("cannot run cargo: {e}")));
+        .unwrap_or_else(|e| TestReport::not_run(Problem::Cargo(e.to_string())));
         let _ = fs::remove_dir_all(&scratch);
         // The compiler names the package as renamed for the scratch copy: show the
         // name the student knows.
@@ -373,7 +373,7 @@ impl Runner {
             return;
         }
         println!("{} {name}: {summary}", Style::RED.paint("✗", self.color));
-        for line in report.details.lines() {
+        for line in self.say.details(report).lines() {
             println!("    {line}");
         }
         println!(
@@ -519,7 +519,11 @@ impl Runner {
             problems.push(format!(
                 "the reference solution fails: {:?} {}\n{}",
                 solution.failed_tests,
-                solution.problem.as_deref().unwrap_or(""),
+                solution
+                    .problem
+                    .as_ref()
+                    .map(Problem::to_string)
+                    .unwrap_or_default(),
                 solution.details
             ));
         }

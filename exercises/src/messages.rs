@@ -18,6 +18,8 @@ pub use netlab_common::lang::Lang;
 use crate::catalog::CatalogError;
 use crate::error::RunnerError;
 use crate::report::Graded;
+use crate::sandbox::{MAX_SOURCE_ENTRIES, MAX_SOURCE_TOTAL, SandboxError};
+use crate::testrun::{self, NO_COMPILER_ERRORS, Problem, TestReport, Unreported};
 
 /// The runner's sentences in one language.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -93,7 +95,13 @@ impl Messages {
         let report = &graded.report;
         let failed = report.failed_tests.len();
         let total = failed + report.passed_tests.len();
-        let problem = || report.problem.clone().unwrap_or_default();
+        let problem = || {
+            report
+                .problem
+                .as_ref()
+                .map(|problem| self.problem(problem))
+                .unwrap_or_default()
+        };
         if report.passed() {
             let passed = report.passed_tests.len();
             self.t(
@@ -119,6 +127,85 @@ impl Messages {
                 format!("{failed} of {total} tests fail: {names}"),
                 format!("{total} 个测试中有 {failed} 个失败：{names}"),
             )
+        }
+    }
+
+    // -- What went wrong ---------------------------------------------------------
+
+    /// Under a failed exercise: each failed test's message, then the problem;
+    /// or the compiler's errors, as it printed them.
+    pub fn details(self, report: &TestReport) -> String {
+        if self.lang == Lang::En {
+            return report.details.clone();
+        }
+        if report.compiled || report.problem.is_some() {
+            return testrun::details(report, self);
+        }
+        if report.details == NO_COMPILER_ERRORS {
+            "cargo 没能编译这些测试（编译器没有打印任何错误）".to_string()
+        } else {
+            self.quoted(&report.details)
+        }
+    }
+
+    /// A failed test's message: what it printed (its panic, quoted as it is),
+    /// or why it never reported.
+    pub fn test_message(self, report: &TestReport, test: &str) -> Option<String> {
+        match (self.lang, report.unreported.get(test)) {
+            (Lang::Zh, Some(why)) => Some(self.unreported(test, *why)),
+            _ => report
+                .messages
+                .get(test)
+                .map(|message| self.quoted(message)),
+        }
+    }
+
+    /// A test's or the compiler's text as it is, but for the line the runner
+    /// adds where it was cut.
+    fn quoted(self, text: &str) -> String {
+        match (self.lang, text.strip_suffix(&testrun::cut_note())) {
+            (Lang::Zh, Some(kept)) => format!(
+                "{kept}[……超过 {} 字节，后面的部分略去]",
+                testrun::MAX_MESSAGE
+            ),
+            _ => text.to_string(),
+        }
+    }
+
+    /// Why a test never reported a result of its own.
+    pub fn unreported(self, test: &str, why: Unreported) -> String {
+        match (self.lang, why) {
+            (Lang::En, _) => why.message(test),
+            (Lang::Zh, Unreported::TimedOut { limit_secs }) => format!(
+                "{test} 没能在 {limit_secs} 秒的时限内结束：是死循环，\
+                 还是某处等待（read、accept、join）没有设超时？"
+            ),
+            (Lang::Zh, Unreported::EndedFirst) => {
+                format!("{test} 没有报告结果：测试程序先结束了")
+            }
+        }
+    }
+
+    /// Something that went wrong besides failing tests, in one sentence.
+    pub fn problem(self, problem: &Problem) -> String {
+        if self.lang == Lang::En {
+            return problem.to_string();
+        }
+        match problem {
+            Problem::Submission(error) => {
+                format!("无法取用提交的代码：{}", sandbox_error_in_chinese(error))
+            }
+            Problem::Cargo(error) => format!("无法运行 cargo：{error}"),
+            Problem::BuildTimedOut { limit_secs } => {
+                format!("编译超过了 {limit_secs} 秒，已被停止")
+            }
+            Problem::TestsTimedOut { limit_secs } => {
+                format!("超时：测试没能在 {limit_secs} 秒内全部结束")
+            }
+            Problem::ExitCode(code) => {
+                format!("测试程序以退出码 {code} 结束了，却没有一个测试失败")
+            }
+            Problem::Killed => "测试程序被一个信号杀死了（崩溃了，或者栈溢出了）".to_string(),
         }
     }
 
@@ -336,6 +423,28 @@ impl Messages {
     }
 }
 
+/// Why a student's files could not be taken, in Chinese.
+fn sandbox_error_in_chinese(error: &SandboxError) -> String {
+    match error {
+        SandboxError::Missing(path) => format!("{} 不存在", path.display()),
+        SandboxError::NotRegular(path) => format!(
+            "{} 既不是普通文件，也不是目录（是链接还是设备？）",
+            path.display()
+        ),
+        SandboxError::TooManyEntries => {
+            format!("src/ 里的文件和目录超过了 {MAX_SOURCE_ENTRIES} 个")
+        }
+        SandboxError::FileTooBig { path, len, max } => format!(
+            "{} 有 {len} 字节，超过了一个源文件允许的 {max} 字节",
+            path.display()
+        ),
+        SandboxError::TotalTooBig => {
+            format!("源文件加起来超过了 {MAX_SOURCE_TOTAL} 字节")
+        }
+        SandboxError::Io(path, error) => format!("{}：{error}", path.display()),
+    }
+}
+
 /// The catalog's errors a student meets (a name mistyped) in Chinese; the
 /// others, about the course's own files, as they are.
 fn catalog_error_in_chinese(error: &CatalogError) -> String {
@@ -369,6 +478,80 @@ mod tests {
                 "{lang}: {widths:?}"
             );
         }
+    }
+
+    /// Every problem has its sentence in Chinese; the English one is the
+    /// machine formats' (`Display`).
+    #[test]
+    fn problems_are_said_in_both_languages() {
+        let path = || std::path::PathBuf::from("/work/ex/src");
+        let problems = [
+            Problem::Submission(SandboxError::Missing(path())),
+            Problem::Submission(SandboxError::NotRegular(path())),
+            Problem::Submission(SandboxError::TooManyEntries),
+            Problem::Submission(SandboxError::FileTooBig {
+                path: path(),
+                len: 2,
+                max: 1,
+            }),
+            Problem::Submission(SandboxError::TotalTooBig),
+            Problem::Submission(SandboxError::Io(path(), "Permission denied".into())),
+            Problem::Cargo("No such file or directory".into()),
+            Problem::BuildTimedOut { limit_secs: 600 },
+            Problem::TestsTimedOut { limit_secs: 3 },
+            Problem::ExitCode(3),
+            Problem::Killed,
+        ];
+        let english_words = ["the ", "test", "than", "cannot", "signal", "bytes"];
+        for problem in problems {
+            let en = Messages::new(Lang::En).problem(&problem);
+            assert_eq!(en, problem.to_string());
+            let zh = Messages::new(Lang::Zh).problem(&problem);
+            assert!(!english_words.iter().any(|word| zh.contains(word)), "{zh}");
+        }
+        assert_eq!(
+            Messages::new(Lang::Zh).problem(&Problem::TestsTimedOut { limit_secs: 3 }),
+            "超时：测试没能在 3 秒内全部结束"
+        );
+    }
+
+    /// The details under a failed exercise: the tests' own messages quoted as
+    /// they are, the runner's sentences in the runner's language.
+    #[test]
+    fn details_quote_the_tests_and_translate_the_runner() {
+        let cut = format!("thread 'a' panicked\nspam\n{}", testrun::cut_note());
+        let report = TestReport {
+            compiled: true,
+            failed_tests: vec!["a".into(), "b".into()],
+            messages: [
+                ("a".to_string(), cut),
+                ("b".to_string(), Unreported::EndedFirst.message("b")),
+            ]
+            .into(),
+            unreported: [("b".to_string(), Unreported::EndedFirst)].into(),
+            problem: Some(Problem::Killed),
+            ..TestReport::default()
+        };
+        let report = TestReport {
+            details: testrun::details(&report, Messages::new(Lang::En)),
+            ..report
+        };
+        assert_eq!(Messages::new(Lang::En).details(&report), report.details);
+        assert!(report.details.contains("b never reported a result"));
+        assert_eq!(
+            Messages::new(Lang::Zh).details(&report),
+            "---- a ----\nthread 'a' panicked\nspam\n[……超过 4096 字节，后面的部分略去]\n\
+             ---- b ----\nb 没有报告结果：测试程序先结束了\n\
+             测试程序被一个信号杀死了（崩溃了，或者栈溢出了）"
+        );
+        let not_built = TestReport {
+            details: NO_COMPILER_ERRORS.to_string(),
+            ..TestReport::default()
+        };
+        assert_eq!(
+            Messages::new(Lang::Zh).details(&not_built),
+            "cargo 没能编译这些测试（编译器没有打印任何错误）"
+        );
     }
 
     #[test]

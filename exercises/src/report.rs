@@ -358,6 +358,7 @@ mod tests {
                 failed_tests: failed.iter().map(|(n, _)| n.to_string()).collect(),
                 details: String::new(),
                 messages,
+                unreported: BTreeMap::new(),
                 timed_out: false,
                 problem: None,
             },

@@ -42,17 +42,28 @@ pub enum Submission<'a> {
     Starter,
 }
 
-/// Why a submission could not be put into a scratch copy.
-#[derive(Debug)]
+/// Why a submission could not be put into a scratch copy. Said in English
+/// here, in the runner's language by [`crate::messages::Messages::problem`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SandboxError {
     /// The submission has no `src/` (or no such file).
     Missing(PathBuf),
     /// An entry that is neither a regular file nor a directory.
     NotRegular(PathBuf),
-    /// Over one of the caps.
-    TooBig(String),
-    /// The file system refused.
-    Io(PathBuf, io::Error),
+    /// `src/` has more than [`MAX_SOURCE_ENTRIES`] files and directories.
+    TooManyEntries,
+    /// One file is over [`MAX_SOURCE_FILE`].
+    FileTooBig { path: PathBuf, len: u64, max: u64 },
+    /// The files are over [`MAX_SOURCE_TOTAL`] together.
+    TotalTooBig,
+    /// The file system refused: the path, and the system's own message.
+    Io(PathBuf, String),
+}
+
+impl SandboxError {
+    fn io(path: &Path, error: io::Error) -> SandboxError {
+        SandboxError::Io(path.to_path_buf(), error.to_string())
+    }
 }
 
 impl fmt::Display for SandboxError {
@@ -64,7 +75,19 @@ impl fmt::Display for SandboxError {
                 "{} is not a regular file or directory (a link or a device?)",
                 path.display()
             ),
-            SandboxError::TooBig(why) => write!(f, "{why}"),
+            SandboxError::TooManyEntries => write!(
+                f,
+                "src/ has more than {MAX_SOURCE_ENTRIES} files and directories"
+            ),
+            SandboxError::FileTooBig { path, len, max } => write!(
+                f,
+                "{} is {len} bytes, more than the {max} allowed for one source file",
+                path.display()
+            ),
+            SandboxError::TotalTooBig => write!(
+                f,
+                "the source files hold more than {MAX_SOURCE_TOTAL} bytes together"
+            ),
             SandboxError::Io(path, e) => write!(f, "{}: {e}", path.display()),
         }
     }
@@ -88,7 +111,7 @@ pub fn prepare(
     suffix: &str,
 ) -> Result<(), SandboxError> {
     if scratch.exists() {
-        fs::remove_dir_all(scratch).map_err(|e| SandboxError::Io(scratch.to_path_buf(), e))?;
+        fs::remove_dir_all(scratch).map_err(|e| SandboxError::io(scratch, e))?;
     }
     // The course's package: everything but build output and the buggy files.
     let mut budget = Budget::unlimited();
@@ -100,7 +123,7 @@ pub fn prepare(
         Submission::Student(dir) => {
             // Only the student's src/ counts: the starter's is removed first, so a
             // file the student deleted is deleted here too.
-            fs::remove_dir_all(&src).map_err(|e| SandboxError::Io(src.clone(), e))?;
+            fs::remove_dir_all(&src).map_err(|e| SandboxError::io(&src, e))?;
             let theirs = dir.join("src");
             if !fs::symlink_metadata(&theirs).is_ok_and(|m| m.is_dir()) {
                 return Err(SandboxError::Missing(theirs));
@@ -124,9 +147,8 @@ pub fn prepare(
 /// Renames the package of `manifest` to `NAME-SUFFIX`, naming its library
 /// explicitly after the old name.
 fn rename_package(manifest: &Path, suffix: &str) -> Result<(), SandboxError> {
-    let io = |e: io::Error| SandboxError::Io(manifest.to_path_buf(), e);
-    let bad =
-        |why: &str| SandboxError::Io(manifest.to_path_buf(), io::Error::other(why.to_string()));
+    let io = |e: io::Error| SandboxError::io(manifest, e);
+    let bad = |why: &str| SandboxError::Io(manifest.to_path_buf(), why.to_string());
     let text = fs::read_to_string(manifest).map_err(io)?;
     let mut table: toml::Table = text
         .parse()
@@ -196,11 +218,10 @@ impl Budget {
     }
 
     fn take_entry(&mut self) -> Result<(), SandboxError> {
-        self.entries = self.entries.checked_sub(1).ok_or_else(|| {
-            SandboxError::TooBig(format!(
-                "src/ has more than {MAX_SOURCE_ENTRIES} files and directories"
-            ))
-        })?;
+        self.entries = self
+            .entries
+            .checked_sub(1)
+            .ok_or(SandboxError::TooManyEntries)?;
         Ok(())
     }
 }
@@ -211,10 +232,10 @@ fn copy_dir(
     skip: &[&str],
     budget: &mut Budget,
 ) -> Result<(), SandboxError> {
-    fs::create_dir_all(to).map_err(|e| SandboxError::Io(to.to_path_buf(), e))?;
-    let entries = fs::read_dir(from).map_err(|e| SandboxError::Io(from.to_path_buf(), e))?;
+    fs::create_dir_all(to).map_err(|e| SandboxError::io(to, e))?;
+    let entries = fs::read_dir(from).map_err(|e| SandboxError::io(from, e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| SandboxError::Io(from.to_path_buf(), e))?;
+        let entry = entry.map_err(|e| SandboxError::io(from, e))?;
         let name = entry.file_name();
         if skip.iter().any(|s| name == *s) {
             continue;
@@ -222,9 +243,7 @@ fn copy_dir(
         budget.take_entry()?;
         let path = entry.path();
         // file_type() does not follow links: a link is neither, and refused.
-        let kind = entry
-            .file_type()
-            .map_err(|e| SandboxError::Io(path.clone(), e))?;
+        let kind = entry.file_type().map_err(|e| SandboxError::io(&path, e))?;
         if kind.is_dir() {
             copy_dir(&path, &to.join(&name), &[], budget)?;
         } else if kind.is_file() {
@@ -242,22 +261,20 @@ fn copy_file(from: &Path, to: &Path, budget: &mut Budget) -> Result<(), SandboxE
         return Err(SandboxError::NotRegular(from.to_path_buf()));
     }
     if meta.len() > budget.per_file {
-        return Err(SandboxError::TooBig(format!(
-            "{} is {} bytes, more than the {} allowed for one source file",
-            from.display(),
-            meta.len(),
-            budget.per_file
-        )));
+        return Err(SandboxError::FileTooBig {
+            path: from.to_path_buf(),
+            len: meta.len(),
+            max: budget.per_file,
+        });
     }
-    budget.bytes = budget.bytes.checked_sub(meta.len()).ok_or_else(|| {
-        SandboxError::TooBig(format!(
-            "the source files hold more than {MAX_SOURCE_TOTAL} bytes together"
-        ))
-    })?;
+    budget.bytes = budget
+        .bytes
+        .checked_sub(meta.len())
+        .ok_or(SandboxError::TotalTooBig)?;
     if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent).map_err(|e| SandboxError::Io(parent.to_path_buf(), e))?;
+        fs::create_dir_all(parent).map_err(|e| SandboxError::io(parent, e))?;
     }
-    fs::copy(from, to).map_err(|e| SandboxError::Io(from.to_path_buf(), e))?;
+    fs::copy(from, to).map_err(|e| SandboxError::io(from, e))?;
     Ok(())
 }
 
@@ -377,7 +394,7 @@ mod tests {
         huge.set_len(MAX_SOURCE_FILE + 1).unwrap();
         let error =
             prepare(&course, Submission::Student(&student), &root.join("s"), "t").unwrap_err();
-        assert!(matches!(error, SandboxError::TooBig(_)), "{error}");
+        assert!(matches!(error, SandboxError::FileTooBig { .. }), "{error}");
         fs::remove_dir_all(root).unwrap();
     }
 }

@@ -16,13 +16,14 @@
 //! group past it, and output kept up to a cap.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::bounded::{self, Bounded};
+use crate::messages::{Lang, Messages};
+use crate::sandbox::SandboxError;
 
 /// How long building one exercise may take. The first build of an exercise with
 /// dependencies (chrono, hmac) compiles them, about a minute on two slow cores;
@@ -59,8 +60,85 @@ impl Default for Limits {
     }
 }
 
+/// Something that went wrong besides failing tests. Its `Display` is the
+/// English sentence of the details and the machine formats; a person reads it
+/// in the runner's language ([`Messages::problem`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The student's files could not be put in a scratch copy.
+    Submission(SandboxError),
+    /// cargo could not be started: the system's message.
+    Cargo(String),
+    /// Building took longer than its limit, in seconds.
+    BuildTimedOut { limit_secs: u64 },
+    /// The tests had not all finished at their limit, in seconds.
+    TestsTimedOut { limit_secs: u64 },
+    /// A test program ended with this exit code, no test having failed.
+    ExitCode(i32),
+    /// A test program was killed by a signal.
+    Killed,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Submission(error) => write!(f, "cannot take the submission: {error}"),
+            Problem::Cargo(error) => write!(f, "cannot run cargo: {error}"),
+            Problem::BuildTimedOut { limit_secs } => write!(
+                f,
+                "building took longer than {limit_secs} s and was stopped"
+            ),
+            Problem::TestsTimedOut { limit_secs } => write!(
+                f,
+                "timed out: the tests did not finish within {limit_secs} s"
+            ),
+            Problem::ExitCode(code) => write!(
+                f,
+                "the test program ended with exit code {code} without a failing test"
+            ),
+            Problem::Killed => write!(
+                f,
+                "the test program was killed by a signal (a crash, or the stack overflowed)"
+            ),
+        }
+    }
+}
+
+/// Why a test the list names never reported a result of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreported {
+    /// The time limit (in seconds) ended the test program first.
+    TimedOut { limit_secs: u64 },
+    /// The test program ended first (student code exited, or it crashed).
+    EndedFirst,
+}
+
+impl Unreported {
+    /// What the test's message says, in English (the machine formats').
+    pub fn message(self, test: &str) -> String {
+        match self {
+            Unreported::TimedOut { limit_secs } => format!(
+                "{test} did not finish within the time limit of {limit_secs} s: an endless loop, \
+                 or a wait (read, accept, join) without a timeout?"
+            ),
+            Unreported::EndedFirst => {
+                format!("{test} never reported a result: the test program ended first")
+            }
+        }
+    }
+}
+
+/// The details of an exercise whose build failed without a word from the
+/// compiler.
+pub const NO_COMPILER_ERRORS: &str =
+    "cargo could not build the tests (no compiler error was printed)";
+
 /// The outcome of building and testing one exercise.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+///
+/// What it says in words (`details`, `messages`) is in English, for the
+/// machine formats; [`Messages::details`] and [`Messages::test_message`] say
+/// it in the runner's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TestReport {
     /// Whether the exercise compiled (its code and the course's tests).
     pub compiled: bool,
@@ -72,13 +150,15 @@ pub struct TestReport {
     /// the compiler's errors when it did not compile, or why nothing ran.
     pub details: String,
     /// Each failed test's own message.
-    #[serde(skip)]
     pub messages: BTreeMap<String, String>,
+    /// The failed tests that never reported, and why: their message in
+    /// `messages` is the runner's, not the test's.
+    pub unreported: BTreeMap<String, Unreported>,
     /// The time limit passed before every test had finished.
     pub timed_out: bool,
     /// Something went wrong besides failing tests (timed out, the test program
-    /// crashed, the student's files could not be taken): one sentence.
-    pub problem: Option<String>,
+    /// crashed, the student's files could not be taken).
+    pub problem: Option<Problem>,
 }
 
 impl TestReport {
@@ -92,10 +172,9 @@ impl TestReport {
     }
 
     /// A report for an exercise that could not even be built: `why` says so.
-    pub fn not_run(why: impl Into<String>) -> TestReport {
-        let why = why.into();
+    pub fn not_run(why: Problem) -> TestReport {
         TestReport {
-            details: why.clone(),
+            details: why.to_string(),
             problem: Some(why),
             ..TestReport::default()
         }
@@ -137,10 +216,9 @@ pub fn run_tests(
     }
     let built = bounded::run(build, limits.build, limits.max_output)?;
     if built.timed_out {
-        return Ok(TestReport::not_run(format!(
-            "building took longer than {} s and was stopped",
-            limits.build.as_secs()
-        )));
+        return Ok(TestReport::not_run(Problem::BuildTimedOut {
+            limit_secs: limits.build.as_secs(),
+        }));
     }
     let executables = test_executables(&built.stdout);
     if !built.success() || executables.is_empty() {
@@ -148,7 +226,7 @@ pub fn run_tests(
         return Ok(TestReport {
             compiled: false,
             details: if errors.is_empty() {
-                "cargo could not build the tests (no compiler error was printed)".to_string()
+                NO_COMPILER_ERRORS.to_string()
             } else {
                 errors
             },
@@ -168,7 +246,7 @@ pub fn run_tests(
     }
     report.passed_tests.sort();
     report.failed_tests.sort();
-    report.details = details(&report);
+    report.details = details(&report, Messages::new(Lang::En));
     Ok(report)
 }
 
@@ -201,35 +279,35 @@ fn run_one(
         report.failed_tests.push(name.clone());
         let message = match parsed.messages.get(name) {
             Some(message) => message.clone(),
-            None if ran.timed_out => format!(
-                "{name} did not finish within the time limit of {} s: an endless loop, \
-                 or a wait (read, accept, join) without a timeout?",
-                limits.tests.as_secs()
-            ),
-            None => format!("{name} never reported a result: the test program ended first"),
+            None => {
+                let why = if ran.timed_out {
+                    Unreported::TimedOut {
+                        limit_secs: limits.tests.as_secs(),
+                    }
+                } else {
+                    Unreported::EndedFirst
+                };
+                report.unreported.insert(name.clone(), why);
+                why.message(name)
+            }
         };
         report.messages.insert(name.clone(), message);
     }
     if ran.timed_out {
         report.timed_out = true;
-        report.problem = Some(format!(
-            "timed out: the tests did not finish within {} s",
-            limits.tests.as_secs()
-        ));
+        report.problem = Some(Problem::TestsTimedOut {
+            limit_secs: limits.tests.as_secs(),
+        });
     } else if !ran.success() && parsed.failed_tests.is_empty() {
         report.problem = Some(abnormal_end(&ran));
     }
     Ok(())
 }
 
-fn abnormal_end(ran: &Bounded) -> String {
+fn abnormal_end(ran: &Bounded) -> Problem {
     match ran.status.and_then(|status| status.code()) {
-        Some(code) => {
-            format!("the test program ended with exit code {code} without a failing test")
-        }
-        None => {
-            "the test program was killed by a signal (a crash, or the stack overflowed)".to_string()
-        }
+        Some(code) => Problem::ExitCode(code),
+        None => Problem::Killed,
     }
 }
 
@@ -335,21 +413,22 @@ pub fn parse(stdout: &str, stderr: &str) -> TestReport {
         report.details = compiler_errors(stderr);
     } else {
         report.messages = failure_sections(stdout);
-        report.details = details(&report);
+        report.details = details(&report, Messages::new(Lang::En));
     }
     report
 }
 
-/// Every failed test's message, one after the other.
-fn details(report: &TestReport) -> String {
+/// Every failed test's message, one after the other, then the problem, as
+/// `say` says them.
+pub fn details(report: &TestReport, say: Messages) -> String {
     let mut text = String::new();
     for name in &report.failed_tests {
-        if let Some(message) = report.messages.get(name) {
+        if let Some(message) = say.test_message(report, name) {
             text.push_str(&format!("---- {name} ----\n{}\n", message.trim_end()));
         }
     }
     if let Some(problem) = &report.problem {
-        text.push_str(problem);
+        text.push_str(&say.problem(problem));
     }
     text.trim_end().to_string()
 }
@@ -392,7 +471,12 @@ fn cap(text: &str) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}\n[... cut at {MAX_MESSAGE} bytes]", &text[..end])
+    format!("{}\n{}", &text[..end], cut_note())
+}
+
+/// The line that ends a text cut at [`MAX_MESSAGE`] bytes.
+pub fn cut_note() -> String {
+    format!("[... cut at {MAX_MESSAGE} bytes]")
 }
 
 /// The compiler's error messages, without cargo's progress lines.
@@ -484,7 +568,7 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out
     #[test]
     fn a_problem_is_not_a_pass_even_when_every_test_passed() {
         let mut report = parse("running 1 test\ntest a ... ok\n", "");
-        report.problem = Some("the test program crashed".to_string());
+        report.problem = Some(Problem::Killed);
         assert!(!report.passed());
     }
 

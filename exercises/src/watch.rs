@@ -98,14 +98,15 @@ fn check_and_show(
     }
     println!("{} {name}: {summary}", Style::RED.paint("✗", color));
     match report.first_failure() {
-        Some((test, message)) => {
+        Some((test, _)) => {
             println!("\n  {}", say.first_failure(test));
+            let message = say.test_message(report, test).unwrap_or_default();
             for line in message.lines() {
                 println!("    {line}");
             }
         }
         None => {
-            for line in report.details.lines().take(40) {
+            for line in say.details(report).lines().take(40) {
                 println!("    {line}");
             }
         }
