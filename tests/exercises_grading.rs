@@ -566,7 +566,8 @@ fn list_and_next_show_progress() {
 }
 
 /// With `--lang zh`, `check`, `list`, `next` and `solution` speak Chinese and
-/// show the Chinese task; the names of exercises and tests stay as they are.
+/// show the Chinese task; the names of exercises and tests stay as they are,
+/// and the commands suggested carry `--lang zh` (a Chinese locale needs none).
 #[test]
 fn check_list_next_and_solution_speak_chinese() {
     let (root, course, dir) = halfway("zh");
@@ -594,7 +595,7 @@ fn check_list_next_and_solution_speak_chinese() {
     let task = dir.join("same_subnet/README.zh.md");
     assert!(
         text.contains(&format!(
-            "（任务：{}；`hint same_subnet` 给出一条提示）",
+            "（任务：{}；`--lang zh hint same_subnet` 给出一条提示）",
             task.canonicalize().unwrap().display()
         )),
         "{text}"
@@ -608,7 +609,10 @@ fn check_list_next_and_solution_speak_chinese() {
         "{listed}"
     );
     assert!(listed.contains("已完成 1/2  ["), "{listed}");
-    assert!(listed.contains("`hint NAME` 给出提示"), "{listed}");
+    assert!(
+        listed.contains("`--lang zh hint NAME` 给出提示"),
+        "{listed}"
+    );
 
     let next = zh(&["next"]);
     assert_eq!(next.status.code(), Some(0));
@@ -621,13 +625,30 @@ fn check_list_next_and_solution_speak_chinese() {
     let task = fs::read_to_string(course.join("same_subnet/README.zh.md")).unwrap();
     assert!(next.contains(task.trim_end()), "{next}");
     assert!(
-        next.contains("然后运行 `cargo run -p exercises -- check same_subnet`（或者 `watch`）。"),
+        next.contains(
+            "然后运行 `cargo run -p exercises -- --lang zh check same_subnet`（或者 `--lang zh watch`）。"
+        ),
         "{next}"
+    );
+    let by_locale = runner_with_env(&course, &dir, &["next"], &[("LANG", "zh_CN.UTF-8")]);
+    let by_locale = stdout_text(&by_locale);
+    assert_eq!(by_locale, next.replace("--lang zh ", ""));
+    assert!(
+        by_locale
+            .contains("然后运行 `cargo run -p exercises -- check same_subnet`（或者 `watch`）。"),
+        "{by_locale}"
     );
 
     let refused = zh(&["solution", "same_subnet"]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr_text(&refused).contains("same_subnet 还没有通过"));
+    assert!(
+        stderr_text(&refused).contains(
+            "same_subnet 还没有通过：通过之后才能看参考答案\
+             （`cargo run -p exercises -- --lang zh check same_subnet`）"
+        ),
+        "{}",
+        stderr_text(&refused)
+    );
     let shown = stdout_text(&zh(&["solution", "ip_to_binary"]));
     assert!(shown.starts_with("ip_to_binary 的参考答案（"), "{shown}");
     let notes = fs::read_to_string(course.join("solutions/ip_to_binary/NOTES.zh.md")).unwrap();

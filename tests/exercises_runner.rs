@@ -186,25 +186,48 @@ fn exercises_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Outp
     run_with_env(workspace_bin("exercises"), args, env, b"", TEST_TIMEOUT)
 }
 
-#[test]
-fn hints_are_in_chinese_with_lang_zh_or_a_chinese_locale() {
+/// The first hint of ip_to_binary in Chinese, whose last line suggests `next`
+/// as the command of the second.
+fn first_chinese_hint(next: &str) -> String {
     let text = fs::read_to_string(shipped_exercises().join("ip_to_binary/hints.zh.md")).unwrap();
     let hints = exercises::catalog::split_hints(&text);
-    let expected = format!(
-        "ip_to_binary 的第 1 条提示（共 {} 条）：\n\n{}\n\n（下一条：`hint ip_to_binary 2`）\n",
+    format!(
+        "ip_to_binary 的第 1 条提示（共 {} 条）：\n\n{}\n\n（下一条：`{next}`）\n",
         hints.len(),
         hints[0]
-    );
+    )
+}
+
+/// Chinese by `--lang zh` or by the locale; the next hint's command keeps the
+/// flag when the flag chose Chinese, so that copying it keeps the language.
+#[test]
+fn hints_are_in_chinese_with_lang_zh_or_a_chinese_locale() {
     let chinese = [
         &["--lang", "zh", "hint", "ip_to_binary"][..],
         // A global option: after the verb too.
         &["hint", "ip_to_binary", "--lang", "zh"],
     ];
+    let expected = first_chinese_hint("--lang zh hint ip_to_binary 2");
     for args in chinese {
         let output = run(workspace_bin("exercises"), args, b"");
         assert_eq!(output.status.code(), Some(0), "{args:?}");
         assert_eq!(stdout_text(&output), expected, "{args:?}");
+        // Also under a Chinese locale: the flag chose, the flag is kept.
+        let output = exercises_with_env(args, &[("LANG", "zh_CN.UTF-8")]);
+        assert_eq!(stdout_text(&output), expected, "{args:?}");
     }
+    // The command suggested runs, and says the second hint in Chinese.
+    let second = run(
+        workspace_bin("exercises"),
+        &["--lang", "zh", "hint", "ip_to_binary", "2"],
+        b"",
+    );
+    assert!(
+        stdout_text(&second).starts_with("ip_to_binary 的第 2 条提示"),
+        "{}",
+        stdout_text(&second)
+    );
+    let expected = first_chinese_hint("hint ip_to_binary 2");
     for env in [
         &[("LANG", "zh_CN.UTF-8")][..],
         &[("LC_MESSAGES", "zh_TW.UTF-8"), ("LANG", "en_US.UTF-8")],

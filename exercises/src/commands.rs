@@ -112,10 +112,13 @@ impl Runner {
     /// The same runner speaking `lang`: its messages, and the exercises' tasks
     /// and hints (`README.zh.md`, `hints.zh.md` in Chinese).
     pub fn speaking(self, lang: Lang) -> Runner {
-        Runner {
-            say: Messages::new(lang),
-            ..self
-        }
+        self.saying(Messages::new(lang))
+    }
+
+    /// The same runner saying what `say` says (see [`Messages::chosen`]), in
+    /// its language.
+    pub fn saying(self, say: Messages) -> Runner {
+        Runner { say, ..self }
     }
 
     /// A runner on the same course for another student's `exercises/`.

@@ -165,7 +165,7 @@ fn run(cli: Cli, say: Messages) -> Result<bool, RunnerError> {
         tests: cli.time_limit.unwrap_or(Limits::default().tests),
         ..Limits::default()
     };
-    let runner = Runner::new(&course, &dir, color, limits)?.speaking(say.lang());
+    let runner = Runner::new(&course, &dir, color, limits)?.saying(say);
     match cli.command {
         Verb::List { set, json } => runner.list(set.as_deref(), json).map(|_| true),
         Verb::Check {
@@ -217,7 +217,7 @@ fn failure(error: RunnerError, say: Messages) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let say = Messages::new(Lang::or_from_env(cli.lang));
+    let say = Messages::chosen(cli.lang);
     match run(cli, say) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -25,15 +25,50 @@ use crate::testrun::{self, NO_COMPILER_ERRORS, Problem, TestReport, Unreported};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Messages {
     lang: Lang,
+    /// Chinese was asked for with `--lang zh`: the commands suggested carry
+    /// it, so that a command copied keeps the language.
+    by_flag: bool,
 }
 
 impl Messages {
+    /// The sentences of `lang`, whatever chose it; the commands suggested
+    /// are the plain ones.
     pub fn new(lang: Lang) -> Messages {
-        Messages { lang }
+        Messages {
+            lang,
+            by_flag: false,
+        }
+    }
+
+    /// The sentences of the language `--lang` gave (`flag`), or else the
+    /// environment's ([`Lang::or_from_env`]). Chinese chosen with the flag is
+    /// kept in the commands suggested (`--lang zh hint NAME 2`): without it, a
+    /// copied command would speak English again. A Chinese locale needs
+    /// nothing added, and English is what a command without the flag speaks.
+    pub fn chosen(flag: Option<Lang>) -> Messages {
+        Messages {
+            lang: Lang::or_from_env(flag),
+            by_flag: flag == Some(Lang::Zh),
+        }
     }
 
     pub fn lang(self) -> Lang {
         self.lang
+    }
+
+    /// A command of the runner to suggest (`hint NAME 2`), with `--lang zh`
+    /// in front when that is how Chinese was asked for.
+    fn command(self, command: &str) -> String {
+        if self.by_flag {
+            format!("--lang zh {command}")
+        } else {
+            command.to_string()
+        }
+    }
+
+    /// The whole command line to suggest: `cargo run -p exercises -- COMMAND`.
+    fn cargo_run(self, command: &str) -> String {
+        format!("cargo run -p exercises -- {}", self.command(command))
     }
 
     /// `en` or `zh`, as the language asks.
@@ -76,9 +111,13 @@ impl Messages {
             "`check NAME` builds and tests one exercise (or all without a NAME); \
              `hint NAME` helps; `watch` re-checks as you edit."
                 .to_string(),
-            "`check NAME` 编译并测试一个练习（不写 NAME 就检查全部）；\
-             `hint NAME` 给出提示；`watch` 在你每次保存时重新检查。"
-                .to_string(),
+            format!(
+                "`{}` 编译并测试一个练习（不写 NAME 就检查全部）；\
+                 `{}` 给出提示；`{}` 在你每次保存时重新检查。",
+                self.command("check NAME"),
+                self.command("hint NAME"),
+                self.command("watch")
+            ),
         )
     }
 
@@ -214,7 +253,10 @@ impl Messages {
         let task = task.display();
         self.t(
             format!("(task: {task}; `hint {name}` for a hint)"),
-            format!("（任务：{task}；`hint {name}` 给出一条提示）"),
+            format!(
+                "（任务：{task}；`{}` 给出一条提示）",
+                self.command(&format!("hint {name}"))
+            ),
         )
     }
 
@@ -240,7 +282,10 @@ impl Messages {
     pub fn next_hint(self, name: &str, number: usize) -> String {
         self.t(
             format!("(next: `hint {name} {number}`)"),
-            format!("（下一条：`hint {name} {number}`）"),
+            format!(
+                "（下一条：`{}`）",
+                self.command(&format!("hint {name} {number}"))
+            ),
         )
     }
 
@@ -289,7 +334,9 @@ impl Messages {
         self.t(
             format!("Edit {src} and run `cargo run -p exercises -- check {name}` (or `watch`)."),
             format!(
-                "修改 {src}，然后运行 `cargo run -p exercises -- check {name}`（或者 `watch`）。"
+                "修改 {src}，然后运行 `{}`（或者 `{}`）。",
+                self.cargo_run(&format!("check {name}")),
+                self.command("watch")
             ),
         )
     }
@@ -307,7 +354,10 @@ impl Messages {
                 "`cargo run -p exercises -- solution {name}` shows the reference solution \
                  and why it is written that way."
             ),
-            format!("`cargo run -p exercises -- solution {name}` 显示参考答案，以及为什么这样写。"),
+            format!(
+                "`{}` 显示参考答案，以及为什么这样写。",
+                self.cargo_run(&format!("solution {name}"))
+            ),
         )
     }
 
@@ -389,8 +439,8 @@ impl Messages {
                 count,
             } => format!("没有第 {number} 条提示：{name} 的提示是第 1 到第 {count} 条"),
             RunnerError::NotPassedYet { name } => format!(
-                "{name} 还没有通过：通过之后才能看参考答案\
-                 （`cargo run -p exercises -- check {name}`）"
+                "{name} 还没有通过：通过之后才能看参考答案（`{}`）",
+                self.cargo_run(&format!("check {name}"))
             ),
             RunnerError::NothingToReset => {
                 "请写出要恢复的练习名，或者用 --all 恢复全部练习".to_string()
@@ -552,6 +602,57 @@ mod tests {
             Messages::new(Lang::Zh).details(&not_built),
             "cargo 没能编译这些测试（编译器没有打印任何错误）"
         );
+    }
+
+    /// Chinese asked for with `--lang zh` is kept in every command suggested;
+    /// by the locale, or in English, the commands are the plain ones.
+    #[test]
+    fn commands_suggested_keep_the_flag_that_chose_chinese() {
+        let flag = Messages::chosen(Some(Lang::Zh));
+        assert_eq!(flag.lang(), Lang::Zh);
+        let task = Path::new("ex/README.zh.md");
+        let src = Path::new("ex/src");
+        let not_passed = RunnerError::NotPassedYet {
+            name: "ex".to_string(),
+        };
+        let said = [
+            flag.list_help(),
+            flag.task_and_hint(task, "ex"),
+            flag.next_hint("ex", 2),
+            flag.edit_and_check(src, "ex"),
+            flag.solution_available("ex"),
+            flag.error(&not_passed),
+        ]
+        .join("\n");
+        for command in [
+            "`--lang zh check NAME`",
+            "`--lang zh hint NAME`",
+            "`--lang zh watch`",
+            "`--lang zh hint ex`",
+            "`--lang zh hint ex 2`",
+            "`cargo run -p exercises -- --lang zh check ex`",
+            "`cargo run -p exercises -- --lang zh solution ex`",
+        ] {
+            assert!(said.contains(command), "{command}: {said}");
+        }
+        assert_eq!(said.matches('`').count() % 2, 0, "{said}");
+        let plain = said.replace("--lang zh ", "");
+        let locale = Messages::new(Lang::Zh);
+        assert_eq!(
+            [
+                locale.list_help(),
+                locale.task_and_hint(task, "ex"),
+                locale.next_hint("ex", 2),
+                locale.edit_and_check(src, "ex"),
+                locale.solution_available("ex"),
+                locale.error(&not_passed),
+            ]
+            .join("\n"),
+            plain
+        );
+        for english in [Messages::new(Lang::En), Messages::chosen(Some(Lang::En))] {
+            assert_eq!(english.next_hint("ex", 2), "(next: `hint ex 2`)");
+        }
     }
 
     #[test]
