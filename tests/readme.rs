@@ -135,3 +135,35 @@ fn readme_listings_exist() {
         "the README's table names only {named} listings"
     );
 }
+
+/// The chapter table names each chapter's exercises: every exercise of the
+/// course (exercises/*/exercise.toml), in the row of its chapter.
+#[test]
+fn readme_names_every_exercise_in_its_chapter() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = readme();
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| ")).collect();
+    let chinese = ["一", "二", "三", "四", "五", "六", "七", "八"];
+    for entry in fs::read_dir(root.join("exercises")).unwrap() {
+        let toml = entry.unwrap().path().join("exercise.toml");
+        let Ok(meta) = fs::read_to_string(&toml) else {
+            continue;
+        };
+        let field = |key: &str| {
+            meta.lines()
+                .find_map(|l| l.strip_prefix(key)?.trim().strip_prefix('='))
+                .map(|v| v.trim().trim_matches('"').to_string())
+                .unwrap_or_default()
+        };
+        let (name, chapter) = (field("name "), field("chapter "));
+        let chapter: usize = chapter.parse().expect("a chapter number");
+        let row = rows
+            .iter()
+            .find(|row| row.starts_with(&format!("| {}.", chinese[chapter - 1])))
+            .unwrap_or_else(|| panic!("no README row for chapter {chapter}"));
+        assert!(
+            row.contains(&format!("`{name}`")),
+            "README's chapter {chapter} row does not name the exercise {name}"
+        );
+    }
+}
