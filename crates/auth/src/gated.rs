@@ -108,15 +108,16 @@ pub fn cmd_client(config: &ClientConfig, secret: &Secret) -> Result<(), GatedErr
     Ok(command::converse(&mut conn, config)?)
 }
 
-/// `auth send`: hash the file, connect, answer the challenge, then send it as
-/// chapter 5's sender does.
+/// `auth send`: check (and hash) the file, connect, answer the challenge, then
+/// send it as chapter 5's sender does, with the hash in the header or, with
+/// `--hash trailer`, after the data.
 pub fn send(config: &SendConfig, secret: &Secret) -> Result<SendReport, GatedError> {
     let started = Instant::now();
-    let file = transfer::send::prepare(&config.path, config.progress)?;
+    let file = transfer::send::prepare(&config.path, config.hash, config.progress)?;
     let mut conn = transfer::send::connect(config.addr, config.timeout)?;
     authenticate(&mut conn, secret, config.addr, config.timeout)?;
-    transfer::send::transmit(&mut conn, &file, config)?;
-    Ok(file.report(started))
+    let sha256 = transfer::send::transmit(&mut conn, &file, config)?;
+    Ok(file.report(started, sha256))
 }
 
 /// The client's side of the handshake, with the verdict line.

@@ -15,7 +15,9 @@ use netlab_common::cli::{parse_duration, parse_peer};
 use crate::command::{self, ClientConfig, Protocol, ServerConfig};
 use crate::proxy::chaos::{Chaos, Split, parse_split};
 use crate::proxy::{self, ProxyConfig};
-use crate::transfer::{self, DEFAULT_MAX_FILE_SIZE, ReceiveConfig, Rules, SendConfig, SendReport};
+use crate::transfer::{
+    self, DEFAULT_MAX_FILE_SIZE, HashPlacement, ReceiveConfig, Rules, SendConfig, SendReport,
+};
 
 /// `cmd-server`'s options.
 #[derive(Debug, Clone, clap::Args)]
@@ -147,7 +149,12 @@ pub struct SendArgs {
     /// How long to wait for the receiver (connecting, each write, the verdict).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Print one JSON document (name, size, sha256, seconds) instead of text.
+    /// Where the file's SHA-256 goes: in the header (the course's protocol: the
+    /// file is read twice) or in a trailer after the data (one pass; the
+    /// receiver must be this version of `receive`).
+    #[arg(long, value_enum, default_value = "header")]
+    pub hash: HashPlacement,
+    /// Print one JSON document (name, size, sha256, hash, seconds) instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -160,6 +167,7 @@ impl SendArgs {
             path: self.file.clone(),
             timeout: self.timeout,
             progress: !self.json,
+            hash: self.hash,
         }
     }
 

@@ -63,7 +63,8 @@ impl From<SendError> for Failure {
             | SendError::Shrank(_)
             | SendError::Encode(_)
             | SendError::NotAVerdict { .. }
-            | SendError::Refused { .. } => Failure::other(error.to_string()),
+            | SendError::Refused { .. }
+            | SendError::NoTrailers { .. } => Failure::other(error.to_string()),
         }
     }
 }

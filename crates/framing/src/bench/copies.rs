@@ -12,7 +12,9 @@ use std::time::Instant;
 use netlab_common::admission::{Admission, Limits};
 
 use super::{BenchError, Figure, STEP_TIMEOUT};
-use crate::transfer::{CHUNK, Rules, SendConfig, UploadError, receive_one, send_file};
+use crate::transfer::{
+    CHUNK, HashPlacement, Rules, SendConfig, UploadError, receive_one, send_file,
+};
 
 /// Loopback limit: sendfile into a socket, a reader that discards.
 pub(super) fn raw_copy(path: &Path, size: u64) -> io::Result<Figure> {
@@ -160,6 +162,7 @@ pub(super) fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure
         path: path.to_path_buf(),
         timeout: STEP_TIMEOUT,
         progress: false,
+        hash: HashPlacement::Header,
     })
     .map_err(BenchError::Send)?;
     let saved = receiver

@@ -14,14 +14,30 @@
 //! final name only when the size and the SHA-256 match: a reader of the
 //! directory never sees half a file, and a broken upload leaves nothing behind.
 //!
+//! That is the course's protocol (`framing send`, and the tutorial's
+//! `file_send.py`): the sender must read the whole file to hash it *before* the
+//! header goes out, then read it again to send it. `framing send --hash
+//! trailer` reads it once: the header says the hash will follow the data, and a
+//! second frame, the trailer, carries it:
+//!
+//! ```text
+//!   | -- frame: {"filename","filesize","sha256":null,"trailer":"sha256"} --> |
+//!   | -- exactly filesize raw bytes (hashed while they are sent) ---------> |
+//!   | -- frame: {"sha256": "..."} ----------------------------------------> |  the trailer
+//!   | <-- frame: {"ok": true} or {"ok": false, ...} ----------------------- |
+//! ```
+//!
 //! ```text
 //! $ framing receive --dir /tmp/inbox     # terminal 1 (127.0.0.1:8889)
 //! $ framing send ./photo.jpg             # terminal 2
+//! $ framing send --hash trailer ./photo.jpg
 //! ```
 //!
 //! - [`receive`]: the receiver (`framing receive`): checks, temporary file,
-//!   rename.
-//! - [`send`]: the sender (`framing send`): hash, header, `sendfile`, verdict.
+//!   rename; it reads both kinds of header.
+//! - [`send`]: the sender (`framing send`): hash, header, `sendfile`, verdict;
+//!   or header, `sendfile` and hashing at once, trailer, verdict.
+//! - [`trailer`]: the trailer's protocol, and why it is shaped so.
 //! - `pipeline.rs`: the machinery that lets the receiver read, hash and write
 //!   at the same time.
 
@@ -32,6 +48,7 @@ use sha2::{Digest, Sha256};
 
 pub mod receive;
 pub mod send;
+pub mod trailer;
 
 // Machinery behind the receiver, apart from the lesson.
 mod pipeline;
@@ -40,6 +57,8 @@ pub use receive::{
     ReceiveConfig, ReceiverError, Rules, Saved, UploadError, receive_one, run_receiver,
 };
 pub use send::{Prepared, SendConfig, SendError, SendReport, hash_file, send_file};
+
+pub use trailer::{HashPlacement, MAX_TRAILER_LEN, TRAILER_HASH, Trailer};
 
 // ANCHOR: constants
 /// The JSON header is a few dozen bytes; anything above 64 KiB is not a header.
@@ -103,8 +122,13 @@ pub struct Header {
     pub filename: String,
     /// Exactly how many bytes follow the header.
     pub filesize: u64,
-    /// The SHA-256 of those bytes, 64 lower-case hex digits.
-    pub sha256: String,
+    /// The SHA-256 of those bytes, 64 lower-case hex digits; `null` when a
+    /// trailer carries it (`--hash trailer`, see `trailer.rs`).
+    pub sha256: Option<String>,
+    /// `"sha256"` when the hash follows the data in a trailer; absent from the
+    /// course's header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trailer: Option<String>,
 }
 
 /// The receiver's verdict.

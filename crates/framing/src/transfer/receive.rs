@@ -2,7 +2,9 @@
 //!
 //! Nothing the sender says is trusted: the header must be a small JSON frame,
 //! the name a plain file name, the size within the limit; the bytes go into a
-//! hidden temporary file that gets its real name only when size and hash match.
+//! hidden temporary file that gets its real name only when size and hash match
+//! (the hash from the header, or from the trailer after the data: see
+//! `trailer.rs`).
 
 use std::fmt;
 use std::fs::{self, File};
@@ -18,8 +20,8 @@ use netlab_common::serve::thread_per_client;
 
 use super::pipeline::receive_body;
 use super::{
-    Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_LINGERING, Reply, hex, is_sha256_hex,
-    validate_name,
+    Header, LINGER_LIMIT, LINGER_TIMEOUT, MAX_HEADER_LEN, MAX_LINGERING, MAX_TRAILER_LEN, Reply,
+    Trailer, hex, validate_name,
 };
 use crate::frame::{FrameError, read_frame, write_frame};
 use crate::gate::{Gate, ListenError, listen};
@@ -33,6 +35,10 @@ pub enum UploadError {
     BadHeader(String),
     /// The sender stopped before sending `expected` bytes.
     Truncated { expected: u64, got: u64 },
+    /// The data arrived, but the trailer that should carry its hash did not.
+    Trailer(FrameError),
+    /// The trailer is not the JSON we expect.
+    BadTrailer(String),
     /// The bytes arrived, but their hash is not the announced one.
     BadHash { expected: String, got: String },
     /// A file of that name is already there, and the receiver keeps it.
@@ -52,6 +58,10 @@ impl std::fmt::Display for UploadError {
                 f,
                 "the sender stopped after {got} of {expected} bytes; nothing was saved"
             ),
+            UploadError::Trailer(error) => {
+                write!(f, "no trailer after the data: {error}; nothing was saved")
+            }
+            UploadError::BadTrailer(why) => write!(f, "bad trailer: {why}; nothing was saved"),
             UploadError::BadHash { expected, got } => write!(
                 f,
                 "sha256 mismatch (announced {expected}, received {got}); nothing was saved"
@@ -207,8 +217,17 @@ fn receive_over_network(
         rules,
     )?;
     ticket.promote().map_err(UploadError::Busy)?;
-    let mut body = RateFloor::new(conn, rules.min_rate, rules.rate_window)?;
-    receive_body_into(&mut body, dir, header, rules.overwrite)
+    let received = {
+        let mut body = RateFloor::new(conn, rules.min_rate, rules.rate_window)?;
+        receive_body_into(&mut body, dir, &header)?
+    };
+    // With `--hash trailer` the hash comes now. It is a few dozen bytes, like
+    // the header: it has the header's deadline.
+    let expected = match header.sha256 {
+        Some(sha256) => sha256,
+        None => read_trailer(&mut Deadline::after(conn, rules.header_timeout)?)?,
+    };
+    received.name_if_intact(&expected, rules.overwrite)
 }
 
 /// After refusing an upload, the sender's bytes may still be arriving. Closing a
@@ -239,8 +258,9 @@ fn linger(conn: &mut TcpStream) {
 }
 
 /// Reads and checks the header: a frame of at most 64 KiB, JSON inside, a plain
-/// file name, a size within the limit, a well-formed hash, and no file of that
-/// name already there (unless the receiver overwrites).
+/// file name, a size within the limit, a well-formed hash or a trailer
+/// announced, and no file of that name already there (unless the receiver
+/// overwrites).
 fn read_header<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Header, UploadError> {
     // Python: header_len = struct.unpack('!I', conn.recv(4))[0]
     //         header = json.loads(conn.recv(header_len))
@@ -254,11 +274,7 @@ fn read_header<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Heade
             header.filesize, rules.max_size
         )));
     }
-    if !is_sha256_hex(&header.sha256) {
-        return Err(UploadError::BadHeader(
-            "sha256 must be 64 lower-case hex digits".to_string(),
-        ));
-    }
+    header.hash_placement().map_err(UploadError::BadHeader)?;
     // Checked now so the sender learns it before sending gigabytes; checked again
     // when the file gets its name (another upload may have taken it meanwhile).
     if !rules.overwrite && dir.join(&header.filename).exists() {
@@ -267,13 +283,22 @@ fn read_header<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Heade
     Ok(header)
 }
 
-/// Receives the body announced by `header` into `dir`.
+/// The data, complete, in its temporary file: not yet checked against the hash.
+#[derive(Debug)]
+struct Received {
+    temp: TempFile,
+    target: PathBuf,
+    size: u64,
+    digest: [u8; 32],
+}
+
+/// Receives the body announced by `header` into a temporary file in `dir`;
+/// fails if the sender stops early.
 fn receive_body_into<R: Read>(
     conn: &mut R,
     dir: &Path,
-    header: Header,
-    overwrite: bool,
-) -> Result<Saved, UploadError> {
+    header: &Header,
+) -> Result<Received, UploadError> {
     // The body goes into a hidden temporary file next to the final one (same
     // file system, so naming it at the end is atomic). Its name does not contain
     // the sender's name, so it is short whatever that name is: a 255-byte name,
@@ -292,35 +317,60 @@ fn receive_body_into<R: Read>(
         path: Some(temp_path),
     };
     let (got, digest) = receive_body(conn, file, header.filesize)?;
-    // Only a complete, intact file gets its real name.
     if got < header.filesize {
         return Err(UploadError::Truncated {
             expected: header.filesize,
             got,
         });
     }
-    let digest = hex(&digest);
-    // Comparing with `==` is fine here: the hash is not a secret (compare
-    // chapter 7, where the HMAC is).
-    if digest != header.sha256 {
-        return Err(UploadError::BadHash {
-            expected: header.sha256,
-            got: digest,
-        });
-    }
-    temp.persist(&target, overwrite)?;
-    Ok(Saved {
-        path: target,
+    Ok(Received {
+        temp,
+        target,
         size: got,
-        sha256: digest,
+        digest,
     })
 }
 
-/// One whole upload from a reader (header, then body), without deadlines.
+/// Reads the trailer frame (`--hash trailer`) and returns the hash it carries.
+fn read_trailer<R: Read>(conn: &mut R) -> Result<String, UploadError> {
+    let raw = read_frame(conn, MAX_TRAILER_LEN).map_err(UploadError::Trailer)?;
+    let trailer = Trailer::parse(&raw).map_err(UploadError::BadTrailer)?;
+    Ok(trailer.sha256)
+}
+
+impl Received {
+    /// Only a complete, intact file gets its real name: if the data's hash is
+    /// `expected`, the temporary file is renamed; if not, it is deleted.
+    fn name_if_intact(self, expected: &str, overwrite: bool) -> Result<Saved, UploadError> {
+        let digest = hex(&self.digest);
+        // Comparing with `==` is fine here: the hash is not a secret (compare
+        // chapter 7, where the HMAC is).
+        if digest != expected {
+            return Err(UploadError::BadHash {
+                expected: expected.to_string(),
+                got: digest,
+            });
+        }
+        self.temp.persist(&self.target, overwrite)?;
+        Ok(Saved {
+            path: self.target,
+            size: self.size,
+            sha256: digest,
+        })
+    }
+}
+
+/// One whole upload from a reader (header, body, trailer if announced),
+/// without deadlines.
 #[cfg(test)]
 fn receive_file<R: Read>(conn: &mut R, dir: &Path, rules: &Rules) -> Result<Saved, UploadError> {
     let header = read_header(conn, dir, rules)?;
-    receive_body_into(conn, dir, header, rules.overwrite)
+    let received = receive_body_into(conn, dir, &header)?;
+    let expected = match header.sha256 {
+        Some(sha256) => sha256,
+        None => read_trailer(conn)?,
+    };
+    received.name_if_intact(&expected, rules.overwrite)
 }
 // ANCHOR_END: receive_one
 
@@ -423,7 +473,7 @@ impl From<ListenError> for ReceiverError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transfer::CHUNK;
+    use crate::transfer::{CHUNK, MAX_TRAILER_LEN};
     use sha2::{Digest, Sha256};
 
     fn temp_dir(tag: &str) -> PathBuf {
@@ -456,7 +506,8 @@ mod tests {
         serde_json::to_vec(&Header {
             filename: name.to_string(),
             filesize: body.len() as u64,
-            sha256: hex(&Sha256::digest(body)),
+            sha256: Some(hex(&Sha256::digest(body))),
+            trailer: None,
         })
         .unwrap()
     }
@@ -573,6 +624,110 @@ mod tests {
         };
         receive_file(&mut &wire[..], &dir, &overwrite).unwrap();
         assert_eq!(fs::read(dir.join("notes.txt")).unwrap(), b"theirs");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// `--hash trailer` on the wire: the header with `"sha256": null`, the
+    /// body, then `trailer` framed like the header.
+    fn trailer_upload(name: &str, body: &[u8], trailer: &[u8]) -> Vec<u8> {
+        let header = Header::with_trailer(name.to_string(), body.len() as u64);
+        let mut wire = upload(&serde_json::to_vec(&header).unwrap(), body);
+        write_frame(&mut wire, trailer).unwrap();
+        wire
+    }
+
+    fn trailer_for(body: &[u8]) -> Vec<u8> {
+        format!(r#"{{"sha256":"{}"}}"#, hex(&Sha256::digest(body))).into_bytes()
+    }
+
+    #[test]
+    fn a_trailer_upload_is_saved_when_the_trailer_matches() {
+        let dir = temp_dir("trailer");
+        let body = b"one pass".repeat(300_000);
+        let wire = trailer_upload("t.bin", &body, &trailer_for(&body));
+        let saved = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap();
+        assert_eq!(fs::read(dir.join("t.bin")).unwrap(), body);
+        assert_eq!(saved.sha256, hex(&Sha256::digest(&body)));
+        assert_eq!(entries(&dir), ["t.bin"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_byte_changed_on_the_way_with_a_trailer_leaves_nothing() {
+        let dir = temp_dir("trailer-flip");
+        let body = vec![42u8; 2 * CHUNK + 7];
+        let mut changed = body.clone();
+        changed[CHUNK + 1] ^= 0x01;
+        let wire = trailer_upload("flip.bin", &changed, &trailer_for(&body));
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
+        assert!(matches!(error, UploadError::BadHash { .. }), "{error}");
+        assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_wrong_cut_or_garbage_trailer_leaves_nothing() {
+        let dir = temp_dir("trailer-bad");
+        let body = b"the data".to_vec();
+        let good = trailer_upload("x.bin", &body, &trailer_for(&body));
+        let cut_in_the_trailer = good[..good.len() - 10].to_vec();
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (
+                trailer_upload("x.bin", &body, &trailer_for(b"other")),
+                "sha256 mismatch",
+            ),
+            (cut_in_the_trailer, "no trailer"),
+            (
+                upload(
+                    &serde_json::to_vec(&Header::with_trailer("x.bin".into(), 8)).unwrap(),
+                    &body,
+                ),
+                "no trailer",
+            ),
+            (trailer_upload("x.bin", &body, b"garbage"), "bad trailer"),
+            (
+                trailer_upload("x.bin", &body, br#"{"sha256":"ABC"}"#),
+                "bad trailer",
+            ),
+        ];
+        for (wire, why) in cases {
+            let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
+            assert!(error.to_string().contains(why), "{why}: {error}");
+            assert!(error.to_string().contains("nothing was saved"), "{error}");
+            assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+        }
+        // A trailer of more than MAX_TRAILER_LEN bytes is refused unread.
+        let mut wire = trailer_upload("x.bin", &body, b"");
+        let at = wire.len() - 4;
+        wire[at..].copy_from_slice(&(MAX_TRAILER_LEN as u32 + 1).to_be_bytes());
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
+        assert!(
+            matches!(error, UploadError::Trailer(FrameError::TooLarge { .. })),
+            "{error}"
+        );
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A trailer header is checked like any header: the size limit and an
+    /// existing file refuse it before any data.
+    #[test]
+    fn a_trailer_header_meets_the_same_rules() {
+        let dir = temp_dir("trailer-rules");
+        let body = b"12345";
+        let wire = trailer_upload("big", body, &trailer_for(body));
+        let error = receive_file(&mut &wire[..], &dir, &rules(4)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("more than this receiver accepts"),
+            "{error}"
+        );
+        fs::write(dir.join("mine"), b"kept").unwrap();
+        let wire = trailer_upload("mine", body, &trailer_for(body));
+        let error = receive_file(&mut &wire[..], &dir, &rules(u64::MAX)).unwrap_err();
+        assert!(matches!(error, UploadError::Exists(_)), "{error}");
+        assert_eq!(fs::read(dir.join("mine")).unwrap(), b"kept");
         fs::remove_dir_all(dir).unwrap();
     }
 
