@@ -349,8 +349,44 @@ fn bench_prints_figures_next_to_the_loopback_limit_and_socat() {
         .map(|f| f["name"].as_str().unwrap())
         .collect();
     assert!(names.iter().any(|n| n.starts_with("raw copy")));
-    assert!(names.iter().any(|n| n.starts_with("framing")));
+    assert!(names.iter().any(|n| n.starts_with("framing send →")));
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("framing send --hash trailer"))
+    );
     assert_eq!(names.iter().any(|n| n.starts_with("socat")), socat);
+    // The machine and its load go with the figures.
+    assert!(doc["machine"]["cpus"].as_u64().unwrap() >= 1, "{doc}");
+}
+
+/// Without --json: one table, the trailer's speed beside socat's, and the
+/// machine it ran on.
+#[test]
+fn bench_prints_the_trailers_figure_beside_socats() {
+    let output = run(
+        workspace_bin("framing"),
+        &["bench", "--size", "2MiB", "--runs", "1"],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let text = stdout_text(&output);
+    let trailer = text
+        .lines()
+        .find(|line| line.starts_with("framing send --hash trailer"))
+        .unwrap_or_else(|| panic!("no trailer row: {text}"));
+    assert!(
+        trailer.contains("GiB/s") && trailer.contains('×'),
+        "{trailer}"
+    );
+    if on_path("socat") {
+        assert!(text.contains("vs socat"), "{text}");
+        assert!(text.lines().any(|line| line.starts_with("socat")), "{text}");
+    }
+    assert!(
+        text.lines().last().unwrap_or("").starts_with("on "),
+        "{text}"
+    );
 }
 
 #[test]

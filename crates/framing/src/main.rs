@@ -56,8 +56,8 @@ enum Command {
     /// Put it between the tutorial's command client and its server: the raw
     /// protocol's answers mix up, the length prefix survives.
     Proxy(ProxyArgs),
-    /// Chapter 5's file transfer, measured on loopback in GiB/s, next to a raw
-    /// socket copy (the loopback limit) and socat.
+    /// Chapter 5's file transfer, both ways of sending the hash, measured on
+    /// loopback in GiB/s next to a raw socket copy (the loopback limit) and socat.
     Bench {
         /// Size of the test file (e.g. 1GiB, 256MiB).
         #[arg(long, default_value = "1GiB", value_parser = parse_size)]
@@ -99,13 +99,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             runs,
             json,
         } => {
-            let figures = bench::run(size, dir.as_deref(), runs)?;
+            let report = bench::run(size, dir.as_deref(), runs)?;
             if json {
-                let doc = serde_json::json!({ "bytes": size, "figures": figures });
+                let doc = serde_json::to_string(&report)
+                    .map_err(|e| Failure::other(format!("cannot encode the figures: {e}")))?;
                 println!("{doc}");
             } else {
                 println!("copying {size} bytes over 127.0.0.1, best of {runs} runs:");
-                print!("{}", bench::table(&figures));
+                print!("{}", bench::table(&report.figures));
+                println!("on {}", report.machine);
             }
             Ok(())
         }

@@ -1,5 +1,6 @@
-//! The three copies `framing bench` times: a raw `sendfile` into a reader that
-//! discards (the loopback limit), socat into socat, and our own transfer.
+//! The copies `framing bench` times: a raw `sendfile` into a reader that
+//! discards (the loopback limit), socat into socat, and our own transfer with
+//! the hash in the header and in a trailer.
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
@@ -12,6 +13,7 @@ use std::time::Instant;
 use netlab_common::admission::{Admission, Limits};
 
 use super::{BenchError, Figure, STEP_TIMEOUT};
+use crate::transfer::send::send_part;
 use crate::transfer::{
     CHUNK, HashPlacement, Rules, SendConfig, UploadError, receive_one, send_file,
 };
@@ -34,15 +36,16 @@ pub(super) fn raw_copy(path: &Path, size: u64) -> io::Result<Figure> {
         }
     });
     let started = Instant::now();
-    let mut conn = TcpStream::connect(addr)?;
-    let mut file = File::open(path)?;
-    io::copy(&mut file, &mut conn)?;
+    let conn = TcpStream::connect(addr)?;
+    let file = File::open(path)?;
+    // The sender's own sendfile(2) (std's `io::copy` would copy through a buffer).
+    let sent = send_part(&file, &conn, size)?;
     conn.shutdown(std::net::Shutdown::Write)?;
     let total = reader
         .join()
         .map_err(|_| io::Error::other("reader panicked"))??;
     let elapsed = started.elapsed();
-    if total != size {
+    if total != size || sent != size {
         return Err(io::Error::other(format!(
             "raw copy moved {total} of {size} bytes"
         )));
@@ -133,8 +136,14 @@ pub(super) fn socat_copy(path: &Path, work: &Path, size: u64) -> io::Result<Opti
     )))
 }
 
-/// Our transfer: `send_file` into `receive_one`, hash and rename included.
-pub(super) fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure, BenchError> {
+/// Our transfer: `send_file` into `receive_one`, hash and rename included, with
+/// the hash where `hash` says.
+pub(super) fn framing_copy(
+    path: &Path,
+    work: &Path,
+    size: u64,
+    hash: HashPlacement,
+) -> Result<Figure, BenchError> {
     let inbox = work.join("inbox");
     fs::create_dir_all(&inbox).map_err(BenchError::io("creating the inbox"))?;
     let listener =
@@ -162,7 +171,7 @@ pub(super) fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure
         path: path.to_path_buf(),
         timeout: STEP_TIMEOUT,
         progress: false,
-        hash: HashPlacement::Header,
+        hash,
     })
     .map_err(BenchError::Send)?;
     let saved = receiver
@@ -176,9 +185,9 @@ pub(super) fn framing_copy(path: &Path, work: &Path, size: u64) -> Result<Figure
             "framing saved {saved} of {size} bytes"
         ))));
     }
-    Ok(Figure::new(
-        "framing send → receive (sha256, rename)",
-        size,
-        elapsed,
-    ))
+    let name = match hash {
+        HashPlacement::Header => "framing send → receive (sha256, rename)",
+        HashPlacement::Trailer => "framing send --hash trailer → receive",
+    };
+    Ok(Figure::new(name, size, elapsed))
 }

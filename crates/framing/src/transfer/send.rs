@@ -269,7 +269,7 @@ fn send_body(conn: &mut TcpStream, file: &Prepared, config: &SendConfig) -> Resu
 /// go out changed. Here the receiver hashes what arrives and refuses a file
 /// whose hash is not the announced one, so that risk is covered.
 #[cfg(target_os = "linux")]
-fn send_part(file: &File, conn: &TcpStream, len: u64) -> io::Result<u64> {
+pub(crate) fn send_part(file: &File, conn: &TcpStream, len: u64) -> io::Result<u64> {
     let mut sent = 0u64;
     while sent < len {
         let want = usize::try_from(len - sent).unwrap_or(usize::MAX);
@@ -285,7 +285,7 @@ fn send_part(file: &File, conn: &TcpStream, len: u64) -> io::Result<u64> {
 
 /// Elsewhere: `io::copy`, through a buffer in our memory.
 #[cfg(not(target_os = "linux"))]
-fn send_part(file: &File, mut conn: &TcpStream, len: u64) -> io::Result<u64> {
+pub(crate) fn send_part(file: &File, mut conn: &TcpStream, len: u64) -> io::Result<u64> {
     io::copy(&mut io::Read::take(file, len), &mut conn)
 }
 
