@@ -553,3 +553,40 @@ fn the_books_transfer_session_is_what_the_programs_print() {
     check_session_output("ch05-transfer-terminal-1.session.txt", &terminal_1);
     assert_eq!(inbox.entries(), [BOOK_FILE]);
 }
+
+/// The one-pass send of "One pass: the hash after the data" (chapter 5, Going
+/// further), to the receiver of the session above
+/// (docs/src/output/ch05-trailer-terminal-2.session.txt).
+#[test]
+fn the_books_trailer_send_is_what_the_program_prints() {
+    const FILE: &str = "report.txt";
+    let inbox = TempDir::new("book-trailer-inbox");
+    let outbox = TempDir::new("book-trailer-outbox");
+    let source = outbox.path().join(FILE);
+    fs::write(&source, "one pass, hashed while it is sent\n").unwrap();
+    let server = receiver(&inbox);
+    let sender = run(
+        workspace_bin("framing"),
+        &[
+            "send",
+            "--hash",
+            "trailer",
+            "--addr",
+            &server.addr.to_string(),
+            &source.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(sender.status.success(), "{}", stderr_text(&sender));
+    let terminal_2 = format!(
+        "$ cargo run -q -p framing -- send --hash trailer {FILE}\n{}{}",
+        stdout_text(&sender),
+        stderr_text(&sender)
+    );
+    check_session_output(
+        "ch05-trailer-terminal-2.session.txt",
+        &mask_seconds(&terminal_2),
+    );
+    server.expect_line("saved");
+    assert_eq!(inbox.entries(), [FILE]);
+}
