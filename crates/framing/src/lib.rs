@@ -14,8 +14,9 @@
 //! - [`frame`]: read and write frames over any blocking `Read` / `Write`.
 //! - [`codec`]: the same frames as a `tokio_util` codec, for async servers (chat).
 //! - [`transfer`]: the chapter's advanced lesson, file upload with a JSON header
-//!   (its receiver's read–hash–write pipeline is machinery apart, in
-//!   `transfer/pipeline.rs`).
+//!   carrying the file's SHA-256, or with the hash in a trailer after the data
+//!   (`send --hash trailer`, one pass over the file); its receiver's
+//!   read–hash–write pipeline is machinery apart, in `transfer/pipeline.rs`.
 //! - [`gate`]: why these servers listen on loopback only, and the [`Gate`]
 //!   through which chapter 7 lets them listen on the network.
 //! - [`shell`]: running a received command with a time and an output limit.

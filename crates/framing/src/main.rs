@@ -41,13 +41,14 @@ enum Command {
         no_color: bool,
     },
     /// Chapter 5's advanced lesson: receive files (JSON header with name, size
-    /// and sha256, then the bytes) into a directory (127.0.0.1:8889).
+    /// and sha256, then the bytes; or the sha256 in a trailer after them) into a
+    /// directory (127.0.0.1:8889).
     ///
     /// Whoever connects may store files, so it listens on loopback only; chapter
     /// 7's `auth receive` asks every sender for a shared secret first.
     Receive(ReceiveArgs),
     /// Chapter 5's advanced lesson: send one file to `framing receive`, with a
-    /// progress bar on a terminal.
+    /// progress bar on a terminal; `--hash trailer` reads the file only once.
     Send(SendArgs),
     /// Chapter 5's problem with any program: a TCP proxy that splits (--split)
     /// and merges (--merge) the bytes on purpose, the same way for the same
