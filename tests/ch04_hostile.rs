@@ -9,7 +9,9 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 
-use netlab_testkit::{ServerProcess, TEST_TIMEOUT, run, stderr_text, stdout_text, workspace_bin};
+use netlab_testkit::{
+    ServerProcess, TEST_TIMEOUT, TempDir, run, stderr_text, stdout_text, workspace_bin,
+};
 use time_sync::packet::{Mode, Repr};
 use time_sync::timestamp::Timestamp;
 
@@ -261,23 +263,6 @@ fn qq_client_shows_a_peers_control_characters_as_escapes() {
     );
 }
 
-/// A directory of its own for one test, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("netlab-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A valid contacts file of exactly `size` bytes (a comment fills it up).
 fn contacts_file_of(size: usize) -> String {
     let table = "[contacts]\negg = \"127.0.0.1:9\"\n";
@@ -288,8 +273,8 @@ fn contacts_file_of(size: usize) -> String {
 #[test]
 fn qq_client_reads_at_most_64_kib_of_contacts() {
     let dir = TempDir::new("contacts-cap");
-    let largest = dir.0.join("largest.toml");
-    let too_large = dir.0.join("too-large.toml");
+    let largest = dir.file("largest.toml");
+    let too_large = dir.file("too-large.toml");
     std::fs::write(&largest, contacts_file_of(64 * 1024)).unwrap();
     std::fs::write(&too_large, contacts_file_of(64 * 1024 + 1)).unwrap();
     // 64 KiB is read (and the client ends with its empty input).

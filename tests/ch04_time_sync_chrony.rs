@@ -17,8 +17,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use netlab_testkit::{
-    ServerProcess, TEST_TIMEOUT, check_session_output, on_path, run, show_port_as, stderr_text,
-    stdout_text, workspace_bin,
+    ServerProcess, TEST_TIMEOUT, TempDir, check_session_output, on_path, run, show_port_as,
+    stderr_text, stdout_text, workspace_bin,
 };
 
 #[path = "support/sntp_output.rs"]
@@ -89,33 +89,6 @@ fn chronyd_log_as_shown(log: &str, keep: &[&str]) -> String {
         shown.push_str("…\n");
     }
     shown
-}
-
-/// A temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "netlab-chrony-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A free UDP port on loopback. chronyd needs a port number in its

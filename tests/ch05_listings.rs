@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use netlab_testkit::{
-    ServerProcess, TEST_TIMEOUT, Terminal, check_session_output, interrupt, mask_ports,
+    ServerProcess, TEST_TIMEOUT, TempDir, Terminal, check_session_output, interrupt, mask_ports,
     peer_available, run, show_port_as, stderr_text, stdout_text, tutorial_python,
     workspace_example,
 };
@@ -224,33 +224,6 @@ fn the_rust_servers_take_bytes_that_are_not_utf8_and_keep_serving() {
     assert_eq!(read_frame(&mut conn), "\u{fffd}\n".as_bytes());
     conn.write_all(&frame(b"echo again")).unwrap();
     assert_eq!(read_frame(&mut conn), b"again\n");
-}
-
-/// A fresh directory in the temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let name = format!("netlab-ch05-listing-{tag}-{}", std::process::id());
-        let dir = std::env::temp_dir().join(name);
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn arg(&self) -> String {
-        self.0.display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The names in `dir`, sorted.

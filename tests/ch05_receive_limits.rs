@@ -6,38 +6,12 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use netlab_testkit::{ServerProcess, connect_from, run, stderr_text, stdout_text, workspace_bin};
-
-/// A fresh directory in the temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("netlab-ch05-limits-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn arg(&self) -> String {
-        self.0.display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use netlab_testkit::{
+    ServerProcess, TempDir, connect_from, run, stderr_text, stdout_text, workspace_bin,
+};
 
 fn receiver(inbox: &TempDir, extra: &[&str]) -> ServerProcess {
     let dir = inbox.arg();
