@@ -165,6 +165,12 @@ impl Session {
     }
     // ANCHOR_END: handle
 
+    /// Sends the client one line from the server (an error its connection
+    /// noticed before the session could: a WebSocket binary message).
+    pub fn reply(&self, room: &Mutex<Room>, line: &str) {
+        let _ = lock(room).reply(&self.nick, self.id, line);
+    }
+
     /// Sends a last line (if any) and leaves the room.
     pub fn leave(&self, room: &Mutex<Room>, last_line: Option<&str>, why: Leave) {
         let mut room = lock(room);

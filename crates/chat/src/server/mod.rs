@@ -1,0 +1,248 @@
+//! `chat server`: the chat room on tokio, wired to TCP.
+//!
+//! ```text
+//! accept loop ──(a ticket from the connection limits)──▶ one task per connection:
+//!     [auth handshake, chapter 7]  →  nickname  →  ┌ reader: frames → Session → Room
+//!                                                  └ writer: outbox → frames → socket
+//! Ctrl-C ──▶ cancel every connection ──▶ each says "shutting down", drains, closes
+//! ```
+//!
+//! Every message on the wire, both ways, is one chapter-5 frame: a 4-byte
+//! big-endian length and that many bytes of UTF-8 text (`framing::codec`).
+//!
+//! Compared with the threaded echo: a thread per client costs a stack and a
+//! kernel thread, so thousands of mostly idle chat clients are thousands of
+//! sleeping threads. A tokio task costs a few hundred bytes, and a handful of
+//! threads run all of them. For a few clients doing heavy blocking work per
+//! request, threads are simpler and just as fast; for many mostly idle
+//! connections (chat, notifications, games), tasks win.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use auth::Secret;
+use netlab_common::admission::{Admission, Refused};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::policy::{DRAIN_TIMEOUT, FAREWELL_TIMEOUT, Policy};
+use crate::room::{ClientId, Room};
+use crate::session;
+
+pub mod frames;
+pub mod member;
+
+/// The chat server's default address (a loopback port of its own).
+pub const DEFAULT_ADDR: &str = "127.0.0.1:9090";
+
+/// TCP keepalive: after this long without traffic the kernel probes the peer,
+/// so a peer that vanished (power cut, cable pulled) is noticed even by a
+/// connection that is not otherwise written to.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+
+/// What every connection task shares.
+#[derive(Debug)]
+pub struct Shared {
+    room: Mutex<Room>,
+    policy: Policy,
+    secret: Option<Secret>,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    /// A number no other connection has, to tell members apart even when a
+    /// nickname is reused.
+    fn new_id(&self) -> ClientId {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Binds `addr` with the big listen backlog, ready for [`run`].
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let listener = crate::listener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
+}
+
+/// `chat server`: binds `addr`, prints `listening on ADDR`, serves the room
+/// until Ctrl-C, then says goodbye to everyone. Returns an error only if it
+/// cannot start.
+pub async fn run_until_ctrl_c(
+    addr: SocketAddr,
+    policy: Policy,
+    secret: Option<Secret>,
+) -> Result<(), ServerError> {
+    if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
+        eprintln!(
+            "warning: listening on {addr} without a secret: anyone who can reach it \
+             can join the room and read every line (set --secret-file or \
+             NETLAB_SECRET; chapter 7)"
+        );
+    }
+    // Each client is an open file: lift the soft limit (often 1024) to the
+    // hard limit, as the benchmark does.
+    crate::nofile::raise_nofile_limit();
+    let listener = bind(addr).map_err(|error| ServerError::Bind { addr, error })?;
+    let local = listener.local_addr().map_err(|error| ServerError::Io {
+        doing: "local address",
+        error,
+    })?;
+    netlab_common::listen::announce(local).map_err(|error| ServerError::Io {
+        doing: "stdout",
+        error,
+    })?;
+    let ctrl_c = async {
+        // If the signal handler cannot be installed, never stop by signal.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        println!("shutting down: telling every client");
+    };
+    run(listener, policy, secret, ctrl_c).await;
+    println!("bye");
+    Ok(())
+}
+
+/// Why `chat server` could not start.
+#[derive(Debug)]
+pub enum ServerError {
+    /// The address could not be bound.
+    Bind { addr: SocketAddr, error: io::Error },
+    /// Something else the operating system refused: what we were doing, and why.
+    Io {
+        doing: &'static str,
+        error: io::Error,
+    },
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            ServerError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServerError::Bind { error, .. } | ServerError::Io { error, .. } => Some(error),
+        }
+    }
+}
+
+// ANCHOR: run
+/// Serves the room on `listener` until `shutdown` completes (Ctrl-C in the
+/// binary, a channel in tests and the demo); then tells every client, lets
+/// their queues drain and returns.
+pub async fn run(
+    listener: TcpListener,
+    policy: Policy,
+    secret: Option<Secret>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let admission = Admission::new(policy.limits());
+    let shared = Arc::new(Shared {
+        room: Mutex::new(Room::new(&policy)),
+        policy,
+        secret,
+        next_id: AtomicU64::new(1),
+    });
+    // Cancelling `stop` tells every connection task to finish; `tasks` lets us
+    // wait until they have.
+    let stop = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (socket, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of file descriptors (EMFILE), or a client that reset
+                    // before we accepted it: log, breathe, go on.
+                    eprintln!("accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        // The connection limits: a ticket per connection, pending while it
+        // joins, given back when the task ends (the ticket is dropped with it).
+        // Over a limit a newcomer is told why and closed (`WhenFull::Refuse`):
+        // the room never makes the accept loop wait.
+        match admission.admit(peer.ip()) {
+            Ok(ticket) => {
+                let (shared, stop) = (Arc::clone(&shared), stop.clone());
+                tasks.spawn(async move {
+                    frames::serve(socket, peer, &shared, stop, ticket).await;
+                });
+            }
+            Err(refused) => {
+                tasks.spawn(refuse(socket, refused));
+            }
+        }
+    }
+    // Graceful shutdown: no more accepts (the listener is dropped here), no
+    // more leave notices, every connection told.
+    drop(listener);
+    session::lock(&shared.room).close();
+    stop.cancel();
+    tasks.close();
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT + FAREWELL_TIMEOUT, tasks.wait()).await;
+}
+// ANCHOR_END: run
+
+/// The line that tells a client why it may not join.
+fn refusal_line(refused: &Refused) -> String {
+    match refused {
+        Refused::Full { served } => format!("! server full ({served} clients); try again later"),
+        Refused::Busy { .. } | Refused::SameAddress { .. } => {
+            format!("! {refused}; try again later")
+        }
+    }
+}
+
+/// Tells a client why it may not join (full, or its address holds its share),
+/// then closes. Polite, and quick: it gets [`FAREWELL_TIMEOUT`] for it.
+async fn refuse(socket: TcpStream, refused: Refused) {
+    let (mut reader, writer) = socket.into_split();
+    let mut out = frames::FrameWriter::new(writer);
+    member::say(&mut out, Some(&refusal_line(&refused))).await;
+    // A client usually sends its nickname at once: read it away before closing,
+    // or the close becomes a reset that can destroy the line we just sent.
+    linger(&mut reader).await;
+}
+
+/// Sets the socket options every chat connection gets.
+fn tune(socket: &TcpStream) {
+    // Chat lines are small and latency matters: send each at once instead of
+    // letting Nagle's algorithm (chapter 5) wait to merge them.
+    let _ = socket.set_nodelay(true);
+    let keepalive = socket2::TcpKeepalive::new().with_time(KEEPALIVE_IDLE);
+    let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&keepalive);
+}
+
+/// Reads and discards what the client still sends, until it closes too, for at
+/// most [`FAREWELL_TIMEOUT`]. Closing a socket that still has unread bytes makes
+/// the kernel send a reset (RST) instead of a FIN, and a reset can destroy the
+/// last lines we sent before the client read them (e.g. "frame too large").
+/// Web servers call this a "lingering close".
+async fn linger<R: tokio::io::AsyncRead + Unpin>(reader: &mut R) {
+    use tokio::io::AsyncReadExt;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+        while let Ok(n) = reader.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
