@@ -17,7 +17,7 @@ pub mod room;
 /// one file descriptor), before trying: a bad command line, not a crash
 /// half-way. A `nofile_limit` of 0 (unknown) refuses nothing.
 pub fn check_clients(clients: usize, nofile_limit: u64) -> Result<(), BenchError> {
-    if nofile_limit > 0 && clients as u64 >= nofile_limit {
+    if crate::nofile::shortfall(clients, nofile_limit).is_some() {
         return Err(BenchError::TooManyClients {
             clients,
             nofile_limit,
@@ -63,8 +63,8 @@ impl fmt::Display for BenchError {
                 nofile_limit,
             } => write!(
                 f,
-                "--clients {clients}: this process may open at most {nofile_limit} files \
-                 (ulimit -n), one per client; run several bench processes (--prefix) for more"
+                "--clients {clients}: {}, or run several bench processes (--prefix)",
+                crate::nofile::shortfall(*clients, *nofile_limit).unwrap_or_default()
             ),
             BenchError::Rate(rate) => write!(f, "--rate {rate} must be above 0"),
             BenchError::NeverEnds {
@@ -107,6 +107,10 @@ mod tests {
         let refused = check_clients(20_000, 20_000).unwrap_err();
         assert!(matches!(refused, BenchError::TooManyClients { .. }));
         assert!(refused.to_string().contains("--clients 20000"));
+        assert!(
+            refused.to_string().contains("raise it to 20064"),
+            "{refused}"
+        );
         // An unknown limit (0) refuses nothing.
         assert!(check_clients(10, 0).is_ok());
     }
