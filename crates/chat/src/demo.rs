@@ -82,6 +82,7 @@ async fn chat_room(narrator: &Narrator) -> DemoResult {
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(crate::server::run(
         listener,
+        None,
         Policy::default(),
         None,
         async {

@@ -17,7 +17,8 @@
 //!   [`rate`]: nicknames, commands, the per-client token bucket.
 //! - [`room`] and [`session`]: the room's rules, without any socket.
 //! - [`server`]: the room on tokio, wired to TCP with chapter 5's frames and
-//!   chapter 7's HMAC handshake; [`client`]: the terminal/pipe client.
+//!   chapter 7's HMAC handshake, and with `--web` to browsers over WebSocket
+//!   (the page is in `web/`); [`client`]: the terminal/pipe client.
 //! - [`demo`](mod@demo): the tour's three-client story (`chat demo`).
 //!
 //! Machinery and tooling, apart from the lessons: [`nofile`] (raising the
@@ -28,8 +29,9 @@
 //! Terminal 1: `cargo run -p chat -- threaded-echo`
 //! Terminal 2: `python3 tests/python/socketserver_client.py 127.0.0.1:9999`
 //!
-//! Terminal 1: `cargo run -p chat -- server`
+//! Terminal 1: `cargo run -p chat -- server --web 127.0.0.1:8080`
 //! Terminals 2 and 3: `cargo run -p chat -- client --nick alice` (and `--nick bob`)
+//! A browser: <http://127.0.0.1:8080/>
 
 pub mod echo;
 pub mod listener;

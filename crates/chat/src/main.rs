@@ -51,11 +51,16 @@ enum Command {
     },
     /// Chapter 8's chat room (聊天室): clients (authenticated with chapter 7's HMAC when a secret
     /// is set) pick a nickname and exchange UTF-8 lines in chapter 5's
-    /// length-prefixed frames. Ctrl-C shuts it down gracefully.
+    /// length-prefixed frames; with --web, browsers join the same room over WebSocket.
+    /// Ctrl-C shuts it down gracefully.
     Server {
         /// Address to listen on (port 0 = any free port).
         #[arg(long, default_value = chat::server::DEFAULT_ADDR)]
         addr: SocketAddr,
+        /// Also serve browsers on this address (HOST:PORT, port 0 = any free port): the
+        /// chat page at http://HOST:PORT/ and its WebSocket endpoint /ws.
+        #[arg(long)]
+        web: Option<SocketAddr>,
         /// Members served at once, 1 to 1000000; one more is told "server full".
         #[arg(long, default_value_t = policy::MAX_CLIENTS, value_parser = count(policy::MAX_CLIENTS_LIMIT))]
         max_clients: usize,
@@ -205,6 +210,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Server {
             addr,
+            web,
             max_clients,
             max_per_address,
             idle_timeout,
@@ -227,7 +233,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..Policy::default()
             };
             let secret = secret.load()?;
-            Ok(runtime()?.block_on(chat::server::run_until_ctrl_c(addr, policy, secret))?)
+            Ok(runtime()?.block_on(chat::server::run_until_ctrl_c(addr, web, policy, secret))?)
         }
         Command::Client {
             addr,

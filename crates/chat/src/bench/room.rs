@@ -389,6 +389,7 @@ mod tests {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(crate::server::run(
             listener,
+            None,
             crate::policy::Policy::default(),
             None,
             async {

@@ -48,7 +48,7 @@ pub trait Inbound: Send {
     fn next(&mut self) -> impl Future<Output = Received> + Send;
 
     /// Reads and discards whatever the client still sends, until it closes too,
-    /// for at most [`FAREWELL_TIMEOUT`] (see [`super::linger`]).
+    /// for at most [`FAREWELL_TIMEOUT`]: a "lingering close" (see the server's `linger`).
     fn linger(self) -> impl Future<Output = ()> + Send;
 }
 

@@ -2,13 +2,15 @@
 //!
 //! ```text
 //! accept loop ──(a ticket from the connection limits)──▶ one task per connection:
-//!     [auth handshake, chapter 7]  →  nickname  →  ┌ reader: frames → Session → Room
-//!                                                  └ writer: outbox → frames → socket
+//!   terminal: [auth handshake, chapter 7] → nickname ─┐  ┌ reader: lines → Session → Room
+//!   browser:  HTTP upgrade → nickname → [challenge] ──┴─▶└ writer: outbox → socket
 //! Ctrl-C ──▶ cancel every connection ──▶ each says "shutting down", drains, closes
 //! ```
 //!
-//! Every message on the wire, both ways, is one chapter-5 frame: a 4-byte
-//! big-endian length and that many bytes of UTF-8 text (`framing::codec`).
+//! A terminal client's messages, both ways, are chapter-5 frames: a 4-byte
+//! big-endian length and that many bytes of UTF-8 text ([`frames`]). A
+//! browser's are WebSocket messages, after an HTTP upgrade ([`web`], with
+//! `--web`). Once joined, both are members like any other ([`member`]).
 //!
 //! Compared with the threaded echo: a thread per client costs a stack and a
 //! kernel thread, so thousands of mostly idle chat clients are thousands of
@@ -36,6 +38,7 @@ use crate::session;
 
 pub mod frames;
 pub mod member;
+pub mod web;
 
 /// The chat server's default address (a loopback port of its own).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:9090";
@@ -69,33 +72,58 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::from_std(listener)
 }
 
-/// `chat server`: binds `addr`, prints `listening on ADDR`, serves the room
-/// until Ctrl-C, then says goodbye to everyone. Returns an error only if it
-/// cannot start.
+/// The address a listener got (port 0 becomes the port the system chose).
+fn local(listener: &TcpListener) -> Result<SocketAddr, ServerError> {
+    listener.local_addr().map_err(|error| ServerError::Io {
+        doing: "local address",
+        error,
+    })
+}
+
+/// `chat server`: binds `addr` (and `web`, for browsers), prints `listening on
+/// ADDR` (and `web on http://WEB/`), serves the room until Ctrl-C, then says
+/// goodbye to everyone. Returns an error only if it cannot start.
 pub async fn run_until_ctrl_c(
     addr: SocketAddr,
+    web: Option<SocketAddr>,
     policy: Policy,
     secret: Option<Secret>,
 ) -> Result<(), ServerError> {
-    if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
+    for addr in std::iter::once(addr).chain(web) {
+        if secret.is_none() && !netlab_common::listen::is_loopback(addr) {
+            eprintln!(
+                "warning: listening on {addr} without a secret: anyone who can reach it \
+                 can join the room and read every line (set --secret-file or \
+                 NETLAB_SECRET; chapter 7)"
+            );
+        }
+    }
+    if let Some(web) = web.filter(|web| secret.is_some() && !web.ip().is_loopback()) {
         eprintln!(
-            "warning: listening on {addr} without a secret: anyone who can reach it \
-             can join the room and read every line (set --secret-file or \
-             NETLAB_SECRET; chapter 7)"
+            "warning: browsers compute the answer to the challenge with Web Crypto, which \
+             they allow only on https or on loopback: a browser on another machine cannot \
+             join http://{web}/ (production serves the page and the WebSocket over TLS)"
         );
     }
     // Each client is an open file: lift the soft limit (often 1024) to the
-    // hard limit, as the benchmark does.
-    crate::nofile::raise_nofile_limit();
+    // hard limit, as the benchmark does, and say so if that is too few.
+    let nofile = crate::nofile::raise_nofile_limit();
+    if let Some(shortfall) = crate::nofile::shortfall(policy.max_clients, nofile) {
+        eprintln!("warning: --max-clients {}: {shortfall}", policy.max_clients);
+    }
     let listener = bind(addr).map_err(|error| ServerError::Bind { addr, error })?;
-    let local = listener.local_addr().map_err(|error| ServerError::Io {
-        doing: "local address",
-        error,
-    })?;
-    netlab_common::listen::announce(local).map_err(|error| ServerError::Io {
+    netlab_common::listen::announce(local(&listener)?).map_err(|error| ServerError::Io {
         doing: "stdout",
         error,
     })?;
+    let web = match web {
+        None => None,
+        Some(addr) => {
+            let listener = bind(addr).map_err(|error| ServerError::Bind { addr, error })?;
+            println!("web on http://{}/", local(&listener)?);
+            Some(listener)
+        }
+    };
     let ctrl_c = async {
         // If the signal handler cannot be installed, never stop by signal.
         if tokio::signal::ctrl_c().await.is_err() {
@@ -103,7 +131,7 @@ pub async fn run_until_ctrl_c(
         }
         println!("shutting down: telling every client");
     };
-    run(listener, policy, secret, ctrl_c).await;
+    run(listener, web, policy, secret, ctrl_c).await;
     println!("bye");
     Ok(())
 }
@@ -138,11 +166,12 @@ impl std::error::Error for ServerError {
 }
 
 // ANCHOR: run
-/// Serves the room on `listener` until `shutdown` completes (Ctrl-C in the
-/// binary, a channel in tests and the demo); then tells every client, lets
-/// their queues drain and returns.
+/// Serves the room on `listener` (terminal clients) and `web` (browsers) until
+/// `shutdown` completes (Ctrl-C in the binary, a channel in tests and the
+/// demo); then tells every client, lets their queues drain and returns.
 pub async fn run(
     listener: TcpListener,
+    web: Option<TcpListener>,
     policy: Policy,
     secret: Option<Secret>,
     shutdown: impl std::future::Future<Output = ()>,
@@ -160,44 +189,61 @@ pub async fn run(
     let tasks = TaskTracker::new();
     tokio::pin!(shutdown);
     loop {
-        let (socket, peer) = tokio::select! {
+        let (accepted, browser) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    // Out of file descriptors (EMFILE), or a client that reset
-                    // before we accepted it: log, breathe, go on.
-                    eprintln!("accept failed: {error}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
+            accepted = listener.accept() => (accepted, false),
+            accepted = accept(web.as_ref()) => (accepted, true),
         };
-        // The connection limits: a ticket per connection, pending while it
-        // joins, given back when the task ends (the ticket is dropped with it).
-        // Over a limit a newcomer is told why and closed (`WhenFull::Refuse`):
-        // the room never makes the accept loop wait.
-        match admission.admit(peer.ip()) {
-            Ok(ticket) => {
-                let (shared, stop) = (Arc::clone(&shared), stop.clone());
-                tasks.spawn(async move {
-                    frames::serve(socket, peer, &shared, stop, ticket).await;
-                });
+        let (socket, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(error) => {
+                // Out of file descriptors (EMFILE), or a client that reset
+                // before we accepted it: log, breathe, go on.
+                eprintln!("accept failed: {error}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
             }
-            Err(refused) => {
+        };
+        // The connection limits, the same for both kinds of client: a ticket
+        // per connection, pending while it joins, given back when the task
+        // ends (the ticket is dropped with it). Over a limit a newcomer is told
+        // why and closed (`WhenFull::Refuse`): the room never makes the accept
+        // loop wait.
+        match (admission.admit(peer.ip()), browser) {
+            (Ok(ticket), false) => {
+                let (shared, stop) = (Arc::clone(&shared), stop.clone());
+                tasks
+                    .spawn(async move { frames::serve(socket, peer, &shared, stop, ticket).await });
+            }
+            (Ok(ticket), true) => {
+                let (shared, stop) = (Arc::clone(&shared), stop.clone());
+                tasks.spawn(async move { web::serve(socket, peer, &shared, stop, ticket).await });
+            }
+            (Err(refused), false) => {
                 tasks.spawn(refuse(socket, refused));
+            }
+            (Err(refused), true) => {
+                tasks.spawn(web::refuse(socket, refused));
             }
         }
     }
     // Graceful shutdown: no more accepts (the listener is dropped here), no
     // more leave notices, every connection told.
-    drop(listener);
+    drop((listener, web));
     session::lock(&shared.room).close();
     stop.cancel();
     tasks.close();
     let _ = tokio::time::timeout(DRAIN_TIMEOUT + FAREWELL_TIMEOUT, tasks.wait()).await;
 }
 // ANCHOR_END: run
+
+/// The next connection on `listener`; never, without one.
+async fn accept(listener: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
+}
 
 /// The line that tells a client why it may not join.
 fn refusal_line(refused: &Refused) -> String {
