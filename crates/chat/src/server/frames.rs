@@ -73,16 +73,13 @@ pub async fn serve(
         id: shared.new_id(),
         first: None,
     };
-    let Some((session, inbox, kicked)) =
-        member::register(&mut inbound, &mut outbound, joining, shared, &stop).await
+    let Some(joined) = member::register(&mut inbound, &mut outbound, joining, shared, &stop).await
     else {
         member::goodbye(&mut outbound, None).await;
         return;
     };
-    let (inbound, _outbound) = member::converse(
-        inbound, outbound, session, inbox, kicked, peer, shared, &stop,
-    )
-    .await;
+    let (inbound, _outbound) =
+        member::converse(inbound, outbound, joined, peer, shared, &stop).await;
     inbound.linger().await;
 }
 // ANCHOR_END: serve

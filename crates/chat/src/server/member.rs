@@ -116,6 +116,15 @@ pub struct Joining<'a> {
     pub first: Option<Bytes>,
 }
 
+/// A member that has just joined: its session, its outbox's receiving end,
+/// and the room's way of kicking it.
+#[derive(Debug)]
+pub struct Joined {
+    pub session: Session,
+    pub inbox: mpsc::Receiver<Line>,
+    pub kicked: oneshot::Receiver<Kick>,
+}
+
 /// The room's side of joining: waits for a valid, free nickname and answers
 /// each bad one with an error line. The first line promotes the connection
 /// from a joining slot to a member's (or, when every member's slot is taken,
@@ -126,7 +135,7 @@ pub async fn register<I: Inbound, O: Outbound>(
     joining: Joining<'_>,
     shared: &Shared,
     stop: &CancellationToken,
-) -> Option<(Session, mpsc::Receiver<Line>, oneshot::Receiver<Kick>)> {
+) -> Option<Joined> {
     let Joining {
         ticket,
         until,
@@ -175,7 +184,13 @@ pub async fn register<I: Inbound, O: Outbound>(
             return None;
         }
         match session::register(&shared.room, &line, id, &shared.policy) {
-            Ok(joined) => return Some(joined),
+            Ok((session, inbox, kicked)) => {
+                return Some(Joined {
+                    session,
+                    inbox,
+                    kicked,
+                });
+            }
             Err(line) => {
                 if !say(outbound, Some(&line)).await {
                     return None;
@@ -189,17 +204,19 @@ pub async fn register<I: Inbound, O: Outbound>(
 /// A member's life in the room, from its welcome to its leaving: the writer
 /// runs in a task of its own, the reader here. Returns both halves, for the
 /// caller's lingering close (the writing half only if its task ended in time).
-#[allow(clippy::too_many_arguments)]
 pub async fn converse<I: Inbound, O: Outbound>(
     mut inbound: I,
     outbound: O,
-    mut session: Session,
-    inbox: mpsc::Receiver<Line>,
-    kicked: oneshot::Receiver<Kick>,
+    joined: Joined,
     peer: SocketAddr,
     shared: &Shared,
     stop: &CancellationToken,
 ) -> (I, Option<O>) {
+    let Joined {
+        mut session,
+        inbox,
+        kicked,
+    } = joined;
     let mut writer = tokio::spawn(write_loop(outbound, inbox, kicked));
     let mut written = None;
     let (why, last_line) = read_loop(

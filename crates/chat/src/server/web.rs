@@ -286,16 +286,12 @@ async fn converse(
         first: Some(first),
         ..joining
     };
-    let Some((session, inbox, kicked)) =
-        member::register(&mut inbound, &mut outbound, joining, shared, stop).await
+    let Some(joined) = member::register(&mut inbound, &mut outbound, joining, shared, stop).await
     else {
         member::goodbye(&mut outbound, None).await;
         return finish(inbound, Some(outbound)).await;
     };
-    let (inbound, outbound) = member::converse(
-        inbound, outbound, session, inbox, kicked, peer, shared, stop,
-    )
-    .await;
+    let (inbound, outbound) = member::converse(inbound, outbound, joined, peer, shared, stop).await;
     finish(inbound, outbound).await;
 }
 // ANCHOR_END: converse
