@@ -21,6 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use auth::{AuthError, Handshake, Secret};
+use bytes::BytesMut;
 use framing::codec::FrameCodec;
 use futures_util::{SinkExt, StreamExt};
 use netlab_common::cli::humanize_duration;
@@ -187,6 +188,13 @@ impl Reader {
             Some(Ok(frame)) => Ok(Some(String::from_utf8_lossy(&frame).into_owned())),
             Some(Err(error)) => Err(ClientError::Receive(error.into())),
         }
+    }
+
+    /// The socket, and the bytes already read from it but not taken as
+    /// frames yet: for the benchmark, which reads frames in place.
+    pub fn into_parts(self) -> (OwnedReadHalf, BytesMut) {
+        let parts = self.frames.into_parts();
+        (parts.io, parts.read_buf)
     }
 }
 // ANCHOR_END: connection
