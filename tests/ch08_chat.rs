@@ -899,6 +899,44 @@ fn the_bench_checks_every_delivery_and_reports_json() {
     }
 }
 
+/// `sh -c 'ulimit -n 512; exec chat ARGS...'`: the chat program with an
+/// open-file limit of 512, soft and hard, as on a system that allows no more.
+fn with_512_files(args: &[&str]) -> Vec<String> {
+    let chat = workspace_bin("chat").display().to_string();
+    let mut all = vec![
+        "-c".to_string(),
+        "ulimit -n 512 && exec \"$0\" \"$@\"".to_string(),
+        chat,
+    ];
+    all.extend(args.iter().map(|a| a.to_string()));
+    all
+}
+
+#[test]
+fn the_bench_names_the_open_file_limit_a_run_needs() {
+    let output = run("sh", &with_512_files(&["bench", "--clients", "1000"]), b"");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("--clients 1000: this process may open 512 files (ulimit -n)")
+            && stderr.contains("raise it to 1064 (ulimit -n 1064"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_server_warns_when_the_open_file_limit_is_below_max_clients() {
+    let args = with_512_files(&["server", "--addr", "127.0.0.1:0", "--max-clients", "1000"]);
+    let server = ServerProcess::start_as_in_a_terminal("sh", &args);
+    let warning = server.expect_line("warning: --max-clients 1000");
+    assert!(
+        warning.contains("may open 512 files") && warning.contains("ulimit -n 1064"),
+        "{warning}"
+    );
+    // It serves anyway.
+    Peer::join(server.addr, "alice");
+}
+
 /// The session the book shows (docs/src/output/ch08-chat-terminal-*.session.txt):
 /// `chat server` and three `chat client`s typing in turn — room messages, a
 /// private message, a late joiner, `/me` and `/list` — then each leaving with

@@ -106,16 +106,18 @@ pub async fn run_until_ctrl_c(
         );
     }
     // Each client is an open file: lift the soft limit (often 1024) to the
-    // hard limit, as the benchmark does, and say so if that is too few.
+    // hard limit, as the benchmark does.
     let nofile = crate::nofile::raise_nofile_limit();
-    if let Some(shortfall) = crate::nofile::shortfall(policy.max_clients, nofile) {
-        eprintln!("warning: --max-clients {}: {shortfall}", policy.max_clients);
-    }
     let listener = bind(addr).map_err(|error| ServerError::Bind { addr, error })?;
     netlab_common::listen::announce(local(&listener)?).map_err(|error| ServerError::Io {
         doing: "stdout",
         error,
     })?;
+    // If even that is too few, say so (and serve anyway: the room may never
+    // be that full).
+    if let Some(shortfall) = crate::nofile::shortfall(policy.max_clients, nofile) {
+        eprintln!("warning: --max-clients {}: {shortfall}", policy.max_clients);
+    }
     let web = match web {
         None => None,
         Some(addr) => {
