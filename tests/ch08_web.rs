@@ -265,6 +265,39 @@ fn an_oversized_message_is_refused_before_it_is_read() {
     Ws::join(2, web, "next");
 }
 
+/// A browser that stops reading is a slow consumer like any other: its
+/// socket buffers fill, then its outbox, and the room drops it and goes on.
+#[test]
+fn a_browser_that_stops_reading_is_dropped_and_the_room_goes_on() {
+    let (server, web) = start(&[
+        "--queue",
+        "64",
+        "--rate-limit",
+        "1000000",
+        "--rate-burst",
+        "1000000",
+    ]);
+    let mut talker = Framed::join(2, server.addr, "talker");
+    let _slow = Ws::join(3, web, "slow"); // never reads again
+    talker.expect("* slow joined");
+    const DROPPED: &str = "* slow was dropped (too slow to keep up)";
+    let padding = "x".repeat(3000);
+    let mut sent = 0;
+    loop {
+        assert!(sent < 20_000, "the browser was never dropped");
+        for _ in 0..16 {
+            talker.send(&format!("{sent} {padding}"));
+            sent += 1;
+        }
+        let before = talker.expect(&format!("talker: {} {padding}", sent - 1));
+        if before.iter().any(|line| line == DROPPED) {
+            break;
+        }
+    }
+    talker.send("the end");
+    talker.expect("talker: the end");
+}
+
 #[test]
 fn a_binary_message_where_a_line_is_expected_is_refused_and_the_browser_stays() {
     let (_server, web) = start(&[]);
