@@ -16,8 +16,10 @@
 //! );
 //! ```
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::listen::is_loopback;
 use crate::peer_text::visible_bytes;
 
 /// At most this many bytes of a piece are shown, in hex and as text; a longer
@@ -56,6 +58,46 @@ pub fn line(
     }
     text
 }
+
+/// The line a chaos proxy prints after `listening on`: where it forwards, and the
+/// options and seed that replay this run exactly.
+///
+/// ```
+/// use netlab_common::trace::replay_line;
+/// assert_eq!(
+///     replay_line("127.0.0.1:8888".parse().unwrap(), "--split 7", 42),
+///     "forwarding to 127.0.0.1:8888 with --split 7 --seed 42 (the same options and seed replay this run)"
+/// );
+/// ```
+pub fn replay_line(to: SocketAddr, options: &str, seed: u64) -> String {
+    let options = if options.is_empty() {
+        "no changes"
+    } else {
+        options
+    };
+    format!(
+        "forwarding to {to} with {options} --seed {seed} (the same options and seed replay this run)"
+    )
+}
+
+// ANCHOR: exposure
+/// Whether a proxy listening on `listen` and forwarding to `to` would expose a
+/// loopback-only server to the network. A server that listens on loopback chose
+/// to be reachable from this machine only (chapter 5's command server refuses
+/// anything else: it runs a shell); a proxy on the network in front of it would
+/// undo that choice for anybody who can reach the proxy. So a proxy listens
+/// beyond loopback only when it forwards beyond loopback too.
+///
+/// ```
+/// use netlab_common::trace::exposes_a_loopback_server;
+/// let addr = |text: &str| text.parse().unwrap();
+/// assert!(!exposes_a_loopback_server(addr("127.0.0.1:9888"), addr("127.0.0.1:8888")));
+/// assert!(exposes_a_loopback_server(addr("0.0.0.0:9888"), addr("127.0.0.1:8888")));
+/// ```
+pub fn exposes_a_loopback_server(listen: SocketAddr, to: SocketAddr) -> bool {
+    !is_loopback(listen) && is_loopback(to)
+}
+// ANCHOR_END: exposure
 
 #[cfg(test)]
 mod tests {

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use net_basics::encap::{MAX_PAYLOAD, UdpFrame};
 use net_basics::pcap::PcapFile;
-use netlab_common::listen::{announce, is_loopback};
+use netlab_common::listen::announce;
 use netlab_common::trace;
 use pnet_base::MacAddr;
 use rand::{Rng, SeedableRng};
@@ -203,27 +203,18 @@ pub fn run(config: ProxyConfig) -> Result<(), ProxyError> {
 
 /// `forwarding to 127.0.0.1:9000 with --drop 30 --seed 7 (...)`.
 pub fn replay_line(config: &ProxyConfig) -> String {
-    let options = config.chaos.options();
-    let options = if options.is_empty() {
-        "no changes".to_string()
-    } else {
-        options
-    };
-    format!(
-        "forwarding to {} with {options} --seed {} (the same options and seed replay this run)",
-        config.to, config.seed
-    )
+    trace::replay_line(config.to, &config.chaos.options(), config.seed)
 }
 
-/// A server on loopback chose to be reachable from this machine only; a proxy
-/// on the network in front of it would undo that choice. (With UDP there is one
-/// more reason: anybody can forge a datagram's source address, and the proxy
-/// would send the server's replies, repeated with `--duplicate`, to a victim.)
+/// Refuses to expose a loopback-only server to the network
+/// ([`trace::exposes_a_loopback_server`]). With UDP there is one more reason:
+/// anybody can forge a datagram's source address, and the proxy would send the
+/// server's replies, repeated with `--duplicate`, to a victim.
 pub fn check_exposure(listen: SocketAddr, to: SocketAddr) -> Result<(), ProxyError> {
-    if is_loopback(listen) || !is_loopback(to) {
-        return Ok(());
+    if trace::exposes_a_loopback_server(listen, to) {
+        return Err(ProxyError::Exposed { listen, to });
     }
-    Err(ProxyError::Exposed { listen, to })
+    Ok(())
 }
 
 /// The proxy's shared state.

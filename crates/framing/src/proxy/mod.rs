@@ -47,7 +47,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use netlab_common::admission::{Admission, Limits, WhenFull};
-use netlab_common::listen::{announce, is_loopback};
+use netlab_common::listen::announce;
+use netlab_common::trace;
 
 use capture::{Capture, Conversation};
 use chaos::{Chaos, Dice};
@@ -164,31 +165,17 @@ fn listen(config: &ProxyConfig) -> Result<TcpListener, ProxyError> {
 
 /// `forwarding to 127.0.0.1:8888 with --split 7 --seed 42 (...)`.
 pub fn replay_line(config: &ProxyConfig) -> String {
-    let options = config.chaos.options();
-    let options = if options.is_empty() {
-        "no changes".to_string()
-    } else {
-        options
-    };
-    format!(
-        "forwarding to {} with {options} --seed {} (the same options and seed replay this run)",
-        config.to, config.seed
-    )
+    trace::replay_line(config.to, &config.chaos.options(), config.seed)
 }
 
-// ANCHOR: exposure
-/// A server that listens on loopback chose to be reachable from this machine
-/// only (chapter 5's command server refuses anything else: it runs a shell).
-/// A proxy on the network in front of it would undo that choice for anybody who
-/// can reach the proxy. So the proxy listens beyond loopback only when it
-/// forwards beyond loopback too.
+/// Refuses to expose a loopback-only server to the network
+/// ([`trace::exposes_a_loopback_server`]).
 pub fn check_exposure(listen: SocketAddr, to: SocketAddr) -> Result<(), ProxyError> {
-    if is_loopback(listen) || !is_loopback(to) {
-        return Ok(());
+    if trace::exposes_a_loopback_server(listen, to) {
+        return Err(ProxyError::Exposed { listen, to });
     }
-    Err(ProxyError::Exposed { listen, to })
+    Ok(())
 }
-// ANCHOR_END: exposure
 
 /// One conversation: connect to the server, then carry both directions until
 /// both sides have closed (or one of them failed).
