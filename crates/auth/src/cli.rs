@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use netlab_common::admission::{Limits, Ticket, WhenFull};
 use netlab_common::cli::humanize_duration;
-use netlab_common::listen::announce;
+use netlab_common::listen::{ListenError, announce};
 use netlab_common::peer_text::visible_bytes;
 use netlab_common::serve::{peer_name, thread_per_client};
 use netlab_common::stream::{read_full, read_line_bounded};
@@ -306,34 +306,9 @@ fn is_closed(error: &io::Error) -> bool {
     )
 }
 
-/// Why `auth server` stopped (otherwise it runs until it is killed).
-#[derive(Debug)]
-pub enum ServerError {
-    /// The address could not be bound.
-    Bind { addr: SocketAddr, error: io::Error },
-    /// Something else the operating system refused: what we were doing, and why.
-    Io {
-        doing: &'static str,
-        error: io::Error,
-    },
-}
-
-impl fmt::Display for ServerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ServerError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
-            ServerError::Io { doing, error } => write!(f, "{doing}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for ServerError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ServerError::Bind { error, .. } | ServerError::Io { error, .. } => Some(error),
-        }
-    }
-}
+/// Why `auth server` stopped (otherwise it runs until it is killed): it could
+/// not start listening.
+pub type ServerError = ListenError;
 
 /// Why `auth client` stopped before the end of its input.
 #[derive(Debug)]

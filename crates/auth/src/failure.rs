@@ -11,7 +11,7 @@
 
 use netlab_common::Failure;
 
-use crate::cli::{ClientError, ServerError};
+use crate::cli::ClientError;
 use crate::gated::GatedError;
 use crate::{AuthError, SecretError};
 
@@ -19,15 +19,6 @@ impl From<SecretError> for Failure {
     /// A secret that cannot be had is the command line's fault: exit code 2.
     fn from(error: SecretError) -> Failure {
         Failure::usage(error.to_string())
-    }
-}
-
-impl From<ServerError> for Failure {
-    fn from(error: ServerError) -> Failure {
-        match error {
-            ServerError::Bind { addr, error } => Failure::bind(addr, error),
-            ServerError::Io { doing, error } => Failure::io(doing, error),
-        }
     }
 }
 

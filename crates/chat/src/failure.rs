@@ -8,16 +8,6 @@ use netlab_common::Failure;
 
 use crate::bench::BenchError;
 use crate::client::ClientError;
-use crate::server::ServerError;
-
-impl From<ServerError> for Failure {
-    fn from(error: ServerError) -> Failure {
-        match error {
-            ServerError::Bind { addr, error } => Failure::bind(addr, error),
-            ServerError::Io { doing, error } => Failure::io(doing, error),
-        }
-    }
-}
 
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Failure {

@@ -21,8 +21,7 @@ impl From<ListenError> for Failure {
         match error {
             // Asking for the network without a gate is a bad command line.
             ListenError::Exposed(exposed) => Failure::usage(exposed.to_string()),
-            ListenError::Bind { addr, error } => Failure::bind(addr, error),
-            ListenError::Io { doing, error } => Failure::io(doing, error),
+            ListenError::Unable(error) => Failure::from(error),
         }
     }
 }

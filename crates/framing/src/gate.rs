@@ -12,9 +12,9 @@
 
 use std::error::Error;
 use std::fmt;
-use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
+use netlab_common::listen::ListenError as Unable;
 use netlab_common::listen::{announce, is_loopback};
 
 // ANCHOR: gate
@@ -81,38 +81,40 @@ pub fn listen(
     gated: &'static str,
 ) -> Result<TcpListener, ListenError> {
     check_exposure(addr, gate, what, gated).map_err(ListenError::Exposed)?;
-    let listener = TcpListener::bind(addr).map_err(|error| ListenError::Bind { addr, error })?;
-    let local = listener.local_addr().map_err(|error| ListenError::Io {
+    let listener = TcpListener::bind(addr).map_err(|error| Unable::Bind { addr, error })?;
+    let local = listener.local_addr().map_err(|error| Unable::Io {
         doing: "local address",
         error,
     })?;
-    announce(local).map_err(|error| ListenError::Io {
+    announce(local).map_err(|error| Unable::Io {
         doing: "writing to stdout",
         error,
     })?;
     Ok(listener)
 }
 
-/// Why a server could not start listening.
+/// Why a server could not start listening: it would expose its service to the
+/// network without a gate, or the system refused (netlab-common's
+/// [`ListenError`](netlab_common::listen::ListenError), as for every server).
 #[derive(Debug)]
 pub enum ListenError {
     /// No gate, and not a loopback address.
     Exposed(Exposed),
-    /// The address could not be bound.
-    Bind { addr: SocketAddr, error: io::Error },
-    /// Something else the operating system refused: what we were doing, and why.
-    Io {
-        doing: &'static str,
-        error: io::Error,
-    },
+    /// The address could not be bound, or another system call failed.
+    Unable(Unable),
+}
+
+impl From<Unable> for ListenError {
+    fn from(error: Unable) -> ListenError {
+        ListenError::Unable(error)
+    }
 }
 
 impl fmt::Display for ListenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ListenError::Exposed(exposed) => exposed.fmt(f),
-            ListenError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
-            ListenError::Io { doing, error } => write!(f, "{doing}: {error}"),
+            ListenError::Unable(error) => error.fmt(f),
         }
     }
 }
@@ -121,7 +123,7 @@ impl std::error::Error for ListenError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             ListenError::Exposed(exposed) => Some(exposed),
-            ListenError::Bind { error, .. } | ListenError::Io { error, .. } => Some(error),
+            ListenError::Unable(error) => Some(error),
         }
     }
 }

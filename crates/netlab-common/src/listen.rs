@@ -120,3 +120,42 @@ mod tests {
         assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
     }
 }
+
+/// Why a server could not start listening: the two ways every server's start
+/// can fail (the binaries turn it into a `Failure` that explains the first).
+#[derive(Debug)]
+pub enum ListenError {
+    /// The address could not be bound (in use, not this machine's, privileged).
+    Bind { addr: SocketAddr, error: io::Error },
+    /// Something else the operating system refused: what we were doing, and why.
+    Io {
+        doing: &'static str,
+        error: io::Error,
+    },
+}
+
+impl std::fmt::Display for ListenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListenError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            ListenError::Io { doing, error } => write!(f, "{doing}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ListenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ListenError::Bind { error, .. } | ListenError::Io { error, .. } => Some(error),
+        }
+    }
+}
+
+impl From<ListenError> for crate::Failure {
+    fn from(error: ListenError) -> crate::Failure {
+        match error {
+            ListenError::Bind { addr, error } => crate::Failure::bind(addr, error),
+            ListenError::Io { doing, error } => crate::Failure::io(doing, error),
+        }
+    }
+}

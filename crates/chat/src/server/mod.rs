@@ -138,34 +138,8 @@ pub async fn run_until_ctrl_c(
     Ok(())
 }
 
-/// Why `chat server` could not start.
-#[derive(Debug)]
-pub enum ServerError {
-    /// The address could not be bound.
-    Bind { addr: SocketAddr, error: io::Error },
-    /// Something else the operating system refused: what we were doing, and why.
-    Io {
-        doing: &'static str,
-        error: io::Error,
-    },
-}
-
-impl std::fmt::Display for ServerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ServerError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
-            ServerError::Io { doing, error } => write!(f, "{doing}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for ServerError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ServerError::Bind { error, .. } | ServerError::Io { error, .. } => Some(error),
-        }
-    }
-}
+/// Why `chat server` could not start: it could not listen.
+pub type ServerError = netlab_common::listen::ListenError;
 
 // ANCHOR: run
 /// Serves the room on `listener` (terminal clients) and `web` (browsers) until
