@@ -320,3 +320,48 @@ fn a_proxy_on_the_network_in_front_of_a_loopback_server_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_text(&output).contains("listens on loopback to be private"));
 }
+
+/// The book's QQ chat behind the proxy (docs/src/ch04-first-sockets.md): the
+/// lab's server and client, 30% lost with seed 7. The second reply is lost, not
+/// the second message: the server answered (its terminal shows all three
+/// messages), the client waited --timeout, and the next question got the reply
+/// typed for the one after — UDP has no acknowledgements.
+#[test]
+fn the_books_lossy_qq_session_is_what_the_programs_print() {
+    let mut server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("udp-demo"),
+        &["qq-server", "--addr", "127.0.0.1:0"],
+    );
+    server.type_text("在\n好的\n收到\n");
+    let proxy = proxy(server.addr, &["--drop", "30", "--seed", "7"]);
+    let client = format!(
+        "printf '金老板\\n在吗?\\n今天上课吗?\\n几点?\\nq\\n' | \"$0\" qq-client --addr {} --timeout 1s 2>&1",
+        proxy.addr
+    );
+    let udp_demo = workspace_bin("udp-demo").display().to_string();
+    let output = run("sh", &["-c", &client, &udp_demo], b"");
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let printed = server.lines_until("几点?");
+    let shown = |text: &str| {
+        let text = show_port_as(text, proxy.addr, "127.0.0.1:9999");
+        let text = show_port_as(&text, server.addr, "127.0.0.1:8081");
+        mask_ports(&text, &["127.0.0.1:9999", "127.0.0.1:8081"])
+    };
+    let terminal_1 = shown(&format!(
+        "$ printf '在\\n好的\\n收到\\n' | cargo run -q -p udp-demo -- qq-server\n{}\n{}\n",
+        server.first_line,
+        printed.join("\n")
+    ));
+    let terminal_3 = shown(&format!(
+        "$ printf '金老板\\n在吗?\\n今天上课吗?\\n几点?\\nq\\n' | cargo run -q -p udp-demo -- qq-client --addr 127.0.0.1:9999 --timeout 1s 2>&1\n{}",
+        stdout_text(&output)
+    ));
+    assert!(
+        terminal_1.contains("今天上课吗?"),
+        "the second message arrived: {terminal_1}"
+    );
+    assert!(terminal_3.contains("no reply"), "{terminal_3}");
+    assert!(terminal_3.contains("收到"), "{terminal_3}");
+    check_session_output("ch04-udp-proxy-qq-server.session.txt", &terminal_1);
+    check_session_output("ch04-udp-proxy-qq-client.session.txt", &terminal_3);
+}
