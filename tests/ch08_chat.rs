@@ -899,6 +899,50 @@ fn the_bench_checks_every_delivery_and_reports_json() {
     }
 }
 
+#[test]
+fn the_floor_delivers_every_line_to_every_member_and_reports_json() {
+    let output = run(
+        workspace_bin("chat"),
+        &["floor", "--members", "20", "--lines", "3", "--json"],
+        b"",
+    );
+    assert!(output.status.success(), "{}", stderr_text(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout_text(&output)).expect("one JSON document on stdout");
+    assert_eq!(report["members"], 20);
+    assert_eq!(report["lines"], 3);
+    assert_eq!(
+        report["deliveries"], 60,
+        "every line to every member: {report}"
+    );
+    assert!(report["writers"].as_u64().unwrap() >= 1, "{report}");
+    let ms = |key: &str| {
+        report[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} in {report}"))
+    };
+    assert!(
+        ms("p50_ms") <= ms("p99_ms") && ms("p99_ms") <= ms("max_ms"),
+        "{report}"
+    );
+    assert!(
+        ms("write_us") > 0.0 && ms("writes_done_ms") > 0.0,
+        "{report}"
+    );
+}
+
+#[test]
+fn the_floor_names_the_open_file_limit_a_run_needs() {
+    let output = run("sh", &with_512_files(&["floor", "--members", "1000"]), b"");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("--members 1000: this process may open 512 files (ulimit -n)")
+            && stderr.contains("raise it to 1064"),
+        "{stderr}"
+    );
+}
+
 /// `sh -c 'ulimit -n 512; exec chat ARGS...'`: the chat program with an
 /// open-file limit of 512, soft and hard, as on a system that allows no more.
 fn with_512_files(args: &[&str]) -> Vec<String> {

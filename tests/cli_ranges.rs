@@ -633,6 +633,15 @@ const FLAGS: &[Flag] = &[
     ),
     ranged(
         "chat",
+        &["floor"],
+        "--members",
+        "0",
+        "1000001",
+        "1..=1000000",
+    ),
+    ranged("chat", &["floor"], "--lines", "0", "100001", "1..=100000"),
+    ranged(
+        "chat",
         &["echo-bench"],
         "--clients",
         "0",

@@ -7,6 +7,7 @@
 use netlab_common::Failure;
 
 use crate::bench::BenchError;
+use crate::bench::floor::FloorError;
 use crate::client::ClientError;
 
 impl From<ClientError> for Failure {
@@ -63,6 +64,16 @@ impl From<BenchError> for Failure {
                 ))
             }
             BenchError::Task { .. } => Failure::other(error.to_string()),
+        }
+    }
+}
+
+impl From<FloorError> for Failure {
+    fn from(error: FloorError) -> Failure {
+        match error {
+            FloorError::TooManyMembers { .. } => Failure::usage(error.to_string()),
+            FloorError::Io { doing, error } => Failure::io(doing, error),
+            FloorError::Members(_) => Failure::other(error.to_string()),
         }
     }
 }

@@ -134,6 +134,25 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
+    /// Chapter 8 (压测): the floor under `chat bench`; the same lines to N members with
+    /// nothing but blocking write(2) and read(2) over loopback TCP (no tokio, no room),
+    /// the members in a second process: what the kernel alone costs.
+    Floor {
+        /// Members, 1 to 1000000 (each is one socket in this process and one in the
+        /// members' process).
+        #[arg(long, default_value_t = 1000, value_parser = count(1_000_000))]
+        members: usize,
+        /// Lines sent to every member, 100 ms apart, 1 to 100000.
+        #[arg(long, default_value_t = 10, value_parser = count(100_000))]
+        lines: usize,
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Run as the members' process of a floor measurement listening on ADDR
+        /// (started by `chat floor` itself).
+        #[arg(long, hide = true)]
+        members_of: Option<SocketAddr>,
+    },
     /// Chapter 8 (压测): echo benchmark for any upper-casing echo server (threaded-echo,
     /// async-echo, the tutorial's Python socketserver): N clients connect at the
     /// same moment and do M round trips of S bytes each.
@@ -283,6 +302,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 timeout,
             };
             let report = runtime()?.block_on(chat::bench::room::run(options))?;
+            print_report(json, &report, report.text())
+        }
+        Command::Floor {
+            members,
+            lines,
+            json,
+            members_of,
+        } => {
+            let options = chat::bench::floor::Options { members, lines };
+            if let Some(addr) = members_of {
+                return Ok(chat::bench::floor::members_of(addr, options)?);
+            }
+            let report = chat::bench::floor::run(options)?;
             print_report(json, &report, report.text())
         }
         Command::EchoBench {

@@ -5,12 +5,16 @@
 //! - [`echo`]: `chat echo-bench`, the same upper-casing echo load against any
 //!   echo server (`chat threaded-echo`, `chat async-echo`, the tutorial's Python
 //!   socketserver), so that the three can be compared.
+//! - [`floor`]: `chat floor`, the same lines to the same number of members with
+//!   nothing but blocking system calls: what the kernel alone costs, the floor
+//!   under `chat bench`'s figures.
 
 use std::fmt;
 
 use crate::client::ClientError;
 
 pub mod echo;
+pub mod floor;
 pub mod room;
 
 /// Refuses more clients than this process can open sockets for (each client is
