@@ -22,8 +22,8 @@
 //! - [`demo`](mod@demo): the tour's three-client story (`chat demo`).
 //!
 //! Machinery and tooling, apart from the lessons: [`nofile`] (raising the
-//! open-file limit for a crowd), [`bench`] (`chat bench` and `chat
-//! echo-bench`, measuring the servers), `failure.rs` (how the binary reports
+//! open-file limit for a crowd), [`bench`] (`chat bench`, `chat floor` and
+//! `chat echo-bench`, measuring the servers), `failure.rs` (how the binary reports
 //! this library's errors).
 //!
 //! Terminal 1: `cargo run -p chat -- threaded-echo`
