@@ -932,6 +932,22 @@ fn the_floor_delivers_every_line_to_every_member_and_reports_json() {
 }
 
 #[test]
+fn the_floors_members_process_refuses_an_address_off_loopback() {
+    // Refused on the command line, before any connection is tried.
+    let output = run(
+        workspace_bin("chat"),
+        &["floor", "--members-of", "192.0.2.1:9", "--members", "1"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_text(&output).contains("loopback only"),
+        "{}",
+        stderr_text(&output)
+    );
+}
+
+#[test]
 fn the_floor_names_the_open_file_limit_a_run_needs() {
     let output = run("sh", &with_512_files(&["floor", "--members", "1000"]), b"");
     assert_eq!(output.status.code(), Some(2));

@@ -312,6 +312,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let options = chat::bench::floor::Options { members, lines };
             if let Some(addr) = members_of {
+                // Started by `chat floor` itself, always on 127.0.0.1.
+                if !addr.ip().is_loopback() {
+                    return Err(Failure::usage(format!(
+                        "--members-of {addr}: the floor is measured over loopback only"
+                    )));
+                }
                 return Ok(chat::bench::floor::members_of(addr, options)?);
             }
             let report = chat::bench::floor::run(options)?;

@@ -204,7 +204,10 @@ fn measure(
     expect(said, child, "ready")?;
     let mut sockets = match accepting.join() {
         Ok(accepted) => doing("accepting the members", accepted)?,
-        Err(_) => return Err(FloorError::Members("was never all accepted".into())),
+        Err(_) => doing(
+            "accepting the members",
+            Err(io::Error::other("the accepting thread panicked")),
+        )?,
     };
     let writers = thread::available_parallelism().map_or(1, |n| n.get());
     let mut done_ms = Vec::with_capacity(lines);
@@ -241,8 +244,8 @@ fn measure(
     }
     let waited = report_of(said, child)?;
     // The members' process closes its sockets first (it exits), so the
-    // TIME_WAITs stay on its side: a run right after this one would otherwise
-    // meet old connections on the way and wait for SYNs to be sent again.
+    // TIME_WAITs of 10,000 connections stay on its side, spread over its many
+    // source addresses, rather than on both sides.
     let _ = child.wait();
     drop(sockets);
     done_ms.sort_by(f64::total_cmp);
@@ -372,9 +375,9 @@ pub fn members_of(addr: SocketAddr, options: Options) -> Result<(), FloorError> 
 }
 // ANCHOR_END: readers
 
-/// A member's connection, from `source` when given (as `chat bench`'s clients:
-/// many loopback addresses, so that thousands of connections made one after
-/// the other, run after run, do not queue behind each other's TIME_WAITs).
+/// A member's connection, from `source` when given: spread over many loopback
+/// addresses as `chat bench`'s clients are, as the members of a real room come
+/// from many hosts.
 fn connect_from(source: Option<IpAddr>, addr: SocketAddr) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     if let Some(source) = source {
