@@ -188,7 +188,10 @@ fn one_address_gets_only_its_share_of_an_echo_server() {
 /// When a client fails, echo-bench still prints its figures, then exits 1.
 #[test]
 fn echo_bench_exits_1_when_a_client_failed() {
-    // One address may hold one connection: of two clients, one is refused.
+    // One address may hold one connection, and this test holds it (served:
+    // its echo came back), so both of the bench's clients from the same
+    // address are refused. (Letting two bench clients race for the one slot
+    // was flaky: the first could finish before the second was even accepted.)
     let server = ServerProcess::start(
         workspace_bin("chat"),
         &[
@@ -199,6 +202,12 @@ fn echo_bench_exits_1_when_a_client_failed() {
             "1",
         ],
     );
+    let mut holder = TcpStream::connect(server.addr).unwrap();
+    holder.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    holder.write_all(b"hold").unwrap();
+    let mut echo = [0u8; 4];
+    holder.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"HOLD");
     let output = run(
         workspace_bin("chat"),
         &[
@@ -217,5 +226,6 @@ fn echo_bench_exits_1_when_a_client_failed() {
     );
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout_text(&output)).unwrap();
-    assert_eq!(report["failed_clients"], 1, "{report}");
+    assert_eq!(report["failed_clients"], 2, "{report}");
+    drop(holder);
 }
