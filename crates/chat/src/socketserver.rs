@@ -23,8 +23,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use netlab_common::admission::{Admission, Limits, WhenFull};
-use std::thread;
+use netlab_common::admission::{Limits, WhenFull};
+use netlab_common::serve::{AcceptLoop, Accepted};
 use std::time::Duration;
 
 // ANCHOR: limits
@@ -61,7 +61,7 @@ pub trait RequestHandler: Send + Sync + 'static {
 pub struct ThreadingTcpServer<H> {
     listener: TcpListener,
     handler: Arc<H>,
-    admission: Admission,
+    limits: Limits,
     stop: Arc<AtomicBool>,
 }
 
@@ -87,7 +87,7 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
         Ok(ThreadingTcpServer {
             listener: crate::listener::bind(addr)?,
             handler: Arc::new(handler),
-            admission: Admission::new(Limits::for_slots(MAX_THREADS)),
+            limits: Limits::for_slots(MAX_THREADS),
             stop: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -95,10 +95,10 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
     /// Lets one address hold at most `max` connections (a quarter of
     /// [`MAX_THREADS`] by default).
     pub fn with_max_per_address(mut self, max: usize) -> Self {
-        self.admission = Admission::new(Limits {
+        self.limits = Limits {
             per_address: max,
             ..Limits::for_slots(MAX_THREADS)
-        });
+        };
         self
     }
 
@@ -117,62 +117,39 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
 
     // ANCHOR: serve_forever
     /// Accepts connections until shut down, one thread each: Python's
-    /// `server.serve_forever()`.
+    /// `server.serve_forever()`. The loop is the course's one accept loop
+    /// (`netlab_common::serve`); what makes it socketserver's are the choices.
     pub fn serve_forever(&self) -> io::Result<()> {
-        loop {
-            // Wait for a free slot *before* accepting: while all threads are busy,
-            // new clients wait in the kernel's backlog (Python's socketserver
-            // does the same; the servers of chapters 5 and 7 refuse instead).
-            self.admission.before_accept(WhenFull::Wait);
-            // Python: request, client_address = self.socket.accept()
-            let accepted = self.listener.accept();
-            if self.stop.load(Ordering::SeqCst) {
-                return Ok(());
-            }
-            let (mut request, client_address) = match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    // Running out of file descriptors (EMFILE) or a client that
-                    // reset before we accepted: log, pause a moment so that a
-                    // persistent error does not spin the CPU, and go on.
-                    eprintln!("accept failed: {error}");
-                    thread::sleep(Duration::from_millis(10));
-                    continue;
-                }
-            };
-            // One address may hold only its share of the threads.
-            let mut slot = match self.admission.admit(client_address.ip()) {
-                Ok(slot) => slot,
-                Err(refused) => {
+        let handler = Arc::clone(&self.handler);
+        // Wait for a free slot *before* accepting: while all threads are busy,
+        // new clients wait in the kernel's backlog (Python's socketserver does
+        // the same; the servers of chapters 5 and 7 refuse instead).
+        AcceptLoop::new(self.limits, WhenFull::Wait)
+            .stack_size(THREAD_STACK_SIZE)
+            .until(Arc::clone(&self.stop))
+            .run(&self.listener, move |client| {
+                // Python: request, client_address = self.socket.accept()
+                let Accepted {
+                    conn: mut request,
+                    peer: client_address,
+                    mut ticket,
+                    ..
+                } = client;
+                // No handshake here: the first bytes come from a person typing,
+                // so the connection is served at once (the idle timeout bounds
+                // it). The wait above left a served slot free.
+                if let Err(refused) = ticket.promote() {
                     eprintln!("{client_address}: {refused}");
-                    continue;
+                    return;
                 }
-            };
-            // No handshake here: the first bytes come from a person typing, so
-            // the connection is served at once (the idle timeout bounds it). The
-            // wait above left a served slot free, so this cannot be refused.
-            if let Err(refused) = slot.promote() {
-                eprintln!("{client_address}: {refused}");
-                continue;
-            }
-            let handler = Arc::clone(&self.handler);
-            let spawned = thread::Builder::new()
-                .name(format!("handler {client_address}"))
-                .stack_size(THREAD_STACK_SIZE)
-                .spawn(move || {
-                    // The slot is given back however the handler ends, even if it
-                    // panics: the ticket does it in its `drop`.
-                    let _slot = slot;
-                    // Python: self.RequestHandlerClass(request, client_address, self)
-                    if let Err(error) = serve_one(&*handler, &mut request, client_address) {
-                        eprintln!("{client_address}: {error}");
-                    }
-                });
-            if let Err(error) = spawned {
-                // The closure (and its slot) was dropped with the failed spawn.
-                eprintln!("cannot start a thread for {client_address}: {error}");
-            }
-        }
+                // Python: self.RequestHandlerClass(request, client_address, self)
+                if let Err(error) = serve_one(&*handler, &mut request, client_address) {
+                    eprintln!("{client_address}: {error}");
+                }
+                // The slot is given back when `ticket` is dropped, here, even
+                // if the handler panicked.
+            });
+        Ok(())
     }
     // ANCHOR_END: serve_forever
 }
@@ -194,6 +171,7 @@ fn serve_one<H: RequestHandler>(
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+    use std::thread;
 
     /// Sends back the client's address, then closes.
     struct TellAddress;

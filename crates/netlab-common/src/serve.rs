@@ -1,8 +1,11 @@
 //! One thread per client, with limits: the accept loop of the blocking servers.
 //!
-//! Chapter 8 builds this idea by hand (socketserver's `ThreadingTCPServer`); the
-//! servers of chapters 5 and 7 (remote commands, file upload, the authenticated
-//! echo) simply use it. Two policies every such server needs live here once:
+//! Python's `socketserver.ThreadingTCPServer` (chapter 8) is this loop: accept,
+//! start a thread that handles the client, accept again. Every blocking server of
+//! the course runs it — chapter 2's http, chapter 5's command server, file upload
+//! and chaos proxy, chapter 7's servers, chapter 8's `ThreadingTcpServer` — with
+//! its own choices named ([`AcceptLoop`]). Two policies every such server needs
+//! live here once:
 //!
 //! - **limits** ([`crate::admission`]): each client costs a thread (and its
 //!   stack); without caps, a flood of connections would exhaust memory, and one
@@ -13,12 +16,21 @@
 //!   on stderr ([`WhenFull::Refuse`]), or waits in the listen backlog
 //!   ([`WhenFull::Wait`]); the others are served as before;
 //! - an **accept error is not fatal**: a client that gave up before we accepted
-//!   it, or a moment without free file descriptors, is logged and the loop goes on.
+//!   it, or a moment without free file descriptors, is logged, the loop pauses
+//!   ([`ACCEPT_RETRY_PAUSE`]) and goes on.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
 
-use crate::admission::{Admission, Limits, Ticket, WhenFull};
+use crate::admission::{Admission, Limits, Refused, Ticket, WhenFull};
+
+/// After a failed `accept`, the loop waits this long before the next: when the
+/// error persists (no free file descriptor, EMFILE), retrying at once would
+/// spin a core and fill the log.
+pub const ACCEPT_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
 /// The peer's address as text, or `?` when the OS no longer knows it (the client
 /// already left).
@@ -27,38 +39,163 @@ pub fn peer_name(conn: &TcpStream) -> String {
         .map_or_else(|_| "?".to_string(), |a| a.to_string())
 }
 
+/// One connection the loop accepted and admitted, handed to its thread.
+#[derive(Debug)]
+pub struct Accepted {
+    pub conn: TcpStream,
+    pub peer: SocketAddr,
+    /// 1 for the first connection accepted, 2 for the next...: a server that
+    /// numbers its conversations (the chaos proxy's dice) gets the same numbers
+    /// for the same clients in the same order.
+    pub number: u64,
+    /// Pending until the handler calls [`Ticket::promote`]; dropped (the slot
+    /// given back) however the handler ends.
+    pub ticket: Ticket,
+}
+
+/// What runs in each client's thread.
+type Handler = dyn Fn(Accepted) + Send + Sync;
+
+/// What a server does, on the accepting thread, to a connection it refuses
+/// (say an HTTP `503` with the reason) before closing it.
+type OnRefused = dyn Fn(&mut TcpStream, &Refused);
+
+/// The accept loop of every blocking server: one thread per client, within
+/// [`Limits`], with the server's choices named. Written once; the servers of
+/// chapters 2 (http), 5 (commands, uploads, the chaos proxy), 7 and 8
+/// (`ThreadingTcpServer`) differ only in these choices.
+pub struct AcceptLoop {
+    limits: Limits,
+    when_full: WhenFull,
+    stack_size: Option<usize>,
+    stop: Option<Arc<AtomicBool>>,
+    on_refused: Option<Box<OnRefused>>,
+}
+
+impl std::fmt::Debug for AcceptLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcceptLoop")
+            .field("limits", &self.limits)
+            .field("when_full", &self.when_full)
+            .field("stack_size", &self.stack_size)
+            .field("stop", &self.stop)
+            .field("on_refused", &self.on_refused.is_some())
+            .finish()
+    }
+}
+
+impl AcceptLoop {
+    /// A loop within `limits` that does what `when_full` says while every slot
+    /// is taken.
+    pub fn new(limits: Limits, when_full: WhenFull) -> AcceptLoop {
+        AcceptLoop {
+            limits,
+            when_full,
+            stack_size: None,
+            stop: None,
+            on_refused: None,
+        }
+    }
+
+    /// Client threads get `bytes` of stack instead of the default 2 MiB of
+    /// address space: thousands of small handlers fit.
+    pub fn stack_size(mut self, bytes: usize) -> AcceptLoop {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// The loop returns after the next `accept` once `stop` is set (whoever sets
+    /// it then connects once, to wake the loop up).
+    pub fn until(mut self, stop: Arc<AtomicBool>) -> AcceptLoop {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Before a refused connection is closed, `answer` may tell the client why.
+    pub fn on_refused(mut self, answer: impl Fn(&mut TcpStream, &Refused) + 'static) -> AcceptLoop {
+        self.on_refused = Some(Box::new(answer));
+        self
+    }
+
+    // ANCHOR: accept_loop
+    /// Accepts clients on `listener` and runs `handle` for each in a thread of
+    /// its own, until the stop flag (if any) is set.
+    pub fn run(self, listener: &TcpListener, handle: impl Fn(Accepted) + Send + Sync + 'static) {
+        let handle: Arc<Handler> = Arc::new(handle);
+        let admission = Admission::new(self.limits);
+        let mut number = 0;
+        loop {
+            // WhenFull::Wait: while every slot is taken, new clients wait in
+            // the kernel's listen backlog. WhenFull::Refuse: they are accepted
+            // and refused just below.
+            admission.before_accept(self.when_full);
+            let accepted = listener.accept();
+            if self
+                .stop
+                .as_ref()
+                .is_some_and(|stop| stop.load(Ordering::SeqCst))
+            {
+                return;
+            }
+            let (mut conn, peer) = match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // A client that reset before we accepted it, or no free
+                    // file descriptor: not fatal, log it and go on.
+                    eprintln!("accept failed: {error}");
+                    thread::sleep(ACCEPT_RETRY_PAUSE);
+                    continue;
+                }
+            };
+            // A pending slot, if there is one and this address has not used
+            // up its share; otherwise closed at once, and stderr says why.
+            let ticket = match admission.admit(peer.ip()) {
+                Ok(ticket) => ticket,
+                Err(refused) => {
+                    eprintln!("{peer}: {refused}");
+                    if let Some(answer) = &self.on_refused {
+                        answer(&mut conn, &refused);
+                    }
+                    continue;
+                }
+            };
+            number += 1;
+            let client = Accepted {
+                conn,
+                peer,
+                number,
+                ticket,
+            };
+            let handle = Arc::clone(&handle);
+            let mut thread = thread::Builder::new();
+            if let Some(bytes) = self.stack_size {
+                thread = thread.stack_size(bytes);
+            }
+            // The OS may refuse a new thread (memory, limits): drop this
+            // client (its slot goes with it) and keep serving, rather than
+            // panic as `thread::spawn` would.
+            if let Err(error) = thread.spawn(move || handle(client)) {
+                eprintln!("{peer}: cannot start a thread for it: {error}");
+            }
+        }
+    }
+    // ANCHOR_END: accept_loop
+}
+
 /// Accepts clients on `listener` forever and runs `handle(connection, peer,
 /// ticket)` for each in a thread of its own, within `limits`; while every slot
 /// is taken it does what `when_full` says. The ticket starts pending: the
 /// handler calls [`Ticket::promote`] when the client's handshake is done (and
 /// closes the connection if that is refused). A client refused is closed at
-/// once and stderr says why (`PEER: refused: ...`).
+/// once and stderr says why (`PEER: refused: ...`). The [`AcceptLoop`] with
+/// no other choice, as chapters 5 and 7 use it.
 pub fn thread_per_client<F>(listener: &TcpListener, limits: Limits, when_full: WhenFull, handle: F)
 where
     F: Fn(TcpStream, String, Ticket) + Send + Sync + 'static,
 {
-    let handle = Arc::new(handle);
-    let admission = Admission::new(limits);
-    loop {
-        admission.before_accept(when_full);
-        let (conn, address) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                continue;
-            }
-        };
-        let peer = address.to_string();
-        let ticket = match admission.admit(address.ip()) {
-            Ok(ticket) => ticket,
-            Err(refused) => {
-                eprintln!("{peer}: {refused}");
-                continue;
-            }
-        };
-        let handle = Arc::clone(&handle);
-        std::thread::spawn(move || handle(conn, peer, ticket));
-    }
+    AcceptLoop::new(limits, when_full).run(listener, move |client| {
+        handle(client.conn, client.peer.to_string(), client.ticket)
+    });
 }
 
 #[cfg(test)]
@@ -125,6 +262,72 @@ mod tests {
                 "the slot never came back"
             );
         }
+        release_tx.send(()).unwrap();
+    }
+
+    #[test]
+    fn numbers_follow_the_accept_order_and_a_refused_client_is_answered() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let limits = Limits {
+            served: 2,
+            pending: 2,
+            per_address: 1,
+        };
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = std::sync::Mutex::new(release_rx);
+        let running = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                AcceptLoop::new(limits, WhenFull::Refuse)
+                    .until(stop)
+                    .on_refused(|conn, refused| {
+                        let _ = conn.write_all(format!("no: {refused}").as_bytes());
+                    })
+                    .run(&listener, move |mut client| {
+                        client.ticket.promote().unwrap();
+                        let _ = client.conn.write_all(client.number.to_string().as_bytes());
+                        let _ = release_rx.lock().unwrap().recv();
+                    });
+            })
+        };
+        let timeout = Some(Duration::from_secs(10));
+        let read_all = |mut conn: TcpStream| {
+            conn.set_read_timeout(timeout).unwrap();
+            let mut text = String::new();
+            conn.read_to_string(&mut text).unwrap();
+            text
+        };
+        let read_some = |conn: &mut TcpStream| {
+            conn.set_read_timeout(timeout).unwrap();
+            let mut byte = [0u8; 1];
+            conn.read_exact(&mut byte).unwrap();
+            byte[0]
+        };
+        // The first client from 127.0.0.1 is number 1 and holds its address's share.
+        let mut first = TcpStream::connect(addr).unwrap();
+        assert_eq!(read_some(&mut first), b'1');
+        // A second from the same address is answered by `on_refused`, then closed.
+        let refused = read_all(TcpStream::connect(addr).unwrap());
+        assert!(
+            refused.starts_with("no: ") && refused.contains("127.0.0.1"),
+            "{refused}"
+        );
+        // A client from another address is number 2: refused ones are not counted.
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
+            .unwrap();
+        socket.connect(&addr.into()).unwrap();
+        let mut other: TcpStream = socket.into();
+        assert_eq!(read_some(&mut other), b'2');
+        // Stop: the flag, then one connection to wake the loop up.
+        stop.store(true, Ordering::SeqCst);
+        drop(TcpStream::connect(addr).unwrap());
+        running.join().unwrap();
+        release_tx.send(()).unwrap();
         release_tx.send(()).unwrap();
     }
 }

@@ -26,9 +26,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use netlab_common::admission::{Admission, Limits, Refused, Ticket};
+use netlab_common::admission::{Limits, Refused, Ticket, WhenFull};
 use netlab_common::cli::humanize_duration;
 use netlab_common::deadline::Deadline;
+use netlab_common::serve::{AcceptLoop, Accepted};
 use netlab_common::{DemoResult, Narrator};
 
 /// The classroom port of chapter 4's first example, also the usual "development
@@ -279,27 +280,16 @@ pub fn serve_connection(
 /// within `config`'s limits. Each request is printed on stdout; a client that
 /// took too long, was refused or failed gets one line on stderr.
 pub fn run(listener: TcpListener, config: Config) -> io::Result<()> {
-    let admission = Admission::new(config.limits);
-    loop {
-        let (mut conn, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            // A client that gave up before we accepted it: not our problem.
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                continue;
-            }
-        };
-        // A pending slot, if there is one and this address has not used up its
-        // share; otherwise 503 at once, on this thread.
-        let mut ticket = match admission.admit(peer.ip()) {
-            Ok(ticket) => ticket,
-            Err(refused) => {
-                eprintln!("{peer}: {refused}");
-                refuse_busy(&mut conn, &refused);
-                continue;
-            }
-        };
-        let spawned = thread::Builder::new().spawn(move || {
+    // A client over a limit gets 503 at once, on the accepting thread.
+    AcceptLoop::new(config.limits, WhenFull::Refuse)
+        .on_refused(refuse_busy)
+        .run(&listener, move |client| {
+            let Accepted {
+                mut conn,
+                peer,
+                mut ticket,
+                ..
+            } = client;
             match serve_connection(&mut conn, config.header_timeout, &mut ticket) {
                 Ok(head) => print_request(peer, &head),
                 // Spare connections a browser never used are normal: no noise.
@@ -308,13 +298,7 @@ pub fn run(listener: TcpListener, config: Config) -> io::Result<()> {
             }
             // Dropping the ticket (here) gives its slot back.
         });
-        // The OS may refuse a new thread (memory, limits): drop this connection
-        // (and its slot, with the closure) and keep serving, rather than panic as
-        // `thread::spawn` would.
-        if let Err(e) = spawned {
-            eprintln!("{peer}: cannot start a thread for it: {e}");
-        }
-    }
+    Ok(())
 }
 
 /// `503 Service Unavailable`, with the reason as its body (curl and nc show it).
@@ -443,6 +427,7 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netlab_common::admission::Admission;
 
     /// A pending slot of a one-client server, for a test that serves by hand.
     fn one_slot(peer: SocketAddr) -> Ticket {

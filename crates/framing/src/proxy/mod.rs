@@ -46,8 +46,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use netlab_common::admission::{Admission, Limits, WhenFull};
+use netlab_common::admission::{Limits, WhenFull};
 use netlab_common::listen::announce;
+use netlab_common::serve::{AcceptLoop, Accepted};
 use netlab_common::trace;
 
 use capture::{Capture, Conversation};
@@ -95,41 +96,29 @@ pub fn run(config: ProxyConfig) -> Result<(), ProxyError> {
     let listener = listen(&config)?;
     let started = Instant::now();
     let shared = Arc::new((config, capture));
-    let admission = Admission::new(Limits::for_slots(MAX_CONVERSATIONS));
-    // Conversations are numbered in the order they are accepted: the number
-    // chooses the dice, so the same clients in the same order meet the same
-    // misbehaviour. (That is why this loop numbers them itself rather than
-    // using `serve::thread_per_client`.)
-    let mut number = 0;
-    loop {
-        // A client over a limit is closed at once, and stderr says why.
-        admission.before_accept(WhenFull::Refuse);
-        let (client, address) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                continue;
-            }
-        };
-        let mut ticket = match admission.admit(address.ip()) {
-            Ok(ticket) => ticket,
-            Err(refused) => {
-                eprintln!("{address}: {refused}");
-                continue;
-            }
-        };
-        number += 1;
-        let shared = Arc::clone(&shared);
-        thread::spawn(move || {
+    // Conversations are numbered in the order they are accepted (the accept
+    // loop does it): the number chooses the dice, so the same clients in the
+    // same order meet the same misbehaviour. A client over a limit is closed
+    // at once, and stderr says why.
+    AcceptLoop::new(Limits::for_slots(MAX_CONVERSATIONS), WhenFull::Refuse).run(
+        &listener,
+        move |accepted| {
             let (config, capture) = &*shared;
+            let Accepted {
+                conn: client,
+                peer: address,
+                number,
+                mut ticket,
+            } = accepted;
             // There is no handshake to wait for: a conversation is served at once.
             if let Err(refused) = ticket.promote() {
                 eprintln!("{address}: {refused}");
                 return;
             }
             converse(config, capture.as_ref(), started, number, client, address);
-        });
-    }
+        },
+    );
+    Ok(())
 }
 
 /// Creates the `--pcap` file. Its frames are IPv4, like chapter 3's.

@@ -11,10 +11,11 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use netlab_common::admission::{Limits, Refused, Ticket, WhenFull};
+use netlab_common::admission::{Admission, Limits, Refused, Ticket, WhenFull};
 use netlab_common::deadline::{Deadline, RateFloor};
 use netlab_common::serve::thread_per_client;
 
@@ -240,18 +241,21 @@ fn receive_over_network(
 /// of its own ([`MAX_LINGERING`]): past it, the connection is simply closed (a
 /// sender flooding refusals may then lose a verdict to a reset, nobody else).
 fn linger(conn: &mut TcpStream) {
-    static LINGERING: AtomicUsize = AtomicUsize::new(0);
-    struct Lingering;
-    impl Drop for Lingering {
-        fn drop(&mut self) {
-            LINGERING.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-    if LINGERING.fetch_add(1, Ordering::AcqRel) >= MAX_LINGERING {
-        LINGERING.fetch_sub(1, Ordering::AcqRel);
-        return;
-    }
-    let _lingering = Lingering;
+    // The course's one slot counter (`admission`), with lingering slots only:
+    // a ticket held while lingering, given back when it is dropped.
+    static LINGERING: LazyLock<Admission> = LazyLock::new(|| {
+        Admission::new(Limits {
+            served: MAX_LINGERING,
+            pending: MAX_LINGERING,
+            per_address: MAX_LINGERING,
+        })
+    });
+    let Ok(peer) = conn.peer_addr() else {
+        return; // already gone
+    };
+    let Ok(_lingering) = LINGERING.admit(peer.ip()) else {
+        return; // MAX_LINGERING connections linger already: close at once
+    };
     let _ = conn.shutdown(std::net::Shutdown::Write);
     let _ = conn.set_read_timeout(Some(LINGER_TIMEOUT));
     let _ = io::copy(&mut conn.take(LINGER_LIMIT), &mut io::sink());
