@@ -312,3 +312,139 @@ fn a_zero_timeout_is_a_usage_error_naming_the_value() {
         assert!(output.stdout.is_empty(), "{args:?}: nothing may listen");
     }
 }
+
+/// A connection from loopback address 127.0.0.`n` (Linux answers on all of
+/// 127.0.0.0/8): each plays a different host.
+fn connect_from(n: u8, addr: SocketAddr) -> TcpStream {
+    let stream = netlab_testkit::connect_from(n, addr);
+    stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+    stream
+}
+
+/// A connection the server closed: the next read is the end of the stream
+/// (or a reset), not a timeout.
+fn assert_closed_by_the_server(stream: &mut TcpStream) {
+    let mut rest = Vec::new();
+    match stream.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "unexpected bytes {rest:?}"),
+        Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset, "{error}"),
+    }
+}
+
+#[test]
+fn one_address_gets_only_its_share_of_the_command_server() {
+    // Seen from its log (stderr joined to stdout, as in a terminal).
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("framing"),
+        &[
+            "cmd-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--protocol",
+            "prefix",
+        ],
+    );
+    // 127.0.0.2 holds its share (a quarter of 16), each connection served.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut conn = connect_from(2, server.addr);
+        conn.write_all(&frame(b"echo mine")).unwrap();
+        assert_eq!(read_frame(&mut conn), b"mine\n");
+        held.push(conn);
+    }
+    // A fifth from the same host is refused at once, and the log says why.
+    let mut fifth = connect_from(2, server.addr);
+    assert_closed_by_the_server(&mut fifth);
+    server.expect_line("127.0.0.2 already holds 4");
+    // Another host is served as before.
+    let mut other = connect_from(3, server.addr);
+    other.write_all(&frame(b"echo theirs")).unwrap();
+    assert_eq!(read_frame(&mut other), b"theirs\n");
+}
+
+#[test]
+fn a_client_that_trickles_its_first_command_is_closed_at_the_deadline() {
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("framing"),
+        &[
+            "cmd-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--protocol",
+            "prefix",
+            "--first-command-timeout",
+            "300ms",
+        ],
+    );
+    // One byte of the command every 100 ms: each read waits far less than
+    // 300 ms, so per-read timeouts would never fire; the deadline for the
+    // whole first command does. (The pace is the attack, not a wait.)
+    let mut trickler = connect_from(2, server.addr);
+    let mut sender = trickler.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        for byte in frame(b"echo too slow") {
+            if sender.write_all(&[byte]).is_err() {
+                break; // closed by the server
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    });
+    assert_closed_by_the_server(&mut trickler);
+    trickle.join().unwrap();
+    server.expect_line("no command within 300ms; closed (--first-command-timeout)");
+    // A silent connection meets the same deadline.
+    let mut silent = connect_from(3, server.addr);
+    assert_closed_by_the_server(&mut silent);
+    // A client that sends its command in time is served.
+    let mut prompt = connect_from(4, server.addr);
+    prompt.write_all(&frame(b"echo in time")).unwrap();
+    assert_eq!(read_frame(&mut prompt), b"in time\n");
+}
+
+#[test]
+fn the_raw_server_also_waits_only_so_long_for_a_first_command() {
+    let server = ServerProcess::start_as_in_a_terminal(
+        workspace_bin("framing"),
+        &[
+            "cmd-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--first-command-timeout",
+            "300ms",
+        ],
+    );
+    let mut silent = connect_from(2, server.addr);
+    assert_closed_by_the_server(&mut silent);
+    server.expect_line("no command within 300ms");
+}
+
+#[test]
+fn the_client_explains_a_server_that_closed_without_answering() {
+    // A server that accepts and closes at once, as the lab's does past its
+    // first-command deadline or when it is full.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let closer = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        drop(conn);
+    });
+    let output = run(
+        workspace_bin("framing"),
+        &[
+            "cmd-client",
+            "--addr",
+            &addr.to_string(),
+            "--protocol",
+            "prefix",
+        ],
+        b"echo hi\n",
+    );
+    closer.join().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_text(&output);
+    assert!(
+        stderr.contains("closed the connection without answering")
+            && stderr.contains("--first-command-timeout"),
+        "{stderr}"
+    );
+}

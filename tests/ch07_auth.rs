@@ -834,3 +834,55 @@ fn auth_receive_takes_files_only_from_senders_with_the_secret() {
     std::fs::remove_dir_all(&inbox).unwrap();
     std::fs::remove_dir_all(&outbox).unwrap();
 }
+
+/// Every server of this chapter lets one address hold only its share of the
+/// connections, counting those still in their handshake: silent connections
+/// from 127.0.0.2 (one host) cannot take the slots of 127.0.0.3 (another).
+#[test]
+fn one_address_gets_only_its_share_of_every_authenticating_server() {
+    let inbox = netlab_testkit::TempDir::new("auth-share");
+    let inbox_dir = inbox.path().display().to_string();
+    let servers: [(&str, Vec<&str>, usize); 3] = [
+        // auth server: 64 slots, a quarter for one address.
+        ("server", vec!["--addr", "127.0.0.1:0"], 16),
+        (
+            "cmd-server",
+            vec!["--addr", "127.0.0.1:0", "--max-per-address", "2"],
+            2,
+        ),
+        (
+            "receive",
+            vec![
+                "--addr",
+                "127.0.0.1:0",
+                "--dir",
+                &inbox_dir,
+                "--max-per-address",
+                "2",
+            ],
+            2,
+        ),
+    ];
+    for (kind, args, share) in servers {
+        let mut all = vec![kind];
+        all.extend(args);
+        let server =
+            ServerProcess::start_with_env(workspace_bin("auth"), &all, &[("NETLAB_SECRET", KEY)]);
+        // The host's share: each connection is challenged, and answers nothing.
+        let mut held = Vec::new();
+        for _ in 0..share {
+            let mut conn = netlab_testkit::connect_from(2, server.addr);
+            conn.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+            read_challenge(&mut conn);
+            held.push(conn);
+        }
+        // One more from the same host is closed without a challenge.
+        let mut over = netlab_testkit::connect_from(2, server.addr);
+        over.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        assert_eq!(read_to_end(&mut over), b"", "{kind}: one over the share");
+        // Another host is challenged as before.
+        let mut other = netlab_testkit::connect_from(3, server.addr);
+        other.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        read_challenge(&mut other);
+    }
+}

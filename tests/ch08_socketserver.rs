@@ -185,6 +185,42 @@ fn one_address_gets_only_its_share_of_an_echo_server() {
     }
 }
 
+/// A connection that says nothing holds a waiting slot only until the first
+/// message's deadline, on both echo servers; a client that speaks is served.
+#[test]
+fn a_silent_echo_client_is_closed_at_the_first_message_deadline() {
+    for kind in ["threaded-echo", "async-echo"] {
+        let server = ServerProcess::start_as_in_a_terminal(
+            workspace_bin("chat"),
+            &[
+                kind,
+                "--addr",
+                "127.0.0.1:0",
+                "--first-message-timeout",
+                "300ms",
+            ],
+        );
+        let mut silent = connect_from(2, server.addr);
+        silent.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        // Closed by the server: the end of the stream (or a reset), not our
+        // read timeout.
+        let mut rest = Vec::new();
+        let read = silent.read_to_end(&mut rest);
+        assert!(
+            matches!(&read, Ok(0))
+                || matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+            "{kind}: {read:?} {rest:?}"
+        );
+        server.expect_line("nothing received within 300ms; closed (--first-message-timeout)");
+        let mut prompt = connect_from(3, server.addr);
+        prompt.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        prompt.write_all(b"quick").unwrap();
+        let mut reply = [0u8; 5];
+        prompt.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"QUICK", "{kind}");
+    }
+}
+
 /// When a client fails, echo-bench still prints its figures, then exits 1.
 #[test]
 fn echo_bench_exits_1_when_a_client_failed() {

@@ -20,6 +20,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -75,11 +76,19 @@ impl RequestHandler for UpperEcho {
 pub fn bind_threaded(
     addr: SocketAddr,
     max_per_address: usize,
+    first_message_timeout: Duration,
 ) -> io::Result<ThreadingTcpServer<UpperEcho>> {
-    let server = ThreadingTcpServer::bind(addr, UpperEcho)?.with_max_per_address(max_per_address);
+    let server = ThreadingTcpServer::bind(addr, UpperEcho)?
+        .with_max_per_address(max_per_address)
+        .with_first_request_timeout(first_message_timeout);
     netlab_common::listen::announce(server.local_addr()?)?;
     Ok(server)
 }
+
+/// How long a new echo client may take to send its first message, by default
+/// (`--first-message-timeout`): until then it holds a pending slot, not a
+/// served one, and a connection that says nothing is closed after this.
+pub const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Clients `chat async-echo` serves at once; one address may hold a quarter of
 /// them (`netlab_common::admission`). A task is cheap, but each client is still a
@@ -91,6 +100,7 @@ pub const MAX_ASYNC_CLIENTS: usize = 10_000;
 pub async fn serve_async(
     listener: tokio::net::TcpListener,
     max_per_address: usize,
+    first_message_timeout: Duration,
 ) -> io::Result<()> {
     let admission = Admission::new(Limits {
         per_address: max_per_address,
@@ -102,17 +112,14 @@ pub async fn serve_async(
             Err(error) => {
                 // EMFILE or a client that reset before accept: log and go on.
                 eprintln!("accept failed: {error}");
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                tokio::time::sleep(netlab_common::serve::ACCEPT_RETRY_PAUSE).await;
                 continue;
             }
         };
-        // Served at once, as in the threaded echo: a person types the first line.
-        // Over a limit the client is closed at once (`WhenFull::Refuse`): here
-        // the accept loop never waits for a slot, unlike `ThreadingTcpServer`.
-        let slot = admission
-            .admit(peer.ip())
-            .and_then(|mut slot| slot.promote().map(|()| slot));
-        let slot = match slot {
+        // A pending slot until its first message. Over a limit the client is
+        // closed at once (`WhenFull::Refuse`): here the accept loop never waits
+        // for a slot, unlike `ThreadingTcpServer`.
+        let mut slot = match admission.admit(peer.ip()) {
             Ok(slot) => slot,
             Err(refused) => {
                 eprintln!("{peer}: {refused}");
@@ -121,12 +128,35 @@ pub async fn serve_async(
         };
         // One task per client; a task costs a few hundred bytes, not a thread.
         tokio::spawn(async move {
-            let _slot = slot;
             let mut buf = [0u8; RECV_SIZE];
+            let mut served = false;
             loop {
-                let read =
-                    tokio::time::timeout(crate::socketserver::IDLE_TIMEOUT, socket.read(&mut buf))
-                        .await;
+                let limit = if served {
+                    crate::socketserver::IDLE_TIMEOUT
+                } else {
+                    first_message_timeout
+                };
+                let read = tokio::time::timeout(limit, socket.read(&mut buf)).await;
+                if !served {
+                    // The first message (or nothing): served from now on, or closed.
+                    match &read {
+                        Ok(Ok(n)) if *n > 0 => {
+                            if let Err(refused) = slot.promote() {
+                                eprintln!("{peer}: {refused}");
+                                return;
+                            }
+                            served = true;
+                        }
+                        Err(_) => {
+                            eprintln!(
+                                "{peer}: nothing received within {}; closed (--first-message-timeout)",
+                                netlab_common::cli::humanize_duration(first_message_timeout)
+                            );
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
                 let n = match read {
                     Ok(Ok(0)) | Err(_) => return,
                     Ok(Ok(n)) => n,

@@ -37,6 +37,10 @@ enum Command {
         #[arg(long, default_value_t = Limits::for_slots(chat::socketserver::MAX_THREADS).per_address,
               value_parser = count(chat::socketserver::MAX_THREADS))]
         max_per_address: usize,
+        /// A new client must send its first message within this (e.g. 10s, 2m);
+        /// until then it holds a waiting slot, not a served one.
+        #[arg(long, default_value = "10s", value_parser = netlab_common::cli::parse_duration)]
+        first_message_timeout: Duration,
     },
     /// 八.socketserver模块: the same upper-casing echo on tokio; one task per client instead of a thread.
     AsyncEcho {
@@ -48,6 +52,10 @@ enum Command {
         #[arg(long, default_value_t = Limits::for_slots(chat::echo::MAX_ASYNC_CLIENTS).per_address,
               value_parser = count(chat::echo::MAX_ASYNC_CLIENTS))]
         max_per_address: usize,
+        /// A new client must send its first message within this (e.g. 10s, 2m);
+        /// until then it holds a waiting slot, not a served one.
+        #[arg(long, default_value = "10s", value_parser = netlab_common::cli::parse_duration)]
+        first_message_timeout: Duration,
     },
     /// Chapter 8's chat room (聊天室): clients (authenticated with chapter 7's HMAC when a secret
     /// is set) pick a nickname and exchange UTF-8 lines in chapter 5's
@@ -205,9 +213,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::ThreadedEcho {
             addr,
             max_per_address,
+            first_message_timeout,
         } => {
             chat::nofile::raise_nofile_limit();
-            let server = chat::echo::bind_threaded(addr, max_per_address)
+            let server = chat::echo::bind_threaded(addr, max_per_address, first_message_timeout)
                 .map_err(|e| Failure::bind(addr, e))?;
             server
                 .serve_forever()
@@ -216,13 +225,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::AsyncEcho {
             addr,
             max_per_address,
+            first_message_timeout,
         } => {
             chat::nofile::raise_nofile_limit();
             runtime()?.block_on(async {
                 let listener = chat::echo::bind_async(addr)
                     .await
                     .map_err(|e| Failure::bind(addr, e))?;
-                chat::echo::serve_async(listener, max_per_address)
+                chat::echo::serve_async(listener, max_per_address, first_message_timeout)
                     .await
                     .map_err(|e| Failure::io("serving", e))
             })

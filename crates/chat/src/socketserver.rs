@@ -62,6 +62,9 @@ pub struct ThreadingTcpServer<H> {
     listener: TcpListener,
     handler: Arc<H>,
     limits: Limits,
+    /// When set, a client must send something within this: until then it holds
+    /// a pending slot, not a served one.
+    first_request_timeout: Option<Duration>,
     stop: Arc<AtomicBool>,
 }
 
@@ -88,6 +91,7 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
             listener: crate::listener::bind(addr)?,
             handler: Arc::new(handler),
             limits: Limits::for_slots(MAX_THREADS),
+            first_request_timeout: None,
             stop: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -99,6 +103,14 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
             per_address: max,
             ..Limits::for_slots(MAX_THREADS)
         };
+        self
+    }
+
+    /// A new client must send its first bytes within `limit`, or it is closed:
+    /// connections that say nothing hold pending slots, not served ones, and
+    /// only for so long. (Python's socketserver has no such limit.)
+    pub fn with_first_request_timeout(mut self, limit: Duration) -> Self {
+        self.first_request_timeout = Some(limit);
         self
     }
 
@@ -121,6 +133,7 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
     /// (`netlab_common::serve`); what makes it socketserver's are the choices.
     pub fn serve_forever(&self) -> io::Result<()> {
         let handler = Arc::clone(&self.handler);
+        let first_request = self.first_request_timeout;
         // Wait for a free slot *before* accepting: while all threads are busy,
         // new clients wait in the kernel's backlog (Python's socketserver does
         // the same; the servers of chapters 5 and 7 refuse instead).
@@ -135,9 +148,18 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
                     mut ticket,
                     ..
                 } = client;
-                // No handshake here: the first bytes come from a person typing,
-                // so the connection is served at once (the idle timeout bounds
-                // it). The wait above left a served slot free.
+                // No handshake here: the first bytes a client sends make it a
+                // served client (the wait above left a served slot free).
+                if let Some(limit) = first_request {
+                    match first_bytes_within(&request, limit) {
+                        Ok(true) => {}
+                        Ok(false) => return, // closed without a word
+                        Err(error) => {
+                            eprintln!("{client_address}: {error}");
+                            return;
+                        }
+                    }
+                }
                 if let Err(refused) = ticket.promote() {
                     eprintln!("{client_address}: {refused}");
                     return;
@@ -152,6 +174,30 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
         Ok(())
     }
     // ANCHOR_END: serve_forever
+}
+
+/// Waits at most `limit` for a new client's first bytes, leaving them in the
+/// socket for the handler. `false`: the client closed first.
+fn first_bytes_within(request: &TcpStream, limit: Duration) -> io::Result<bool> {
+    request.set_read_timeout(Some(limit))?;
+    match request.peek(&mut [0u8; 1]) {
+        Ok(n) => Ok(n > 0),
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "nothing received within {}; closed (--first-message-timeout)",
+                    netlab_common::cli::humanize_duration(limit)
+                ),
+            ))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Runs the handler on one connection with the idle timeout set.

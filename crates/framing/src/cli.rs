@@ -33,6 +33,11 @@ pub struct CmdServerArgs {
     #[arg(long, default_value_t = Limits::for_slots(command::MAX_CLIENTS).per_address,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=command::MAX_CLIENTS as u64))]
     pub max_per_address: usize,
+    /// A new client must send its first command within this (e.g. 10s, 2m);
+    /// until then it holds a waiting slot, not one of the 16 served ones.
+    /// (Behind chapter 7's handshake, the handshake's deadline applies instead.)
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub first_command_timeout: Duration,
 }
 
 impl CmdServerArgs {
@@ -45,6 +50,7 @@ impl CmdServerArgs {
                 per_address: self.max_per_address,
                 ..Limits::for_slots(command::MAX_CLIENTS)
             },
+            first_command_timeout: self.first_command_timeout,
             gate: None,
         }
     }

@@ -31,6 +31,7 @@ use std::time::Duration;
 use netlab_common::admission::{Limits, Ticket, WhenFull};
 use netlab_common::bytes::python_repr;
 use netlab_common::cli::humanize_duration;
+use netlab_common::deadline::Deadline;
 use netlab_common::serve::thread_per_client;
 use serde::Serialize;
 
@@ -61,6 +62,11 @@ pub const MAX_CLIENTS: usize = 16;
 /// disconnected.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long a new client may take to send its first command, whole, by
+/// default (`--first-command-timeout`): connections that have sent nothing
+/// hold pending slots, and this frees them.
+pub const FIRST_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What the raw server sends when a command printed nothing. Sending zero bytes
 /// would leave the tutorial's client waiting forever in `recv`: with no
 /// boundaries, "an empty answer" and "no answer yet" look the same.
@@ -85,6 +91,10 @@ pub struct ServerConfig {
     pub protocol: Protocol,
     /// How many clients are served, and how many one address may hold.
     pub limits: Limits,
+    /// Without a gate, a new client's first command must be complete within
+    /// this; until then it holds a pending slot (the gate's handshake has a
+    /// deadline of its own).
+    pub first_command_timeout: Duration,
     /// What each client must pass before its first command. Without a gate the
     /// server listens on loopback only.
     pub gate: Option<Box<dyn Gate>>,
@@ -101,6 +111,7 @@ pub fn run_server(config: ServerConfig) -> Result<(), ListenError> {
     )?;
     // The closure below is shared by every client's thread; it owns these.
     let (gate, protocol) = (config.gate, config.protocol);
+    let first_command = config.first_command_timeout;
     // When every slot is taken, a new client is refused at once: someone at a
     // keyboard learns it immediately instead of waiting with no answer.
     let when_full = WhenFull::Refuse;
@@ -109,7 +120,12 @@ pub fn run_server(config: ServerConfig) -> Result<(), ListenError> {
         config.limits,
         when_full,
         move |conn, peer, ticket| {
-            if let Err(error) = serve_client(conn, protocol, gate.as_deref(), &peer, ticket) {
+            let client = Client {
+                protocol,
+                gate: gate.as_deref(),
+                first_command,
+            };
+            if let Err(error) = serve_client(conn, &client, &peer, ticket) {
                 eprintln!("{peer}: {error}");
             }
         },
@@ -117,12 +133,18 @@ pub fn run_server(config: ServerConfig) -> Result<(), ListenError> {
     Ok(())
 }
 
+/// How a server treats each of its clients.
+struct Client<'g> {
+    protocol: Protocol,
+    gate: Option<&'g dyn Gate>,
+    first_command: Duration,
+}
+
 /// Serves one client until it closes: through the gate if there is one, then
 /// its commands one after another.
 fn serve_client(
     mut conn: TcpStream,
-    protocol: Protocol,
-    gate: Option<&dyn Gate>,
+    client: &Client<'_>,
     peer: &str,
     mut ticket: Ticket,
 ) -> Result<(), Box<dyn Error + Send + Sync>> {
@@ -132,25 +154,93 @@ fn serve_client(
     // write once its receive buffer and our send buffer are full (a command may
     // print up to 2 MiB): the same limit frees the thread.
     conn.set_write_timeout(Some(IDLE_TIMEOUT))?;
-    if let Some(gate) = gate
-        && let Err(why) = gate.let_in(&conn)
-    {
-        let _ = conn.shutdown(Shutdown::Both);
-        return Err(why);
-    }
-    // Through the gate (if any): the connection now holds a served slot.
-    // Without a gate there is nothing to wait for: the first command comes from
-    // a person at a keyboard, who may take longer than any handshake deadline,
-    // so the connection counts as served at once and the per-address limit and
-    // the idle timeout are what bound it.
+    let first = match client.gate {
+        // Through the gate, within its handshake's deadline.
+        Some(gate) => {
+            if let Err(why) = gate.let_in(&conn) {
+                let _ = conn.shutdown(Shutdown::Both);
+                return Err(why);
+            }
+            None
+        }
+        // No handshake: the first command is what proves a client is more than
+        // an open connection, and it must come, whole, within the deadline.
+        None => match first_command(&conn, client.protocol, client.first_command) {
+            Ok(FirstCommand::Whole(command)) => Some(command),
+            Ok(FirstCommand::InTheSocket) => None,
+            Ok(FirstCommand::Closed) => return Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                return Err(format!(
+                    "no command within {}; closed (--first-command-timeout)",
+                    humanize_duration(client.first_command)
+                )
+                .into());
+            }
+            Err(error) => return Err(error.into()),
+        },
+    };
+    // Now the connection holds a served slot (or is told the server is full).
     ticket.promote()?;
-    match protocol {
+    match client.protocol {
         Protocol::Raw => serve_raw(&mut conn, peer)?,
         Protocol::Ack => serve_ack(&mut conn, peer)?,
-        Protocol::Prefix => serve_prefix(&mut conn, peer)?,
+        Protocol::Prefix => {
+            if let Some(command) = first {
+                let output = run_logged(peer, &command);
+                write_frame(&mut conn, &output)?;
+            }
+            serve_prefix(&mut conn, peer)?
+        }
     }
     println!("{peer}: closed");
     Ok(())
+}
+
+/// What arrived first from a new client.
+enum FirstCommand {
+    /// A whole frame (prefix protocol), to be run.
+    Whole(Vec<u8>),
+    /// Its first bytes (raw and ack, whose command is one `recv`), left in the
+    /// socket for the protocol's loop to read.
+    InTheSocket,
+    /// It closed without sending a command.
+    Closed,
+}
+
+/// Waits, at most `limit`, for a new client's first command. For the prefix
+/// protocol the whole frame must be in by then, so a client trickling its
+/// bytes cannot stretch the deadline. A missed deadline is
+/// [`io::ErrorKind::TimedOut`].
+fn first_command(
+    conn: &TcpStream,
+    protocol: Protocol,
+    limit: Duration,
+) -> io::Result<FirstCommand> {
+    match protocol {
+        Protocol::Prefix => match read_frame(&mut Deadline::after(conn, limit)?, MAX_COMMAND_LEN) {
+            Ok(command) => Ok(FirstCommand::Whole(command)),
+            Err(FrameError::Closed) => Ok(FirstCommand::Closed),
+            Err(FrameError::Io(error)) => Err(error),
+            Err(other) => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                other.to_string(),
+            )),
+        },
+        Protocol::Raw | Protocol::Ack => {
+            let restore = conn.read_timeout()?;
+            conn.set_read_timeout(Some(limit))?;
+            let peeked = conn.peek(&mut [0u8; 1]);
+            conn.set_read_timeout(restore)?;
+            match peeked {
+                Ok(0) => Ok(FirstCommand::Closed),
+                Ok(_) => Ok(FirstCommand::InTheSocket),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    Err(io::ErrorKind::TimedOut.into())
+                }
+                Err(error) => Err(error),
+            }
+        }
+    }
 }
 
 fn run_logged(peer: &str, command: &[u8]) -> Vec<u8> {
@@ -277,6 +367,9 @@ pub fn converse(conn: &mut TcpStream, config: &ClientConfig) -> Result<(), Clien
             addr,
             timeout: config.timeout,
         },
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe => ClientError::Closed { addr },
         _ => ClientError::Io {
             doing: format!("talking to {addr}"),
             error,
@@ -381,6 +474,8 @@ pub enum ClientError {
     Connect { addr: SocketAddr, error: io::Error },
     /// The server did not answer within `timeout`.
     Timeout { addr: SocketAddr, timeout: Duration },
+    /// The server closed the connection instead of answering.
+    Closed { addr: SocketAddr },
     /// Anything else the operating system reported: what we were doing, and why.
     Io { doing: String, error: io::Error },
 }
@@ -396,6 +491,9 @@ impl fmt::Display for ClientError {
                     humanize_duration(*timeout)
                 )
             }
+            ClientError::Closed { addr } => {
+                write!(f, "{addr} closed the connection without answering")
+            }
             ClientError::Io { doing, error } => write!(f, "{doing}: {error}"),
         }
     }
@@ -405,7 +503,7 @@ impl Error for ClientError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             ClientError::Connect { error, .. } | ClientError::Io { error, .. } => Some(error),
-            ClientError::Timeout { .. } => None,
+            ClientError::Timeout { .. } | ClientError::Closed { .. } => None,
         }
     }
 }
@@ -422,7 +520,12 @@ mod tests {
             let (conn, peer) = listener.accept().unwrap();
             let admission = netlab_common::admission::Admission::new(Limits::for_slots(1));
             let ticket = admission.admit(peer.ip()).unwrap();
-            let _ = serve_client(conn, protocol, None, "test", ticket);
+            let client = Client {
+                protocol,
+                gate: None,
+                first_command: FIRST_COMMAND_TIMEOUT,
+            };
+            let _ = serve_client(conn, &client, "test", ticket);
         });
         addr
     }
