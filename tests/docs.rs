@@ -279,6 +279,13 @@ fn chapter_pages_say_nothing_of_the_test_machinery() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
+/// A chapter's exercises are links a student can follow in the built book.
+#[test]
+fn every_exercise_is_linked_from_its_chapter() {
+    let problems = book::exercise_link_problems(&docs_src());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn the_machinery_guard_tells_targets_and_variables_from_lessons() {
     assert!(book::mentions_a_target("The target we set is not met"));

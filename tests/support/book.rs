@@ -357,3 +357,44 @@ pub fn mentions_a_target(line: &str) -> bool {
         .any(|(at, _)| !line[at + "目标".len()..].trim_start().starts_with("MAC"));
     english || chinese
 }
+
+/// The problems with how `src`'s pages lead to the exercises: every exercise
+/// (exercises/*/exercise.toml) has an anchor `id="NAME"` on exercises.md and is
+/// linked, `](exercises.md#NAME)`, from the 练习 Exercises section of a page of
+/// its chapter (`chNN-...md`). The exercises' own files lie outside the book, so
+/// that page is where a chapter's links can lead in the built book.
+pub fn exercise_link_problems(src: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let exercises = exercises::catalog::load(&root().join("exercises")).unwrap();
+    let listing = fs::read_to_string(src.join("exercises.md")).unwrap_or_default();
+    let sections: Vec<(String, String)> = markdown_pages(src)
+        .into_iter()
+        .filter(|page| is_chapter(page))
+        .map(|page| {
+            let text = fs::read_to_string(&page).unwrap();
+            let section = text
+                .split_once("## 练习 Exercises")
+                .map(|(_, rest)| rest.split("\n## ").next().unwrap_or_default())
+                .unwrap_or_default()
+                .to_string();
+            (relative(&page, src), section)
+        })
+        .collect();
+    for exercise in &exercises {
+        let name = exercise.name();
+        if !listing.contains(&format!("id=\"{name}\"")) {
+            problems.push(format!("{src:?}: exercises.md has no anchor for {name}"));
+        }
+        let chapter = format!("ch{:02}-", exercise.meta.chapter);
+        let link = format!("](exercises.md#{name})");
+        let linked = sections
+            .iter()
+            .any(|(page, section)| page.starts_with(&chapter) && section.contains(&link));
+        if !linked {
+            problems.push(format!(
+                "{src:?}: no {chapter}*.md links {name} from its Exercises section"
+            ));
+        }
+    }
+    problems
+}
