@@ -279,6 +279,47 @@ fn chapter_pages_say_nothing_of_the_test_machinery() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
+/// A chapter's exercises are links a student can follow in the built book.
+#[test]
+fn every_exercise_is_linked_from_its_chapter() {
+    let problems = book::exercise_link_problems(&docs_src());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_machinery_guard_tells_targets_and_variables_from_lessons() {
+    assert!(book::mentions_a_target("The target we set is not met"));
+    assert!(book::mentions_a_target(
+        "| 10,000 members | target | before |"
+    ));
+    assert!(book::mentions_a_target("over the target's 120 MB"));
+    assert!(book::mentions_a_target(
+        "the latency and burst targets are not"
+    ));
+    assert!(book::mentions_a_target("内存目标达到了"));
+    assert!(!book::mentions_a_target("$ target/release/framing bench"));
+    assert!(!book::mentions_a_target(
+        "`sudo target/debug/net-basics lan`"
+    ));
+    assert!(!book::mentions_a_target("The target MAC is all zeros"));
+    assert!(!book::mentions_a_target("目标 MAC 全是 0"));
+    assert_eq!(
+        book::environment_variables_in("(tried with `TOKIO_WORKER_THREADS=1`)"),
+        ["TOKIO_WORKER_THREADS"]
+    );
+    assert_eq!(
+        book::environment_variables_in("run `NETLAB_BLESS` again"),
+        ["NETLAB_BLESS"]
+    );
+    assert!(
+        book::environment_variables_in("$ NETLAB_SECRET=alex-sb cargo run -q -p auth -- server")
+            .is_empty()
+    );
+    assert!(
+        book::environment_variables_in("`MAX_COMMAND` and SO_REUSEADDR, `NO_COLOR`").is_empty()
+    );
+}
+
 #[test]
 fn every_chapter_page_teaches_first_and_measures_later() {
     let mut problems = Vec::new();

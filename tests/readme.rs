@@ -1,6 +1,7 @@
 //! The README's commands work as written: every `cargo run -p CRATE -- SUBCOMMAND`
 //! it mentions names a real binary and subcommand (checked through `--help`), and
-//! every backquoted `CRATE subcommand` in its chapter table exists too.
+//! so does every subcommand its chapter table names: `cargo run -p CRATE -- SUB`,
+//! and the bare `SUB` names that follow it in the same cell.
 
 use std::fs;
 use std::path::Path;
@@ -38,9 +39,28 @@ fn mentioned_subcommands() -> Vec<(String, String)> {
             };
             let mut current = None;
             for code in try_cell.split('`').skip(1).step_by(2) {
-                let words: Vec<&str> = code.split_whitespace().collect();
+                // `NAME=value` in front of a command sets its environment.
+                let words: Vec<&str> = code
+                    .split_whitespace()
+                    .skip_while(|w| w.contains('='))
+                    .collect();
                 let Some(first) = words.first() else { continue };
-                if ["cargo", "--"].contains(first) {
+                if *first == "cargo" {
+                    // `cargo run -p CRATE -- SUB`: the bare names after it are
+                    // CRATE's subcommands too (`/ client`).
+                    let after = |flag: &str| {
+                        let at = words.iter().position(|w| *w == flag)?;
+                        words.get(at + 1).copied()
+                    };
+                    current = after("-p").map(str::to_string);
+                    if let (Some(binary), Some(sub)) = (&current, after("--"))
+                        && !sub.starts_with('-')
+                    {
+                        pairs.push((binary.clone(), sub.to_string()));
+                    }
+                    continue;
+                }
+                if *first == "--" {
                     continue;
                 }
                 let (binary, sub) = if is_binary(first) {

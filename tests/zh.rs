@@ -645,6 +645,13 @@ fn glossary_anchors_are_derived_from_the_english_term() {
 // ---------------------------------------------------------------------------
 // The exercises
 
+/// The Chinese chapters link their exercises too, to the Chinese exercises page.
+#[test]
+fn every_exercise_is_linked_from_its_chinese_chapter() {
+    let problems = book::exercise_link_problems(&book::chinese_src());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_exercise_has_its_task_hints_and_notes_in_chinese() {
     let mut problems = Vec::new();

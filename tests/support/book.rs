@@ -255,7 +255,8 @@ fn is_edition_line(line: &str) -> bool {
 }
 
 /// The words a student must never see in a chapter: contributor mechanics (how
-/// outputs are checked, the test suite's variables and files, CI) belong in
+/// outputs are checked, the test suite's variables and files, CI, environment
+/// variables that tune a run, the project's performance targets) belong in
 /// CONTRIBUTING.md and the instructors' page.
 pub fn test_machinery_in(page: &Path) -> Vec<String> {
     let forbidden = [
@@ -266,6 +267,9 @@ pub fn test_machinery_in(page: &Path) -> Vec<String> {
         "checked by the test",
         "CI ",
         ".ci/",
+        "TOKIO_",
+        "RUST_",
+        "CARGO_",
     ];
     let mut found = Vec::new();
     if page.ends_with("instructors.md") {
@@ -280,6 +284,117 @@ pub fn test_machinery_in(page: &Path) -> Vec<String> {
         if test_file {
             found.push(format!("{page:?}: a test file in: {line}"));
         }
+        for name in environment_variables_in(line) {
+            found.push(format!(
+                "{page:?}: the environment variable {name} in: {line}"
+            ));
+        }
+        if mentions_a_target(line) {
+            found.push(format!(
+                "{page:?}: a target (say what was measured) in: {line}"
+            ));
+        }
     }
     found
+}
+
+/// The environment variables the course's programs read and a student sets on
+/// a page: chapter 7's key. Any other `NETLAB_...`, and any other `NAME_X=value`
+/// assignment, is a knob of the test suite or of a measurement.
+const STUDENT_VARIABLES: [&str; 1] = ["NETLAB_SECRET"];
+
+/// The environment variables `line` sets (`NAME_X=...`) or names (`NETLAB_...`),
+/// apart from [`STUDENT_VARIABLES`]: upper-case names with an underscore.
+pub fn environment_variables_in(line: &str) -> Vec<String> {
+    let is_name_char = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_';
+    let mut names = Vec::new();
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let after_word = i > 0 && (chars[i - 1].1.is_alphanumeric() || chars[i - 1].1 == '_');
+        if !c.is_ascii_uppercase() || after_word {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && is_name_char(chars[j].1) {
+            j += 1;
+        }
+        let end = chars.get(j).map_or(line.len(), |(at, _)| *at);
+        let name = &line[start..end];
+        let assigned = chars.get(j).is_some_and(|(_, c)| *c == '=');
+        let variable = name.contains('_') && (assigned || name.starts_with("NETLAB_"));
+        if variable && !STUDENT_VARIABLES.contains(&name) {
+            names.push(name.to_string());
+        }
+        i = j.max(i + 1);
+    }
+    names
+}
+
+/// Whether `line` speaks of a target in the project's sense (`the target we set`,
+/// `目标`), rather than a path (`target/release/...`) or ARP's target MAC address
+/// (`target MAC`, `目标 MAC`).
+pub fn mentions_a_target(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let english = lower.match_indices("target").any(|(at, _)| {
+        let before = lower[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || "_-/.".contains(c)) {
+            return false;
+        }
+        let rest = &lower[at + "target".len()..];
+        let rest = rest
+            .strip_prefix("'s")
+            .or_else(|| rest.strip_prefix('s'))
+            .unwrap_or(rest);
+        let next = rest.chars().next();
+        !(next.is_some_and(|c| c == '/' || c.is_alphanumeric() || c == '_')
+            || rest.starts_with(" mac"))
+    });
+    let chinese = line
+        .match_indices("目标")
+        .any(|(at, _)| !line[at + "目标".len()..].trim_start().starts_with("MAC"));
+    english || chinese
+}
+
+/// The problems with how `src`'s pages lead to the exercises: every exercise
+/// (exercises/*/exercise.toml) has an anchor `id="NAME"` on exercises.md and is
+/// linked, `](exercises.md#NAME)`, from the 练习 Exercises section of a page of
+/// its chapter (`chNN-...md`). The exercises' own files lie outside the book, so
+/// that page is where a chapter's links can lead in the built book.
+pub fn exercise_link_problems(src: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let exercises = exercises::catalog::load(&root().join("exercises")).unwrap();
+    let listing = fs::read_to_string(src.join("exercises.md")).unwrap_or_default();
+    let sections: Vec<(String, String)> = markdown_pages(src)
+        .into_iter()
+        .filter(|page| is_chapter(page))
+        .map(|page| {
+            let text = fs::read_to_string(&page).unwrap();
+            let section = text
+                .split_once("## 练习 Exercises")
+                .map(|(_, rest)| rest.split("\n## ").next().unwrap_or_default())
+                .unwrap_or_default()
+                .to_string();
+            (relative(&page, src), section)
+        })
+        .collect();
+    for exercise in &exercises {
+        let name = exercise.name();
+        if !listing.contains(&format!("id=\"{name}\"")) {
+            problems.push(format!("{src:?}: exercises.md has no anchor for {name}"));
+        }
+        let chapter = format!("ch{:02}-", exercise.meta.chapter);
+        let link = format!("](exercises.md#{name})");
+        let linked = sections
+            .iter()
+            .any(|(page, section)| page.starts_with(&chapter) && section.contains(&link));
+        if !linked {
+            problems.push(format!(
+                "{src:?}: no {chapter}*.md links {name} from its Exercises section"
+            ));
+        }
+    }
+    problems
 }
