@@ -29,6 +29,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::humanize_duration;
+use crate::listen::ListenError;
 
 /// Exit code for bad command-line input (clap uses the same).
 pub const EXIT_USAGE: u8 = 2;
@@ -146,6 +147,17 @@ impl std::error::Error for Failure {}
 impl From<io::Error> for Failure {
     fn from(error: io::Error) -> Failure {
         Failure::io("I/O error", error)
+    }
+}
+
+/// A server that could not start listening: the address explained (in use,
+/// not this machine's, privileged), or what the operating system refused.
+impl From<ListenError> for Failure {
+    fn from(error: ListenError) -> Failure {
+        match error {
+            ListenError::Bind { addr, error } => Failure::bind(addr, error),
+            ListenError::Io { doing, error } => Failure::io(doing, error),
+        }
     }
 }
 

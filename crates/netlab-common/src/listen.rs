@@ -122,7 +122,8 @@ mod tests {
 }
 
 /// Why a server could not start listening: the two ways every server's start
-/// can fail (the binaries turn it into a `Failure` that explains the first).
+/// can fail (the binaries turn it into a `Failure` that explains the first: the
+/// conversion is in `failure.rs`).
 #[derive(Debug)]
 pub enum ListenError {
     /// The address could not be bound (in use, not this machine's, privileged).
@@ -147,15 +148,6 @@ impl std::error::Error for ListenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ListenError::Bind { error, .. } | ListenError::Io { error, .. } => Some(error),
-        }
-    }
-}
-
-impl From<ListenError> for crate::Failure {
-    fn from(error: ListenError) -> crate::Failure {
-        match error {
-            ListenError::Bind { addr, error } => crate::Failure::bind(addr, error),
-            ListenError::Io { doing, error } => crate::Failure::io(doing, error),
         }
     }
 }
