@@ -17,7 +17,7 @@ pub use netlab_common::lang::Lang;
 
 use crate::catalog::CatalogError;
 use crate::error::RunnerError;
-use crate::report::Graded;
+use crate::report::{English, Graded, SummaryWords};
 use crate::sandbox::{MAX_SOURCE_ENTRIES, MAX_SOURCE_TOTAL, SandboxError};
 use crate::testrun::{self, NO_COMPILER_ERRORS, Problem, TestReport, Unreported};
 
@@ -131,42 +131,7 @@ impl Messages {
 
     /// One line that says why an exercise did not pass, or that it did.
     pub fn summary(self, graded: &Graded) -> String {
-        let report = &graded.report;
-        let failed = report.failed_tests.len();
-        let total = failed + report.passed_tests.len();
-        let problem = || {
-            report
-                .problem
-                .as_ref()
-                .map(|problem| self.problem(problem))
-                .unwrap_or_default()
-        };
-        if report.passed() {
-            let passed = report.passed_tests.len();
-            self.t(
-                format!("all {passed} tests pass"),
-                format!("全部 {passed} 个测试通过"),
-            )
-        } else if !report.compiled && report.problem.is_some() {
-            problem()
-        } else if !report.compiled {
-            self.t("does not compile yet".to_string(), "还编译不过".to_string())
-        } else if report.timed_out {
-            self.t(
-                format!("timed out: {failed} of {total} tests did not pass in time"),
-                format!("超时：{total} 个测试中有 {failed} 个没能按时通过"),
-            )
-        } else if total == 0 {
-            self.t("no tests ran".to_string(), "一个测试也没有运行".to_string())
-        } else if failed == 0 {
-            problem()
-        } else {
-            let names = report.failed_tests.join(", ");
-            self.t(
-                format!("{failed} of {total} tests fail: {names}"),
-                format!("{total} 个测试中有 {failed} 个失败：{names}"),
-            )
-        }
+        graded.summary_in(&self)
     }
 
     // -- What went wrong ---------------------------------------------------------
@@ -178,7 +143,11 @@ impl Messages {
             return report.details.clone();
         }
         if report.compiled || report.problem.is_some() {
-            return testrun::details(report, self);
+            return testrun::details_with(
+                report,
+                |test| self.test_message(report, test),
+                |problem| self.problem(problem),
+            );
         }
         if report.details == NO_COMPILER_ERRORS {
             "cargo 没能编译这些测试（编译器没有打印任何错误）".to_string()
@@ -473,6 +442,38 @@ impl Messages {
     }
 }
 
+/// A summary's words in the runner's language (the English ones are the
+/// report's own, [`English`]).
+impl SummaryWords for Messages {
+    fn all_pass(&self, passed: usize) -> String {
+        self.t(
+            English.all_pass(passed),
+            format!("全部 {passed} 个测试通过"),
+        )
+    }
+    fn does_not_compile(&self) -> String {
+        self.t(English.does_not_compile(), "还编译不过".to_string())
+    }
+    fn timed_out(&self, failed: usize, total: usize) -> String {
+        self.t(
+            English.timed_out(failed, total),
+            format!("超时：{total} 个测试中有 {failed} 个没能按时通过"),
+        )
+    }
+    fn no_tests(&self) -> String {
+        self.t(English.no_tests(), "一个测试也没有运行".to_string())
+    }
+    fn failing(&self, failed: usize, total: usize, names: &str) -> String {
+        self.t(
+            English.failing(failed, total, names),
+            format!("{total} 个测试中有 {failed} 个失败：{names}"),
+        )
+    }
+    fn problem(&self, problem: &Problem) -> String {
+        Messages::problem(*self, problem)
+    }
+}
+
 /// Why a student's files could not be taken, in Chinese.
 fn sandbox_error_in_chinese(error: &SandboxError) -> String {
     match error {
@@ -583,7 +584,7 @@ mod tests {
             ..TestReport::default()
         };
         let report = TestReport {
-            details: testrun::details(&report, Messages::new(Lang::En)),
+            details: testrun::details(&report),
             ..report
         };
         assert_eq!(Messages::new(Lang::En).details(&report), report.details);

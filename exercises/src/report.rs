@@ -11,8 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::catalog::Exercise;
-use crate::messages::{Lang, Messages};
-use crate::testrun::TestReport;
+use crate::testrun::{Problem, TestReport};
 
 /// One exercise, graded.
 #[derive(Debug, Clone)]
@@ -55,9 +54,74 @@ impl Graded {
 
     /// One line that says why the exercise did not pass, or that it did, in
     /// English: the machine formats say it the same in every language (the
-    /// text report says it in the runner's, [`Messages::summary`]).
+    /// text report says it in the runner's, `Messages::summary`).
     pub fn summary(&self) -> String {
-        Messages::new(Lang::En).summary(self)
+        self.summary_in(&English)
+    }
+
+    /// [`Graded::summary`] in the words of `say`.
+    pub fn summary_in(&self, say: &impl SummaryWords) -> String {
+        let report = &self.report;
+        let failed = report.failed_tests.len();
+        let total = failed + report.passed_tests.len();
+        let problem = || {
+            report
+                .problem
+                .as_ref()
+                .map(|p| say.problem(p))
+                .unwrap_or_default()
+        };
+        if report.passed() {
+            say.all_pass(report.passed_tests.len())
+        } else if !report.compiled && report.problem.is_some() {
+            problem()
+        } else if !report.compiled {
+            say.does_not_compile()
+        } else if report.timed_out {
+            say.timed_out(failed, total)
+        } else if total == 0 {
+            say.no_tests()
+        } else if failed == 0 {
+            problem()
+        } else {
+            say.failing(failed, total, &report.failed_tests.join(", "))
+        }
+    }
+}
+
+/// The words a summary is made of, in one language: [`English`] here, Chinese
+/// in the runner's messages.
+pub trait SummaryWords {
+    fn all_pass(&self, passed: usize) -> String;
+    fn does_not_compile(&self) -> String;
+    fn timed_out(&self, failed: usize, total: usize) -> String;
+    fn no_tests(&self) -> String;
+    fn failing(&self, failed: usize, total: usize, names: &str) -> String;
+    fn problem(&self, problem: &Problem) -> String;
+}
+
+/// A summary's words in English.
+#[derive(Debug, Clone, Copy)]
+pub struct English;
+
+impl SummaryWords for English {
+    fn all_pass(&self, passed: usize) -> String {
+        format!("all {passed} tests pass")
+    }
+    fn does_not_compile(&self) -> String {
+        "does not compile yet".to_string()
+    }
+    fn timed_out(&self, failed: usize, total: usize) -> String {
+        format!("timed out: {failed} of {total} tests did not pass in time")
+    }
+    fn no_tests(&self) -> String {
+        "no tests ran".to_string()
+    }
+    fn failing(&self, failed: usize, total: usize, names: &str) -> String {
+        format!("{failed} of {total} tests fail: {names}")
+    }
+    fn problem(&self, problem: &Problem) -> String {
+        problem.to_string()
     }
 }
 

@@ -22,7 +22,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::bounded::{self, Bounded};
-use crate::messages::{Lang, Messages};
 use crate::sandbox::SandboxError;
 
 /// How long building one exercise may take. The first build of an exercise with
@@ -62,7 +61,7 @@ impl Default for Limits {
 
 /// Something that went wrong besides failing tests. Its `Display` is the
 /// English sentence of the details and the machine formats; a person reads it
-/// in the runner's language ([`Messages::problem`]).
+/// in the runner's language (`Messages::problem`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// The student's files could not be put in a scratch copy.
@@ -136,7 +135,7 @@ pub const NO_COMPILER_ERRORS: &str =
 /// The outcome of building and testing one exercise.
 ///
 /// What it says in words (`details`, `messages`) is in English, for the
-/// machine formats; [`Messages::details`] and [`Messages::test_message`] say
+/// machine formats; `Messages::details` and `Messages::test_message` say
 /// it in the runner's language.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TestReport {
@@ -246,7 +245,7 @@ pub fn run_tests(
     }
     report.passed_tests.sort();
     report.failed_tests.sort();
-    report.details = details(&report, Messages::new(Lang::En));
+    report.details = details(&report);
     Ok(report)
 }
 
@@ -413,22 +412,36 @@ pub fn parse(stdout: &str, stderr: &str) -> TestReport {
         report.details = compiler_errors(stderr);
     } else {
         report.messages = failure_sections(stdout);
-        report.details = details(&report, Messages::new(Lang::En));
+        report.details = details(&report);
     }
     report
 }
 
-/// Every failed test's message, one after the other, then the problem, as
-/// `say` says them.
-pub fn details(report: &TestReport, say: Messages) -> String {
+/// Every failed test's message, one after the other, then the problem, in
+/// English: what the machine formats carry.
+pub fn details(report: &TestReport) -> String {
+    details_with(
+        report,
+        |name| report.messages.get(name).cloned(),
+        Problem::to_string,
+    )
+}
+
+/// [`details`] in any language: `message` says a failed test's message (or
+/// nothing), `problem` the problem (the runner's messages give the Chinese).
+pub fn details_with(
+    report: &TestReport,
+    message: impl Fn(&str) -> Option<String>,
+    problem: impl Fn(&Problem) -> String,
+) -> String {
     let mut text = String::new();
     for name in &report.failed_tests {
-        if let Some(message) = say.test_message(report, name) {
+        if let Some(message) = message(name) {
             text.push_str(&format!("---- {name} ----\n{}\n", message.trim_end()));
         }
     }
-    if let Some(problem) = &report.problem {
-        text.push_str(&say.problem(problem));
+    if let Some(found) = &report.problem {
+        text.push_str(&problem(found));
     }
     text.trim_end().to_string()
 }
