@@ -146,21 +146,33 @@ impl Narrator {
     /// `from` sends `bytes` to `to`. Call it before the bytes go out.
     pub fn send(&self, from: &str, to: &str, bytes: &[u8]) {
         self.line(&format!(
-            "{} → {to}: {} ({} bytes)",
+            "{} → {to}: {}",
             self.actor(from),
-            self.paint(&python_repr(bytes), Style::GREEN),
-            bytes.len()
+            self.wire(bytes, Style::GREEN)
         ));
     }
 
     /// `to` received `bytes` from `from`. Call it after they arrived.
     pub fn receive(&self, to: &str, from: &str, bytes: &[u8]) {
         self.line(&format!(
-            "{} ← {from}: {} ({} bytes)",
+            "{} ← {from}: {}",
             self.actor(to),
-            self.paint(&python_repr(bytes), Style::CYAN),
-            bytes.len()
+            self.wire(bytes, Style::CYAN)
         ));
+    }
+
+    /// `bytes` as Python writes them, then their count: `b'hi' (2 bytes)`. The
+    /// bytes are the same in every language; the count is the narrator's words
+    /// (`(2 bytes)` is one line of the catalogue). A count in full-width
+    /// brackets (Chinese) brings its own space.
+    fn wire(&self, bytes: &[u8], style: Style) -> String {
+        let count = self.tr(&format!("({} bytes)", bytes.len()));
+        let space = if count.chars().next().is_some_and(|c| width(c) == 1) {
+            " "
+        } else {
+            ""
+        };
+        format!("{}{space}{count}", self.paint(&python_repr(bytes), style))
     }
 
     /// A labelled value, e.g. `binary = 01100100.00000100...`.
@@ -176,9 +188,13 @@ impl Narrator {
 /// How many terminal columns `text` takes: a CJK character (a translated
 /// label, a chapter's Chinese title) takes two, everything else one.
 pub fn columns(text: &str) -> usize {
-    text.chars()
-        .map(|c| if c >= '\u{2e80}' { 2 } else { 1 })
-        .sum()
+    text.chars().map(width).sum()
+}
+
+/// How many terminal columns `c` takes: two for a CJK character (full-width
+/// punctuation included), one for everything else.
+fn width(c: char) -> usize {
+    if c >= '\u{2e80}' { 2 } else { 1 }
 }
 
 /// `text` followed by spaces up to `width` terminal columns (see [`columns`]),
@@ -281,6 +297,20 @@ mod tests {
         assert_eq!(
             captured.text(),
             "[client] → server: b'hello!' (6 bytes)\n[server] ← client: b'hello!' (6 bytes)\n"
+        );
+    }
+
+    #[test]
+    fn a_translated_narrator_translates_the_count_not_the_bytes() {
+        let (narrator, captured) = Narrator::capture();
+        let narrator = narrator.translated(std::sync::Arc::new(|text: &str| {
+            text.replace("bytes)", "字节）").replace('(', "（")
+        }));
+        narrator.send("client", "server", b"(hi) bytes)");
+        narrator.receive("server", "client", b"hi");
+        assert_eq!(
+            captured.text(),
+            "[client] → server: b'(hi) bytes)'（11 字节）\n[server] ← client: b'hi'（2 字节）\n"
         );
     }
 
