@@ -163,16 +163,12 @@ impl Narrator {
 
     /// `bytes` as Python writes them, then their count: `b'hi' (2 bytes)`. The
     /// bytes are the same in every language; the count is the narrator's words
-    /// (`(2 bytes)` is one line of the catalogue). A count in full-width
-    /// brackets (Chinese) brings its own space.
+    /// (`(2 bytes)` is one line of the catalogue).
     fn wire(&self, bytes: &[u8], style: Style) -> String {
-        let count = self.tr(&format!("({} bytes)", bytes.len()));
-        let space = if count.chars().next().is_some_and(|c| width(c) == 1) {
-            " "
-        } else {
-            ""
-        };
-        format!("{}{space}{count}", self.paint(&python_repr(bytes), style))
+        beside(
+            &self.paint(&python_repr(bytes), style),
+            &self.tr(&format!("({} bytes)", bytes.len())),
+        )
     }
 
     /// A labelled value, e.g. `binary = 01100100.00000100...`.
@@ -195,6 +191,25 @@ pub fn columns(text: &str) -> usize {
 /// punctuation included), one for everything else.
 fn width(c: char) -> usize {
     if c >= '\u{2e80}' { 2 } else { 1 }
+}
+
+/// `value` (bytes, a program's output), then the narrator's `words` about it,
+/// apart by a space, unless the words open with a full-width character (a
+/// Chinese `（`), which brings its own space; the words alone without a value.
+///
+/// ```
+/// use netlab_common::narrate::beside;
+/// assert_eq!(beside("b'hi'", "(2 bytes)"), "b'hi' (2 bytes)");
+/// assert_eq!(beside("b'hi'", "（2 字节）"), "b'hi'（2 字节）");
+/// assert_eq!(beside("", "closed"), "closed");
+/// ```
+pub fn beside(value: &str, words: &str) -> String {
+    let space = if value.is_empty() || words.chars().next().is_some_and(|c| width(c) == 2) {
+        ""
+    } else {
+        " "
+    };
+    format!("{value}{space}{words}")
 }
 
 /// `text` followed by spaces up to `width` terminal columns (see [`columns`]),
