@@ -90,22 +90,33 @@ fn no_color_env_turns_colour_off_even_without_the_flag() {
 fn every_line_of_the_tour_has_its_chinese() {
     use std::sync::Arc;
     let catalogue = Arc::new(netlab::zh::Catalogue::chinese().expect("the catalogue parses"));
-    let (narrator, _transcript) = netlab_common::Narrator::capture();
+    let (narrator, transcript) = netlab_common::Narrator::capture();
     let narrator = narrator.translated(Arc::clone(&catalogue).into_translate());
     let chapters: Vec<_> = CHAPTERS.iter().collect();
     let outcome = netlab::tour::run(&chapters, &narrator);
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    let misses = catalogue.misses();
+    let mut untranslated = catalogue.misses();
+    // A → or ← line whose entry copies the English keeps English words beside
+    // its bytes: every such line has the narrator's words (at least the count
+    // after the bytes), and in Chinese they hold Chinese.
+    untranslated.extend(
+        transcript
+            .text()
+            .lines()
+            .filter(|line| wire(line).is_some_and(|(_, words)| !words.chars().any(is_chinese)))
+            .map(|line| format!("{line}   (a wire line whose words are not Chinese)")),
+    );
     assert!(
-        misses.is_empty(),
+        untranslated.is_empty(),
         "{} lines of the tour have no Chinese in src/tour.zh.toml:\n{}",
-        misses.len(),
-        misses.join("\n")
+        untranslated.len(),
+        untranslated.join("\n")
     );
 }
 
 /// The language follows --lang, then LC_ALL / LC_MESSAGES / LANG; the bytes the
-/// programs send (the → and ← lines) are the same in both.
+/// programs send (the → and ← lines) are the same in both, the words around
+/// them are not.
 #[test]
 fn the_language_follows_the_flag_then_the_locale_and_the_bytes_never_change() {
     use netlab_testkit::run_with_env;
@@ -136,11 +147,137 @@ fn the_language_follows_the_flag_then_the_locale_and_the_bytes_never_change() {
         by_flag, english,
         "the Chinese tour says something in Chinese"
     );
-    let wire = |text: &str| -> Vec<String> {
+    assert_same_wire(&english, &by_flag);
+}
+
+/// The whole tour's → and ← lines carry the same bytes, numbers and
+/// `[who] → peer:` in both languages; only the words around them differ.
+#[test]
+fn every_wire_line_has_the_same_bytes_in_both_languages() {
+    let english = stdout_text(&run(NETLAB, &["--no-color", "--lang", "en"], b""));
+    let chinese = stdout_text(&run(NETLAB, &["--no-color", "--lang", "zh"], b""));
+    assert_same_wire(&english, &chinese);
+}
+
+/// The wire lines of two transcripts of the same run, in either language: the
+/// same lines in the same order, each with the same [`Wire`].
+fn assert_same_wire(english: &str, chinese: &str) {
+    let wire_lines = |text: &str| -> Vec<(String, Wire)> {
         text.lines()
-            .filter(|line| line.contains(" → ") || line.contains(" ← "))
-            .map(str::to_string)
+            .filter_map(|line| wire(line).map(|(wire, _)| (line.to_string(), wire)))
             .collect()
     };
-    assert_eq!(wire(&by_flag), wire(&english));
+    let (english, chinese) = (wire_lines(english), wire_lines(chinese));
+    assert!(!english.is_empty(), "no → or ← lines in the tour");
+    assert_eq!(
+        english.len(),
+        chinese.len(),
+        "as many → and ← lines in both languages:\n{english:#?}\n{chinese:#?}"
+    );
+    for ((en_line, en), (zh_line, zh)) in english.iter().zip(&chinese) {
+        assert_eq!(
+            en, zh,
+            "the bytes changed with the language:\n  {en_line}\n  {zh_line}"
+        );
+    }
+}
+
+/// What a → or ← line shows of the wire, the same in every language.
+#[derive(Debug, PartialEq, Eq)]
+struct Wire {
+    /// `[client] → server:`, `[client] ← server:` or `[client] recv(1024) →`.
+    head: String,
+    /// The bytes as Python writes them (`b'hi'`, `b"it's"`) and quoted output
+    /// (`"####-##-##"`), in order.
+    bytes: Vec<String>,
+    /// The numbers outside them (counts, ports, sizes), sorted: Chinese may put
+    /// them in another order.
+    numbers: Vec<String>,
+}
+
+/// `line` split into its [`Wire`] and the narrator's words around it, when it
+/// is a → or ← line: `[who] → peer: ...`, `[who] ← peer: ...`, or
+/// `[who] call(...) → ...` (what a call returned, e.g. `recv(1024) → 7 bytes`).
+fn wire(line: &str) -> Option<(Wire, String)> {
+    let (actor, after) = line.strip_prefix('[')?.split_once("] ")?;
+    let (head, rest) = if after.starts_with("→ ") || after.starts_with("← ") {
+        let (peer, rest) = after.split_once(": ")?;
+        (format!("[{actor}] {peer}:"), rest)
+    } else {
+        let (call, tail) = after.split_once(' ')?;
+        let arrow = tail.chars().next().filter(|c| matches!(c, '→' | '←'))?;
+        let rest = tail.strip_prefix(arrow)?.strip_prefix(' ')?;
+        if !call.ends_with(')') {
+            return None;
+        }
+        (format!("[{actor}] {call} {arrow}"), rest)
+    };
+    let mut bytes = Vec::new();
+    let mut words = String::new();
+    let mut chars = rest.char_indices().peekable();
+    let mut previous = ' ';
+    while let Some((at, c)) = chars.next() {
+        let quoted_bytes = c == 'b'
+            && !previous.is_ascii_alphanumeric()
+            && matches!(chars.peek(), Some((_, '\'' | '"')));
+        if quoted_bytes || c == '"' {
+            let quote = if quoted_bytes {
+                chars.next().map(|(_, q)| q)?
+            } else {
+                c
+            };
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                if c == '\\' {
+                    chars.next();
+                } else if c == quote {
+                    end = Some(i + c.len_utf8());
+                    break;
+                }
+            }
+            bytes.push(rest[at..end?].to_string());
+            words.push(' ');
+            previous = quote;
+        } else {
+            words.push(c);
+            previous = c;
+        }
+    }
+    let mut numbers: Vec<String> = words
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+        .map(str::to_string)
+        .collect();
+    numbers.sort();
+    Some((
+        Wire {
+            head,
+            bytes,
+            numbers,
+        },
+        words,
+    ))
+}
+
+/// A Chinese character (CJK Unified Ideographs).
+fn is_chinese(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+#[test]
+fn a_wire_line_splits_into_its_bytes_and_the_words_around_them() {
+    let (en, words) = wire("[client] ← server: b'it\\'s' (5 bytes)").unwrap();
+    assert_eq!(en.head, "[client] ← server:");
+    assert_eq!(en.bytes, [r"b'it\'s'"]);
+    assert_eq!(en.numbers, ["5"]);
+    assert_eq!(words, "  (5 bytes)");
+    let (zh, _) = wire("[client] ← server: b'it\\'s'（5 字节）").unwrap();
+    assert_eq!(en, zh);
+    let (other, _) = wire("[client] ← server: b'it\\'z'（5 字节）").unwrap();
+    assert_ne!(en, other, "one byte differs");
+    let (call, _) = wire(r"[client] recv(1024) → 7 bytes: b'a.txt  '").unwrap();
+    assert_eq!(call.head, "[client] recv(1024) →");
+    assert_eq!(call.numbers, ["7"]);
+    assert!(wire("[R] 172.16.20.2 AND 255.255.255.0 = 172.16.20.0: TTL 64 → 63").is_none());
+    assert!(wire("   the answer was right").is_none());
 }

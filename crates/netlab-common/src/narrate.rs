@@ -146,21 +146,29 @@ impl Narrator {
     /// `from` sends `bytes` to `to`. Call it before the bytes go out.
     pub fn send(&self, from: &str, to: &str, bytes: &[u8]) {
         self.line(&format!(
-            "{} → {to}: {} ({} bytes)",
+            "{} → {to}: {}",
             self.actor(from),
-            self.paint(&python_repr(bytes), Style::GREEN),
-            bytes.len()
+            self.wire(bytes, Style::GREEN)
         ));
     }
 
     /// `to` received `bytes` from `from`. Call it after they arrived.
     pub fn receive(&self, to: &str, from: &str, bytes: &[u8]) {
         self.line(&format!(
-            "{} ← {from}: {} ({} bytes)",
+            "{} ← {from}: {}",
             self.actor(to),
-            self.paint(&python_repr(bytes), Style::CYAN),
-            bytes.len()
+            self.wire(bytes, Style::CYAN)
         ));
+    }
+
+    /// `bytes` as Python writes them, then their count: `b'hi' (2 bytes)`. The
+    /// bytes are the same in every language; the count is the narrator's words
+    /// (`(2 bytes)` is one line of the catalogue).
+    fn wire(&self, bytes: &[u8], style: Style) -> String {
+        beside(
+            &self.paint(&python_repr(bytes), style),
+            &self.tr(&format!("({} bytes)", bytes.len())),
+        )
     }
 
     /// A labelled value, e.g. `binary = 01100100.00000100...`.
@@ -176,9 +184,32 @@ impl Narrator {
 /// How many terminal columns `text` takes: a CJK character (a translated
 /// label, a chapter's Chinese title) takes two, everything else one.
 pub fn columns(text: &str) -> usize {
-    text.chars()
-        .map(|c| if c >= '\u{2e80}' { 2 } else { 1 })
-        .sum()
+    text.chars().map(width).sum()
+}
+
+/// How many terminal columns `c` takes: two for a CJK character (full-width
+/// punctuation included), one for everything else.
+fn width(c: char) -> usize {
+    if c >= '\u{2e80}' { 2 } else { 1 }
+}
+
+/// `value` (bytes, a program's output), then the narrator's `words` about it,
+/// apart by a space, unless the words open with a full-width character (a
+/// Chinese `（`), which brings its own space; the words alone without a value.
+///
+/// ```
+/// use netlab_common::narrate::beside;
+/// assert_eq!(beside("b'hi'", "(2 bytes)"), "b'hi' (2 bytes)");
+/// assert_eq!(beside("b'hi'", "（2 字节）"), "b'hi'（2 字节）");
+/// assert_eq!(beside("", "closed"), "closed");
+/// ```
+pub fn beside(value: &str, words: &str) -> String {
+    let space = if value.is_empty() || words.chars().next().is_some_and(|c| width(c) == 2) {
+        ""
+    } else {
+        " "
+    };
+    format!("{value}{space}{words}")
 }
 
 /// `text` followed by spaces up to `width` terminal columns (see [`columns`]),
@@ -281,6 +312,20 @@ mod tests {
         assert_eq!(
             captured.text(),
             "[client] → server: b'hello!' (6 bytes)\n[server] ← client: b'hello!' (6 bytes)\n"
+        );
+    }
+
+    #[test]
+    fn a_translated_narrator_translates_the_count_not_the_bytes() {
+        let (narrator, captured) = Narrator::capture();
+        let narrator = narrator.translated(std::sync::Arc::new(|text: &str| {
+            text.replace("bytes)", "字节）").replace('(', "（")
+        }));
+        narrator.send("client", "server", b"(hi) bytes)");
+        narrator.receive("server", "client", b"hi");
+        assert_eq!(
+            captured.text(),
+            "[client] → server: b'(hi) bytes)'（11 字节）\n[server] ← client: b'hi'（2 字节）\n"
         );
     }
 

@@ -23,6 +23,7 @@ use std::os::windows::io::AsRawSocket;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use netlab_common::narrate::beside;
 use netlab_common::{DemoResult, Narrator};
 use socket2::SockRef;
 
@@ -59,8 +60,11 @@ pub struct Row {
     pub python: &'static str,
     /// The Rust call that does the same.
     pub rust: &'static str,
-    /// What it returned here.
+    /// What it returned here, as the program shows it (`Err(WouldBlock)`, `true`).
     pub result: String,
+    /// Our words about the result, e.g. `(std sets it on Unix listeners)`: the
+    /// tour translates them (src/tour.zh.toml), never the result.
+    pub note: Option<String>,
     /// Whether `result` changes from run to run or machine to machine (ports,
     /// descriptors, buffer sizes): the tour hides those values.
     pub varies: bool,
@@ -72,7 +76,23 @@ impl Row {
             python,
             rust,
             result,
+            note: None,
             varies,
+        }
+    }
+
+    /// This row with `note` after its result.
+    fn noting(mut self, note: impl Into<String>) -> Row {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// The result and the note after it, as `tcp-demo sockinfo` prints them:
+    /// `true (std sets it on Unix listeners)`.
+    pub fn shown(&self) -> String {
+        match &self.note {
+            Some(note) => beside(&self.result, note),
+            None => self.result.clone(),
         }
     }
 }
@@ -134,12 +154,15 @@ pub fn table() -> io::Result<Vec<Row>> {
     let started = Instant::now();
     let outcome = read_outcome(client.read(&mut buf)); // Python: socket.timeout
     let waited = started.elapsed() >= DEMO_READ_TIMEOUT;
-    rows.push(Row::new(
-        "s.settimeout(0.1); s.recv(16)",
-        "set_read_timeout(Some(100ms)); read()",
-        format!("{outcome} after waiting the timeout: {waited}"),
-        false,
-    ));
+    rows.push(
+        Row::new(
+            "s.settimeout(0.1); s.recv(16)",
+            "set_read_timeout(Some(100ms)); read()",
+            outcome,
+            false,
+        )
+        .noting(format!("after waiting the timeout: {waited}")),
+    );
     rows.push(Row::new(
         "s.gettimeout()",
         "stream.read_timeout()",
@@ -168,15 +191,15 @@ pub fn table() -> io::Result<Vec<Row>> {
         sock.send_buffer_size()?.to_string(),
         true,
     ));
-    rows.push(Row::new(
-        "s.getsockopt(SOL_SOCKET, SO_REUSEADDR)",
-        "SockRef::from(&listener).reuse_address()",
-        format!(
-            "{} (std sets it on Unix listeners)",
-            SockRef::from(&listener).reuse_address()?
-        ),
-        false,
-    ));
+    rows.push(
+        Row::new(
+            "s.getsockopt(SOL_SOCKET, SO_REUSEADDR)",
+            "SockRef::from(&listener).reuse_address()",
+            SockRef::from(&listener).reuse_address()?.to_string(),
+            false,
+        )
+        .noting("(std sets it on Unix listeners)"),
+    );
     // ANCHOR_END: options
     rows.push(Row::new(
         "s.fileno()",
@@ -187,19 +210,25 @@ pub fn table() -> io::Result<Vec<Row>> {
 
     // send / recv / sendall / makefile on the connected pair.
     let sent = client.write(b"ping\n")?; // Python: s.send(b'ping\n')
-    rows.push(Row::new(
-        "s.send(b'ping\\n')",
-        "stream.write(b\"ping\\n\")",
-        format!("Ok({sent}) (bytes accepted; may be fewer than asked)"),
-        false,
-    ));
+    rows.push(
+        Row::new(
+            "s.send(b'ping\\n')",
+            "stream.write(b\"ping\\n\")",
+            format!("Ok({sent})"),
+            false,
+        )
+        .noting("(bytes accepted; may be fewer than asked)"),
+    );
     client.write_all(b"pong\n")?; // Python: s.sendall(b'pong\n')
-    rows.push(Row::new(
-        "s.sendall(b'pong\\n')",
-        "stream.write_all(b\"pong\\n\")",
-        "Ok(()) (loops until every byte is accepted)".to_string(),
-        false,
-    ));
+    rows.push(
+        Row::new(
+            "s.sendall(b'pong\\n')",
+            "stream.write_all(b\"pong\\n\")",
+            "Ok(())".to_string(),
+            false,
+        )
+        .noting("(loops until every byte is accepted)"),
+    );
     server.set_read_timeout(Some(STEP_TIMEOUT))?;
     let mut lines = BufReader::new(&mut server); // Python: f = conn.makefile('rb')
     let mut first = String::new();
@@ -221,28 +250,28 @@ pub fn table() -> io::Result<Vec<Row>> {
 
     // connect_ex: an error code instead of an exception.
     let nowhere = refused_addr()?;
-    let code = match TcpStream::connect_timeout(&nowhere, STEP_TIMEOUT) {
-        Ok(_) => "0 (something answered)".to_string(),
-        Err(e) => format!(
+    let row = |code: String| {
+        Row::new(
+            "s.connect_ex(closed_port)  # returns 111",
+            "TcpStream::connect(closed_port)",
+            code,
+            false,
+        )
+    };
+    rows.push(match TcpStream::connect_timeout(&nowhere, STEP_TIMEOUT) {
+        Ok(_) => row("0".to_string()).noting("(something answered)"),
+        Err(e) => row(format!(
             "Err({:?}), raw_os_error() = {}",
             e.kind(),
             e.raw_os_error().unwrap_or(0)
-        ),
-    };
-    rows.push(Row::new(
-        "s.connect_ex(closed_port)  # returns 111",
-        "TcpStream::connect(closed_port)",
-        code,
-        false,
-    ));
+        )),
+    });
 
     drop(client); // Python: s.close()
-    rows.push(Row::new(
-        "s.close()",
-        "drop(stream)",
-        "closed (the peer's next read returns 0 bytes)".to_string(),
-        false,
-    ));
+    rows.push(
+        Row::new("s.close()", "drop(stream)", String::new(), false)
+            .noting("closed (the peer's next read returns 0 bytes)"),
+    );
     Ok(rows)
 }
 // ANCHOR_END: table
@@ -305,7 +334,7 @@ pub fn to_json(rows: &[Row], sendall: &SendallOutcome) -> serde_json::Value {
         "methods": rows.iter().map(|row| serde_json::json!({
             "python": row.python,
             "rust": row.rust,
-            "result": row.result,
+            "result": row.shown(),
             "varies": row.varies,
         })).collect::<Vec<_>>(),
         "sendall": {
@@ -322,7 +351,9 @@ pub fn render(rows: &[Row], sendall: &SendallOutcome) -> String {
     for row in rows {
         out.push_str(&format!(
             "{:<42} {:<42} {}\n",
-            row.python, row.rust, row.result
+            row.python,
+            row.rust,
+            row.shown()
         ));
     }
     out.push_str(&format!(
@@ -340,6 +371,8 @@ pub fn demo(narrator: &Narrator) -> DemoResult {
     for row in table()? {
         let result = if row.varies {
             narrator.tr("(varies by run and machine)")
+        } else if let Some(note) = &row.note {
+            beside(&row.result, &narrator.tr(note))
         } else {
             row.result
         };
@@ -400,7 +433,8 @@ mod tests {
         let rows = table().unwrap();
         let find = |needle: &str| rows.iter().find(|r| r.python.contains(needle)).unwrap();
         assert_eq!(find("setblocking").result, "Err(WouldBlock)");
-        assert!(find("settimeout").result.ends_with("timeout: true"));
+        assert_eq!(find("settimeout").result, "Err(WouldBlock)");
+        assert!(find("settimeout").shown().ends_with("timeout: true"));
         assert_eq!(find("TCP_NODELAY").result, "true");
         assert!(find("connect_ex").result.contains("ConnectionRefused"));
         assert_eq!(find("readline").result, "\"ping\\n\"");
