@@ -54,5 +54,6 @@ pub mod subnet;
 pub mod tcp;
 
 mod demo;
+mod failure;
 
 pub use demo::demo;

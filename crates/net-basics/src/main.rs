@@ -21,7 +21,7 @@ use net_basics::ip::parse_addr;
 use net_basics::lan::{self, Topology};
 use net_basics::mac::parse_mac;
 use net_basics::pcap::PcapFile;
-use net_basics::show::{self, ShowError};
+use net_basics::show;
 use net_basics::subnet::{SubnetError, parse_mask, parse_network, parse_prefix};
 use net_basics::{arp, ports, split};
 use netlab_common::files::read_capped_text;
@@ -417,7 +417,7 @@ fn run(command: Command, color: bool) -> Result<String, Failure> {
             json,
         } => return capture(port, count, pcap.as_deref(), json).map(|()| String::new()),
     };
-    shown.map_err(show_failure)
+    shown.map_err(Failure::from)
 }
 
 /// What `same-subnet A B [--mask M]` asks: two addresses and one prefix. A may
@@ -502,19 +502,6 @@ fn close_mode(text: &str) -> Result<CloseMode, Failure> {
     }
 }
 
-/// Why a command printed nothing, the conventional way.
-fn show_failure(error: ShowError) -> Failure {
-    match error {
-        // The values typed do not go together: a usage error, like a bad value.
-        ShowError::Subnet(_) | ShowError::Split(_) | ShowError::Handshake(_) => usage(error),
-        ShowError::NoArpTable => Failure::other(error.to_string()).explained(
-            "on macOS and Windows run `arp -a`; `net-basics arp --packet IP` works everywhere",
-        ),
-        ShowError::Json(_) => Failure::other(error.to_string()),
-    }
-}
-
-// ANCHOR: capture
 /// `net-basics capture`: opens the raw socket, says so on stderr, then prints
 /// each segment as it is seen (a line, or a JSON object with `--json`).
 fn capture(
@@ -523,7 +510,7 @@ fn capture(
     pcap: Option<&Path>,
     json: bool,
 ) -> Result<(), Failure> {
-    let mut loopback = Loopback::open().map_err(capture_failure)?;
+    let mut loopback = Loopback::open().map_err(Failure::from)?;
     let mut file = match pcap {
         Some(path) => Some(
             PcapFile::create(path)
@@ -549,10 +536,9 @@ fn capture(
     match watched {
         // `capture | head -5`: the reader has seen enough.
         Err(CaptureError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(capture_failure),
+        other => other.map_err(Failure::from),
     }
 }
-// ANCHOR_END: capture
 
 /// A scenario file, read with a cap and checked.
 fn read_scenario(path: &Path) -> Result<Topology, Failure> {
@@ -589,14 +575,13 @@ fn lan_real(
         recorder: &exe,
         pcap,
     };
-    let talks = lan::real::run(topology, &options).map_err(|e| real_failure(e, &exe))?;
-    show::lan::real(topology, name, &talks, json).map_err(show_failure)
+    let talks = lan::real::run(topology, &options).map_err(Failure::from)?;
+    show::lan::real(topology, name, &talks, json).map_err(Failure::from)
 }
 
 /// `lan --cleanup`.
 fn lan_cleanup() -> Result<String, Failure> {
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("net-basics"));
-    let removed = lan::real::cleanup().map_err(|e| real_failure(e, &exe))?;
+    let removed = lan::real::cleanup().map_err(Failure::from)?;
     Ok(if removed.is_empty() {
         format!(
             "nothing to remove: no namespace named {}*\n",
@@ -605,48 +590,6 @@ fn lan_cleanup() -> Result<String, Failure> {
     } else {
         format!("removed {}\n", removed.join(", "))
     })
-}
-
-/// Why `lan --real` or `--cleanup` failed, with what to do about it.
-fn real_failure(error: lan::real::RealError, exe: &Path) -> Failure {
-    use lan::real::RealError;
-    let failure = Failure::other(error.to_string());
-    match error {
-        RealError::NotPermitted => failure.explained(format!(
-            "run it as root: `sudo {} lan --real` (the simulation, without --real, needs nothing)",
-            exe.display()
-        )),
-        RealError::Unsupported => failure.explained(
-            "run it on Linux (a virtual machine or WSL 2 will do); the simulation works everywhere",
-        ),
-        RealError::Interrupted => failure.explained(format!(
-            "every {}* namespace was removed",
-            lan::real::PREFIX
-        )),
-        RealError::OutsideRange(_) => Failure::usage(error.to_string()),
-        _ => failure,
-    }
-}
-
-/// Why `capture` cannot read, with what to do about it./// Why `capture` cannot read, with what to do about it.
-fn capture_failure(error: CaptureError) -> Failure {
-    let failure = Failure::other(error.to_string());
-    match error {
-        CaptureError::NotPermitted(_) => {
-            let exe = std::env::current_exe()
-                .map(|path| path.display().to_string())
-                .unwrap_or_else(|_| "net-basics".to_string());
-            failure.explained(format!(
-                "run it as root: `sudo {exe} capture`, or let this binary capture \
-                 (until it is rebuilt): `sudo setcap cap_net_raw+ep {exe}`"
-            ))
-        }
-        CaptureError::Unsupported => failure.explained(
-            "run it on Linux (a virtual machine or WSL 2 will do); \
-             `net-basics handshake` simulates the same segments everywhere",
-        ),
-        CaptureError::NoLoopback | CaptureError::Io(_) => failure,
-    }
 }
 
 fn main() -> ExitCode {
