@@ -812,7 +812,11 @@ fn a_set_giving_points_to_an_exercise_it_does_not_have_is_refused() {
 /// The GitHub Classroom workflow the book shows (docs/src/classroom/autograding.yml)
 /// agrees with the runner and with the reporter's conventions: a set that exists,
 /// the classroom format, and the step id, the `<ID>_RESULTS` variable and the
-/// `runners` input naming the same step.
+/// `runners` input naming the same step. It keeps what GitHub Classroom's own
+/// workflow has: the name `Autograding Tests`, the permission `checks: write`
+/// (which the reporter's releases before November 2024 needed to write the points
+/// into the check run with `checks.update`) and one job, `run-autograding-tests`,
+/// without a `name:` of its own (the check run those releases looked up by name).
 #[test]
 fn the_classroom_workflow_in_the_book_fits_the_runner_and_the_reporter() {
     let workflow = fs::read_to_string(
@@ -847,6 +851,45 @@ fn the_classroom_workflow_in_the_book_fits_the_runner_and_the_reporter() {
         id.to_uppercase()
     );
     assert!(workflow.contains("uses: classroom-resources/autograding-grading-reporter@v1"));
+    // What GitHub Classroom's own workflow has.
+    assert!(
+        workflow
+            .lines()
+            .any(|line| line == "name: Autograding Tests"),
+        "the workflow is named `Autograding Tests`, as GitHub Classroom's own"
+    );
+    // The lines under a top-level key, without comments and blank lines.
+    let under = |key: &str| -> Vec<&str> {
+        workflow
+            .lines()
+            .skip_while(|line| *line != key)
+            .skip(1)
+            .take_while(|line| line.starts_with(' ') || line.trim().is_empty())
+            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+            .collect()
+    };
+    let permissions: Vec<&str> = under("permissions:").iter().map(|l| l.trim()).collect();
+    for permission in ["checks: write", "actions: read", "contents: read"] {
+        assert!(
+            permissions.contains(&permission),
+            "the workflow's permissions must grant `{permission}`: {permissions:?}"
+        );
+    }
+    let jobs = under("jobs:");
+    let job_ids: Vec<&str> = jobs
+        .iter()
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .map(|line| line.trim().trim_end_matches(':'))
+        .collect();
+    assert_eq!(
+        job_ids,
+        ["run-autograding-tests"],
+        "one job, with the id GitHub Classroom's workflow gives it (its check run's name)"
+    );
+    assert!(
+        !jobs.iter().any(|line| line.starts_with("    name:")),
+        "a `name:` on the job would rename its check run from run-autograding-tests"
+    );
     // The runner accepts the options the workflow gives it.
     let help = stdout_text(&run(workspace_bin("exercises"), &["check", "--help"], b""));
     assert!(

@@ -50,10 +50,10 @@ fn read_challenge(conn: &mut TcpStream) -> [u8; CHALLENGE_LEN] {
     challenge
 }
 
-fn verdict(conn: &mut TcpStream) -> String {
+fn verdict(conn: &mut TcpStream) -> Vec<u8> {
     let mut verdict = Vec::new();
     let _ = conn.read_to_end(&mut verdict);
-    String::from_utf8_lossy(&verdict).into_owned()
+    verdict
 }
 
 fn server_verdict(rx: mpsc::Receiver<std::io::Result<bool>>, what: &str) -> bool {
@@ -64,7 +64,7 @@ fn server_verdict(rx: mpsc::Receiver<std::io::Result<bool>>, what: &str) -> bool
 
 /// One whole handshake as the tutorial's client does it; returns the challenge,
 /// the answer sent and the server's verdict.
-fn handshake(key: &[u8]) -> ([u8; 32], [u8; 32], bool, String) {
+fn handshake(key: &[u8]) -> ([u8; 32], [u8; 32], bool, Vec<u8>) {
     let (addr, rx) = server();
     let mut conn = connect(addr);
     let challenge = read_challenge(&mut conn);
@@ -83,14 +83,14 @@ fn handshake(key: &[u8]) -> ([u8; 32], [u8; 32], bool, String) {
 fn the_right_key_is_welcomed() {
     let (_, _, accepted, said) = handshake(KEY);
     assert!(accepted);
-    assert_eq!(said, "welcome\n");
+    assert_bytes("the server's verdict on the right key", b"welcome\n", &said);
 }
 
 #[test]
 fn a_wrong_key_is_refused() {
     let (_, _, accepted, said) = handshake(b"guess");
     assert!(!accepted);
-    assert_eq!(said, "refused\n");
+    assert_bytes("the server's verdict on a wrong key", b"refused\n", &said);
 }
 
 #[test]
@@ -100,7 +100,9 @@ fn every_challenge_is_new() {
         let (challenge, _, _, _) = handshake(KEY);
         assert!(
             seen.insert(challenge),
-            "the server sent the same challenge twice: {challenge:02x?}"
+            "the server sent the same challenge twice: {} bytes {}",
+            challenge.len(),
+            show(&challenge)
         );
     }
 }
@@ -115,10 +117,10 @@ fn a_replayed_answer_is_refused() {
     let mut conn = connect(addr);
     let _new_challenge = read_challenge(&mut conn);
     conn.write_all(&recorded_answer).unwrap();
-    assert_eq!(
-        verdict(&mut conn),
-        "refused\n",
-        "a recorded answer was accepted again: each challenge must be fresh (random)"
+    assert_bytes(
+        "the verdict on a recorded answer played back (each challenge must be fresh: random)",
+        b"refused\n",
+        &verdict(&mut conn),
     );
     assert!(!server_verdict(rx, "a replayed answer"));
 }
@@ -130,7 +132,11 @@ fn a_silent_client_is_refused_at_the_deadline() {
     let _challenge = read_challenge(&mut conn);
     // ...and no answer at all.
     assert!(!server_verdict(rx, "a client that never answers"));
-    assert_eq!(verdict(&mut conn), "refused\n");
+    assert_bytes(
+        "the verdict at the deadline, for a client that never answered",
+        b"refused\n",
+        &verdict(&mut conn),
+    );
 }
 
 #[test]
@@ -202,4 +208,48 @@ fn verify_compares_in_constant_time() {
         );
     }
     assert_eq!(ANSWER_LEN, 32);
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

@@ -29,12 +29,24 @@ fn scripted_server(script: Vec<Step>) -> (SocketAddr, JoinHandle<Result<(), Stri
             match step {
                 Step::Send(text) => conn.write_all(text.as_bytes()).map_err(|e| e.to_string())?,
                 Step::Expect(text) => {
-                    let mut got = vec![0u8; text.len()];
-                    conn.read_exact(&mut got)
-                        .map_err(|e| format!("expected {text:?} from the client: {e}"))?;
-                    if got != text.as_bytes() {
+                    let expected = text.as_bytes();
+                    let mut got = vec![0u8; expected.len()];
+                    conn.read_exact(&mut got).map_err(|e| {
+                        format!(
+                            "what the client sent: expected {} bytes {} ({text:?}), \
+                             did not get them all within 2 s ({e})",
+                            expected.len(),
+                            show(expected)
+                        )
+                    })?;
+                    if got != expected {
                         return Err(format!(
-                            "expected {text:?}, the client sent {:?}",
+                            "what the client sent: expected {} bytes {} ({text:?}), \
+                             got {} bytes {} ({:?})",
+                            expected.len(),
+                            show(expected),
+                            got.len(),
+                            show(&got),
                             String::from_utf8_lossy(&got)
                         ));
                     }
@@ -75,7 +87,7 @@ fn one_turn_each_then_we_quit() {
         ],
         "再见\nq\n",
     );
-    assert_eq!(server, Ok(()));
+    assert_no_surprise(server);
     assert_eq!(ending, Ending::WeQuit);
     assert_eq!(shown, vec!["你好", "慢走"]);
 }
@@ -86,7 +98,7 @@ fn the_server_says_q() {
         vec![Step::Send("你好"), Step::Expect("嗯"), Step::Send("q")],
         "嗯\nmore\n",
     );
-    assert_eq!(server, Ok(()));
+    assert_no_surprise(server);
     assert_eq!(ending, Ending::TheyQuit);
     assert_eq!(shown, vec!["你好"], "q is not a message to show");
 }
@@ -94,7 +106,7 @@ fn the_server_says_q() {
 #[test]
 fn the_server_leaves_without_q() {
     let (ending, shown, server) = run(vec![Step::Send("bye"), Step::Expect("ok")], "ok\nmore\n");
-    assert_eq!(server, Ok(()));
+    assert_no_surprise(server);
     assert_eq!(ending, Ending::TheyLeft);
     assert_eq!(shown, vec!["bye"]);
 }
@@ -102,7 +114,7 @@ fn the_server_leaves_without_q() {
 #[test]
 fn the_end_of_input_counts_as_q() {
     let (ending, _, server) = run(vec![Step::Send("你好"), Step::Expect("q")], "");
-    assert_eq!(server, Ok(()));
+    assert_no_surprise(server);
     assert_eq!(ending, Ending::WeQuit);
 }
 
@@ -117,6 +129,36 @@ fn empty_lines_are_not_sent() {
         ],
         "\n\r\nok\nq\n",
     );
-    assert_eq!(server, Ok(()));
+    assert_no_surprise(server);
     assert_eq!(ending, Ending::WeQuit);
+}
+
+/// Fails with the scripted server's first surprise, as it said it.
+#[track_caller]
+fn assert_no_surprise(server: Result<(), String>) {
+    if let Err(surprise) = server {
+        panic!("{surprise}");
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
 }

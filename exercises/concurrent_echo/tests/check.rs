@@ -29,9 +29,10 @@ fn echo(conn: &mut TcpStream, text: &str) -> Vec<u8> {
     let mut back = vec![0u8; text.len()];
     if let Err(e) = conn.read_exact(&mut back) {
         panic!(
-            "sent {} bytes {text:?}, expected {} bytes back within 5 s, got none ({e}): \
+            "sent {} bytes {}, expected {} bytes back within 5 s, got none ({e}): \
              is another client blocking the server?",
             text.len(),
+            show(text.as_bytes()),
             text.len()
         );
     }
@@ -42,19 +43,27 @@ fn echo(conn: &mut TcpStream, text: &str) -> Vec<u8> {
 fn echoes_upper_cased_like_python_bytes_upper() {
     let addr = start();
     let mut conn = connect(addr);
-    assert_eq!(echo(&mut conn, "hello"), b"HELLO");
-    assert_eq!(echo(&mut conn, "straße 你好"), "STRAßE 你好".as_bytes());
+    assert_bytes("the echo of b'hello'", b"HELLO", &echo(&mut conn, "hello"));
+    assert_bytes(
+        "the echo of \"straße 你好\" (only ASCII letters change)",
+        "STRAßE 你好".as_bytes(),
+        &echo(&mut conn, "straße 你好"),
+    );
 }
 
 #[test]
 fn a_second_client_is_served_while_the_first_is_still_connected() {
     let addr = start();
     let mut alice = connect(addr);
-    assert_eq!(echo(&mut alice, "alice"), b"ALICE");
+    assert_bytes("alice's echo", b"ALICE", &echo(&mut alice, "alice"));
     // Alice stays connected. A sequential server never gets to Bob.
     let mut bob = connect(addr);
-    assert_eq!(echo(&mut bob, "bob"), b"BOB");
-    assert_eq!(echo(&mut alice, "still here"), b"STILL HERE");
+    assert_bytes("bob's echo", b"BOB", &echo(&mut bob, "bob"));
+    assert_bytes(
+        "alice's second echo",
+        b"STILL HERE",
+        &echo(&mut alice, "still here"),
+    );
 }
 
 #[test]
@@ -80,12 +89,15 @@ fn sixteen_clients_connected_at_once_are_all_served() {
         })
         .collect();
     for (i, client) in clients.into_iter().enumerate() {
-        let back = client.join().unwrap();
-        assert_eq!(
-            back,
-            Some(format!("CLIENT {i}").into_bytes()),
-            "client {i} was not served"
-        );
+        let expected = format!("CLIENT {i}").into_bytes();
+        match client.join().unwrap() {
+            Some(back) => assert_bytes(&format!("client {i}'s echo"), &expected, &back),
+            None => panic!(
+                "client {i} was not served: expected {} bytes {} back within 5 s, got none",
+                expected.len(),
+                show(&expected)
+            ),
+        }
     }
 }
 
@@ -96,5 +108,53 @@ fn a_client_that_resets_does_not_stop_the_server() {
     first.write_all(b"bye").unwrap();
     drop(first);
     let mut second = connect(addr);
-    assert_eq!(echo(&mut second, "ok"), b"OK");
+    assert_bytes(
+        "the echo for the client after one that reset",
+        b"OK",
+        &echo(&mut second, "ok"),
+    );
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

@@ -36,7 +36,7 @@ fn a_file_sent_by_python_is_received() {
             filesize: 5
         }
     );
-    assert_eq!(contents, b"hello");
+    assert_bytes("the contents of a.txt", b"hello", &contents);
 }
 
 #[test]
@@ -63,10 +63,10 @@ fn a_round_trip_keeps_every_byte() {
     let (header, got) = receive(&wire).unwrap();
     assert_eq!(header.filename, "数据.bin");
     assert_eq!(header.filesize, 100_000);
-    assert!(
-        got == contents,
-        "the file changed on the way ({} bytes came back)",
-        got.len()
+    assert_bytes(
+        "the contents of 数据.bin after send_file and receive_file",
+        &contents,
+        &got,
     );
 }
 
@@ -86,25 +86,27 @@ impl Read for OneByte<'_> {
 fn a_file_trickling_in_byte_by_byte_is_received() {
     let wire = from_python();
     let (header, contents) = receive_file(&mut OneByte(&wire)).unwrap();
-    assert_eq!(
-        (header.filename.as_str(), contents.as_slice()),
-        ("a.txt", &b"hello"[..])
+    assert_eq!(header.filename, "a.txt");
+    assert_bytes(
+        "the contents of a.txt, received one byte per read",
+        b"hello",
+        &contents,
     );
 }
 
 #[test]
 fn a_header_over_the_limit_is_refused_before_it_is_read() {
     // Announces a 4 GiB header and sends nothing more.
-    let error = receive(&[0xff, 0xff, 0xff, 0xff]).expect_err("a 4 GiB header");
+    let error = refused(&[0xff, 0xff, 0xff, 0xff], "a 4 GiB header");
     assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{error}");
-    let error = receive(&((MAX_HEADER as u32 + 1).to_be_bytes())).expect_err("MAX_HEADER + 1");
+    let error = refused(&((MAX_HEADER as u32 + 1).to_be_bytes()), "MAX_HEADER + 1");
     assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{error}");
 }
 
 #[test]
 fn a_file_over_the_limit_is_refused_before_it_is_read() {
     let json = format!(r#"{{"filename": "big.iso", "filesize": {}}}"#, MAX_FILE + 1);
-    let error = receive(&wire(&json, b"")).expect_err("a file over MAX_FILE");
+    let error = refused(&wire(&json, b""), "a file over MAX_FILE");
     assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{error}");
 }
 
@@ -115,7 +117,7 @@ fn a_header_that_is_not_json_is_invalid_data() {
         r#"{"filename": "a.txt"}"#,
         r#"{"filename": 5, "filesize": 5}"#,
     ] {
-        let error = receive(&wire(json, b"hello")).expect_err(json);
+        let error = refused(&wire(json, b"hello"), json);
         assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{json}: {error}");
     }
 }
@@ -134,7 +136,7 @@ fn a_name_with_a_path_is_refused() {
     ] {
         assert!(!is_plain_name(name), "{name:?} is not a plain file name");
         let json = serde_json::json!({ "filename": name, "filesize": 5 }).to_string();
-        let error = receive(&wire(&json, b"hello")).expect_err(name);
+        let error = refused(&wire(&json, b"hello"), name);
         assert_eq!(
             error.kind(),
             io::ErrorKind::InvalidData,
@@ -144,4 +146,62 @@ fn a_name_with_a_path_is_refused() {
     for name in ["a.txt", "数据.bin", ".hidden", "a..b"] {
         assert!(is_plain_name(name), "{name:?} is a plain file name");
     }
+}
+
+/// The error `receive_file` must give for `wire`; fails with what it received
+/// instead, the contents shown as bytes.
+#[track_caller]
+fn refused(wire: &[u8], what: &str) -> io::Error {
+    match receive(wire) {
+        Ok((header, contents)) => panic!(
+            "{what}: expected an error, got {header:?} and {} bytes {}",
+            contents.len(),
+            show(&contents)
+        ),
+        Err(error) => error,
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

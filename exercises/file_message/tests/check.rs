@@ -18,9 +18,10 @@ fn mailbox(label: &str) -> PathBuf {
 fn the_message_arrives() {
     let dir = mailbox("arrives");
     send_via_file(&dir, b"hello from a.py").unwrap();
-    assert_eq!(
-        receive_via_file(&dir).unwrap().as_deref(),
-        Some(&b"hello from a.py"[..])
+    assert_message(
+        "the message b took",
+        b"hello from a.py",
+        receive_via_file(&dir).unwrap(),
     );
     fs::remove_dir_all(dir).unwrap();
 }
@@ -29,7 +30,13 @@ fn the_message_arrives() {
 fn no_message_yet_is_none() {
     let dir = mailbox("none");
     let got = receive_via_file(&dir).expect("no message yet is not an error: Ok(None)");
-    assert_eq!(got, None);
+    if let Some(message) = got {
+        panic!(
+            "nobody sent a message: expected None, got a message of {} bytes {}",
+            message.len(),
+            show(&message)
+        );
+    }
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -38,11 +45,14 @@ fn a_message_is_received_once() {
     let dir = mailbox("once");
     send_via_file(&dir, b"only once").unwrap();
     assert!(receive_via_file(&dir).unwrap().is_some());
-    assert_eq!(
-        receive_via_file(&dir).unwrap(),
-        None,
-        "the same message was received twice: take it (move or remove the file)"
-    );
+    if let Some(message) = receive_via_file(&dir).unwrap() {
+        panic!(
+            "the same message was received twice: take it (move or remove the file); \
+             expected None, got {} bytes {}",
+            message.len(),
+            show(&message)
+        );
+    }
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -51,7 +61,11 @@ fn a_message_is_bytes_not_text() {
     let dir = mailbox("bytes");
     let message = [&b"\x00\xff\r\n"[..], "你好".as_bytes()].concat();
     send_via_file(&dir, &message).unwrap();
-    assert_eq!(receive_via_file(&dir).unwrap(), Some(message));
+    assert_message(
+        "the message b took",
+        &message,
+        receive_via_file(&dir).unwrap(),
+    );
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -62,7 +76,15 @@ fn a_message_over_the_limit_is_refused() {
     let file = fs::File::create(dir.join(MESSAGE_FILE)).unwrap();
     file.set_len(MAX_MESSAGE + 1).unwrap();
     drop(file);
-    let error = receive_via_file(&dir).expect_err("a message over MAX_MESSAGE bytes");
+    let error = match receive_via_file(&dir) {
+        Ok(Some(message)) => panic!(
+            "a message over MAX_MESSAGE bytes: expected an error, got {} bytes {}",
+            message.len(),
+            show(&message)
+        ),
+        Ok(None) => panic!("a message over MAX_MESSAGE bytes: expected an error, got None"),
+        Err(error) => error,
+    };
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
     fs::remove_dir_all(dir).unwrap();
 }
@@ -89,13 +111,17 @@ fn a_reader_never_sees_half_a_message() {
     loop {
         let finished = done.load(Ordering::SeqCst);
         if let Ok(Some(message)) = receive_via_file(&dir) {
-            let uniform = message.iter().all(|&b| b == message[0]);
+            let odd_one = message.iter().position(|&b| b != message[0]);
             assert!(
-                message.len() == SIZE && uniform,
-                "b found a message of {} bytes (a sent {SIZE} bytes, all the same): \
+                message.len() == SIZE && odd_one.is_none(),
+                "b found a message of {} bytes {}{} (a sent {SIZE} bytes, all the same): \
                  it read the file while a was still writing it. Write elsewhere, then \
                  rename (Python: os.replace)",
-                message.len()
+                message.len(),
+                show(&message),
+                odd_one
+                    .map(|i| format!(", byte {i} is {}", show(&message[i..=i])))
+                    .unwrap_or_default()
             );
             whole += 1;
         }
@@ -106,4 +132,61 @@ fn a_reader_never_sees_half_a_message() {
     writer.join().unwrap();
     assert!(whole > 0, "b never received a message");
     fs::remove_dir_all(dir).unwrap();
+}
+
+/// `assert_bytes` for what `receive_via_file` returned: a message, or None.
+#[track_caller]
+fn assert_message(what: &str, expected: &[u8], got: Option<Vec<u8>>) {
+    match got {
+        Some(message) => assert_bytes(what, expected, &message),
+        None => panic!(
+            "{what}: expected {} bytes {}, got None (no message)",
+            expected.len(),
+            show(expected)
+        ),
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

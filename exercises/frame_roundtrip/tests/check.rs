@@ -13,7 +13,11 @@ fn the_header_is_big_endian_like_struct_pack_bang_i() {
     let mut wire = Vec::new();
     write_frame(&mut wire, b"hello").unwrap();
     // Python: struct.pack('!I', 5) + b'hello'
-    assert_eq!(wire, b"\x00\x00\x00\x05hello");
+    assert_bytes(
+        "write_frame(b'hello'), struct.pack('!I', 5) + b'hello'",
+        b"\x00\x00\x00\x05hello",
+        &wire,
+    );
 }
 
 #[test]
@@ -22,7 +26,11 @@ fn a_frame_written_by_python_is_read() {
     let mut data = b"\x00\x00\x01\x00".to_vec();
     data.extend(std::iter::repeat_n(b'x', 256));
     let mut reader = &data[..];
-    assert_eq!(read_frame(&mut reader, 1024).unwrap().unwrap(), [b'x'; 256]);
+    assert_frame(
+        "the frame struct.pack('!I', 256) + b'x' * 256",
+        &[b'x'; 256],
+        read_frame(&mut reader, 1024).unwrap(),
+    );
 }
 
 #[test]
@@ -32,13 +40,28 @@ fn two_frames_in_one_buffer_come_out_separately() {
     write_frame(&mut wire, b"").unwrap();
     write_frame(&mut wire, b"ipconfig /all").unwrap();
     let mut reader = &wire[..];
-    assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"dir");
-    assert_eq!(read_frame(&mut reader, 100).unwrap().unwrap(), b"");
-    assert_eq!(
-        read_frame(&mut reader, 100).unwrap().unwrap(),
-        b"ipconfig /all"
+    assert_frame(
+        "the first frame",
+        b"dir",
+        read_frame(&mut reader, 100).unwrap(),
     );
-    assert_eq!(read_frame(&mut reader, 100).unwrap(), None, "clean end");
+    assert_frame(
+        "the second frame",
+        b"",
+        read_frame(&mut reader, 100).unwrap(),
+    );
+    assert_frame(
+        "the third frame",
+        b"ipconfig /all",
+        read_frame(&mut reader, 100).unwrap(),
+    );
+    if let Some(frame) = read_frame(&mut reader, 100).unwrap() {
+        panic!(
+            "after the last frame: expected None (a clean end), got a frame of {} bytes {}",
+            frame.len(),
+            show(&frame)
+        );
+    }
 }
 
 #[test]
@@ -46,14 +69,14 @@ fn a_length_above_the_maximum_is_invalid_data() {
     // A 1 MiB header with no payload behind it: the reader must refuse the
     // length itself, not try to read the payload.
     let mut reader = &b"\x00\x10\x00\x00"[..];
-    let error = read_frame(&mut reader, 1024).unwrap_err();
+    let error = frame_error(read_frame(&mut reader, 1024));
     assert_eq!(error.kind(), io::ErrorKind::InvalidData);
 }
 
 #[test]
 fn a_4_gib_header_is_refused() {
     let mut reader = &b"\xff\xff\xff\xff"[..];
-    let error = read_frame(&mut reader, 1024).unwrap_err();
+    let error = frame_error(read_frame(&mut reader, 1024));
     assert_eq!(error.kind(), io::ErrorKind::InvalidData);
 }
 
@@ -61,8 +84,13 @@ fn a_4_gib_header_is_refused() {
 fn end_of_stream_in_the_header_or_payload_is_unexpected_eof() {
     for wire in [&b"\x00\x00"[..], b"\x00\x00\x00\x05he"] {
         let mut reader = wire;
-        let error = read_frame(&mut reader, 1024).unwrap_err();
-        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "{wire:?}");
+        let error = frame_error(read_frame(&mut reader, 1024));
+        assert_eq!(
+            error.kind(),
+            io::ErrorKind::UnexpectedEof,
+            "the stream {}",
+            show(wire)
+        );
     }
 }
 
@@ -101,11 +129,16 @@ fn frames_split_at_every_position_are_read() {
             .unwrap_or_else(|e| panic!("split after byte {split}: the first frame: {e}"));
         let two = read_frame(&mut reader, 64)
             .unwrap_or_else(|e| panic!("split after byte {split}: the second frame: {e}"));
-        assert_eq!(
-            (one.as_deref(), two.as_deref()),
-            (Some(&b"hello"[..]), Some(&b"world!"[..])),
-            "split after byte {split} of {}",
-            wire.len()
+        let len = wire.len();
+        assert_frame(
+            &format!("split after byte {split} of {len}: the first frame"),
+            b"hello",
+            one,
+        );
+        assert_frame(
+            &format!("split after byte {split} of {len}: the second frame"),
+            b"world!",
+            two,
         );
     }
 }
@@ -125,10 +158,89 @@ fn frames_cross_a_real_tcp_connection() {
     });
     let mut conn = TcpStream::connect(addr).unwrap();
     conn.set_read_timeout(Some(LIMIT)).unwrap();
-    assert_eq!(read_frame(&mut conn, 64).unwrap().unwrap(), b"hello");
-    assert_eq!(read_frame(&mut conn, 64).unwrap().unwrap(), b"world");
+    assert_frame(
+        "the first frame over TCP",
+        b"hello",
+        read_frame(&mut conn, 64).unwrap(),
+    );
+    assert_frame(
+        "the second frame over TCP",
+        b"world",
+        read_frame(&mut conn, 64).unwrap(),
+    );
     writer.join().unwrap();
     let mut rest = Vec::new();
     conn.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
+}
+
+/// `assert_bytes` for what `read_frame` returned: a frame, or None at a clean end.
+#[track_caller]
+fn assert_frame(what: &str, expected: &[u8], got: Option<Vec<u8>>) {
+    match got {
+        Some(frame) => assert_bytes(what, expected, &frame),
+        None => panic!(
+            "{what}: expected {} bytes {}, got None (a clean end of the stream)",
+            expected.len(),
+            show(expected)
+        ),
+    }
+}
+
+/// The error `read_frame` must give; fails with what it read instead.
+#[track_caller]
+fn frame_error(result: io::Result<Option<Vec<u8>>>) -> io::Error {
+    match result {
+        Ok(Some(frame)) => panic!(
+            "expected an error, got a frame of {} bytes {}",
+            frame.len(),
+            show(&frame)
+        ),
+        Ok(None) => panic!("expected an error, got None (a clean end of the stream)"),
+        Err(error) => error,
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

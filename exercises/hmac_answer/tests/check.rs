@@ -28,16 +28,21 @@ fn counting_challenge() -> Vec<u8> {
 
 #[test]
 fn answer_matches_python_hmac() {
-    assert_eq!(hex(&answer(b"alex-sb", &counting_challenge())), PYTHON_ALEX);
+    assert_bytes(
+        "answer(b'alex-sb', bytes(range(32))) (Python: hmac.new(key, challenge, 'sha256').digest())",
+        &unhex(PYTHON_ALEX),
+        &answer(b"alex-sb", &counting_challenge()),
+    );
 }
 
 #[test]
 fn answer_with_a_long_key_matches_python() {
     // hmac.new(b'k' * 100, b'\xff' * 32, 'sha256'): keys longer than SHA-256's
     // 64-byte block are hashed first; HMAC does that for you.
-    assert_eq!(
-        hex(&answer(&[b'k'; 100], &[0xff; 32])),
-        "de5de38daf799b4933e8fc5892b3590a52e9ac70ade403979f705c75611e4f46"
+    assert_bytes(
+        "answer(b'k' * 100, b'\\xff' * 32) (Python: hmac.new(key, challenge, 'sha256').digest())",
+        &unhex("de5de38daf799b4933e8fc5892b3590a52e9ac70ade403979f705c75611e4f46"),
+        &answer(&[b'k'; 100], &[0xff; 32]),
     );
 }
 
@@ -112,7 +117,11 @@ fn handshake_with_the_right_key_is_welcomed() {
     let (addr, server) = server();
     let mut conn = connect(addr);
     assert!(client_handshake(&mut conn, b"alex-sb").unwrap());
-    assert_eq!(hex(&server.join().unwrap()), PYTHON_ALEX);
+    assert_bytes(
+        "the answer the server received",
+        &unhex(PYTHON_ALEX),
+        &server.join().unwrap(),
+    );
 }
 
 #[test]
@@ -170,4 +179,48 @@ fn verify_compares_in_constant_time() {
              its timing tells an attacker how much of a guess was right\n{body}"
         );
     }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

@@ -88,14 +88,12 @@ fn a_real_http_client_gets_the_greeting() {
         .recv_timeout(LIMIT)
         .expect("the HTTP client did not finish within 10 s");
     assert!(ok, "the HTTP client failed: {report}");
-    assert!(
-        body == GREETING.as_bytes(),
-        "the HTTP client got a body of {} bytes {:?}; expected {} bytes {:?} \
-         (is Content-Length the body's length in bytes?) {report}",
-        body.len(),
-        String::from_utf8_lossy(&body),
-        GREETING.len(),
-        GREETING
+    assert_bytes(
+        &format!(
+            "the body the HTTP client got (is Content-Length the body's length in bytes?) {report}"
+        ),
+        GREETING.as_bytes(),
+        &body,
     );
 }
 
@@ -153,7 +151,7 @@ fn the_response_is_strict_http() {
         "a Content-Type header, text/plain: {:?}",
         response.headers
     );
-    assert_eq!(response.body, GREETING.as_bytes());
+    assert_bytes("the body", GREETING.as_bytes(), &response.body);
 }
 
 #[test]
@@ -173,8 +171,8 @@ fn a_request_is_answered_only_when_it_is_complete() {
             ) => {}
         Ok(n) => panic!(
             "the server answered before the request head was complete (no empty line yet): \
-             {n} bytes {:?}; read until \\r\\n\\r\\n",
-            String::from_utf8_lossy(&early[..n])
+             {n} bytes {}; read until \\r\\n\\r\\n",
+            show(&early[..n])
         ),
         Err(e) => panic!("the server closed the connection early: {e}"),
     }
@@ -182,7 +180,11 @@ fn a_request_is_answered_only_when_it_is_complete() {
     conn.set_read_timeout(Some(LIMIT)).unwrap();
     let mut answer = Vec::new();
     conn.read_to_end(&mut answer).unwrap();
-    assert_eq!(parse_strictly(&answer).body, GREETING.as_bytes());
+    assert_bytes(
+        "the body, once the request was complete",
+        GREETING.as_bytes(),
+        &parse_strictly(&answer).body,
+    );
 }
 
 #[test]
@@ -218,5 +220,49 @@ fn a_request_head_too_large_gets_431() {
     assert_eq!(
         parse_strictly(&answer).status_line,
         "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
     );
 }

@@ -31,7 +31,11 @@ fn fill_writes_big_endian_into_bytes_10_and_11() {
     let mut header = HEADER;
     header[CHECKSUM_FIELD].copy_from_slice(&[0x12, 0x34]); // junk that must be ignored
     fill_checksum(&mut header);
-    assert_eq!(&header[CHECKSUM_FIELD], &[0xb8, 0x61]);
+    assert_bytes(
+        "bytes 10 and 11 after fill_checksum, 0xb861 big-endian",
+        &[0xb8, 0x61],
+        &header[CHECKSUM_FIELD],
+    );
     assert!(verify(&header));
 }
 
@@ -40,7 +44,11 @@ fn netlabs_own_header_verifies() {
     assert!(verify(&NETLAB_HEADER));
     let mut header = NETLAB_HEADER;
     fill_checksum(&mut header);
-    assert_eq!(header, NETLAB_HEADER);
+    assert_bytes(
+        "netlab's header after fill_checksum",
+        &NETLAB_HEADER,
+        &header,
+    );
 }
 
 #[test]
@@ -64,4 +72,48 @@ fn carries_wrap_around() {
     // 0xffff + 0x0001 = 0x10000 → folded 0x0001 → inverted 0xfffe.
     assert_eq!(checksum(&[0xff, 0xff, 0x00, 0x01]), 0xfffe);
     assert_eq!(checksum(&[]), 0xffff);
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

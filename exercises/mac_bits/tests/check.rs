@@ -10,7 +10,9 @@ fn all_four_spellings() {
         "001a.2b3c.4d5e",
         "001A2B3C4D5E",
     ] {
-        assert_eq!(parse_mac(text), Ok(EXAMPLE), "{text}");
+        let mac =
+            parse_mac(text).unwrap_or_else(|e| panic!("parse_mac({text:?}) returned Err({e:?})"));
+        assert_bytes(&format!("parse_mac({text:?})"), &EXAMPLE, &mac);
     }
 }
 
@@ -63,7 +65,58 @@ fn malformed_macs_are_errors() {
         "001a-2b3c4d5e",
         "00:1a:2b-3c:4d:5e",
     ] {
-        let error = parse_mac(bad).expect_err(bad);
+        let error = match parse_mac(bad) {
+            Ok(mac) => panic!(
+                "parse_mac({bad:?}): expected an error, got {} bytes {}",
+                mac.len(),
+                show(&mac)
+            ),
+            Err(error) => error,
+        };
         assert_eq!(error.input, bad);
     }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

@@ -84,8 +84,8 @@ fn two_clients_are_echoed_by_one_thread() {
         }
     });
     let (a, b) = reader.join().unwrap();
-    assert_eq!(a.expect("alice's echo"), b"hello from alice");
-    assert_eq!(b.expect("bob's echo"), "你好 from bob".as_bytes());
+    assert_echo("alice's echo", b"hello from alice", a);
+    assert_echo("bob's echo", "你好 from bob".as_bytes(), b);
 }
 
 #[test]
@@ -111,7 +111,11 @@ fn a_silent_client_does_not_block_the_others() {
             thread::yield_now();
         }
     });
-    assert_eq!(&reader.join().unwrap().expect("bob's echo"), b"anyone?");
+    assert_echo(
+        "bob's echo, with a silent client connected",
+        b"anyone?",
+        reader.join().unwrap(),
+    );
 }
 
 #[test]
@@ -124,5 +128,62 @@ fn a_client_that_left_is_dropped() {
         server,
         "dropping a client that closed its connection",
         |s| s.client_count() == 0,
+    );
+}
+
+/// `assert_bytes` for an echo read with `read_exact`, which may have failed.
+#[track_caller]
+fn assert_echo(what: &str, expected: &[u8], got: std::io::Result<impl AsRef<[u8]>>) {
+    match got {
+        Ok(back) => assert_bytes(what, expected, back.as_ref()),
+        Err(e) => panic!(
+            "{what}: expected {} bytes {} within 5 s, got none ({e})",
+            expected.len(),
+            show(expected)
+        ),
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
     );
 }

@@ -46,20 +46,39 @@ impl Read for Trickle {
 #[test]
 fn bytes_handed_out_one_at_a_time_still_make_n() {
     let mut reader = Trickle::new(b"hello world", 1);
-    assert_eq!(read_exact_n(&mut reader, 5).unwrap(), b"hello");
-    assert_eq!(read_exact_n(&mut reader, 6).unwrap(), b" world");
+    assert_bytes(
+        "read_exact_n(5), one byte per read",
+        b"hello",
+        &read_exact_n(&mut reader, 5).unwrap(),
+    );
+    assert_bytes(
+        "the next read_exact_n(6)",
+        b" world",
+        &read_exact_n(&mut reader, 6).unwrap(),
+    );
 }
 
 #[test]
 fn a_header_of_4_bytes_in_two_pieces() {
     let mut reader = Trickle::new(&[0, 0, 4, 0, b'x'], 2);
-    assert_eq!(read_exact_n(&mut reader, 4).unwrap(), [0, 0, 4, 0]);
+    assert_bytes(
+        "read_exact_n(4), two bytes per read",
+        &[0, 0, 4, 0],
+        &read_exact_n(&mut reader, 4).unwrap(),
+    );
 }
 
 #[test]
 fn end_of_stream_too_early_is_unexpected_eof() {
     let mut reader = Trickle::new(b"abc", 2);
-    let error = read_exact_n(&mut reader, 10).unwrap_err();
+    let error = match read_exact_n(&mut reader, 10) {
+        Ok(got) => panic!(
+            "read_exact_n(10) of a stream of 3 bytes b'abc': expected an error, got {} bytes {}",
+            got.len(),
+            show(&got)
+        ),
+        Err(error) => error,
+    };
     assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
 }
 
@@ -67,7 +86,11 @@ fn end_of_stream_too_early_is_unexpected_eof() {
 fn interrupted_reads_are_retried() {
     let mut reader = Trickle::new(b"abcdef", 3);
     reader.interrupt_every_other = true;
-    assert_eq!(read_exact_n(&mut reader, 6).unwrap(), b"abcdef");
+    assert_bytes(
+        "read_exact_n(6), every other read Interrupted",
+        b"abcdef",
+        &read_exact_n(&mut reader, 6).unwrap(),
+    );
 }
 
 /// A reader that hands out its data in pieces of the given sizes, in order.
@@ -102,21 +125,18 @@ fn a_message_split_at_every_position_is_read_whole() {
         };
         let got = read_exact_n(&mut reader, message.len())
             .unwrap_or_else(|e| panic!("split after byte {split}: {e}"));
-        assert_eq!(
-            got,
-            message,
-            "split after byte {split}: expected {} bytes, got {} bytes {:?}",
-            message.len(),
-            got.len(),
-            String::from_utf8_lossy(&got)
-        );
+        assert_bytes(&format!("split after byte {split}"), message, &got);
     }
 }
 
 #[test]
 fn zero_bytes_reads_nothing() {
     let mut reader = Trickle::new(b"abc", 1);
-    assert_eq!(read_exact_n(&mut reader, 0).unwrap(), b"");
+    assert_bytes(
+        "read_exact_n(0)",
+        b"",
+        &read_exact_n(&mut reader, 0).unwrap(),
+    );
     assert_eq!(reader.pos, 0);
 }
 
@@ -157,6 +177,54 @@ fn a_message_sent_in_three_pieces_over_tcp() {
         conn,
         done: done_tx,
     };
-    assert_eq!(read_exact_n(&mut reader, 13).unwrap(), b"ipconfig /all");
+    assert_bytes(
+        "read_exact_n(13) over TCP, sent in three pieces",
+        b"ipconfig /all",
+        &read_exact_n(&mut reader, 13).unwrap(),
+    );
     writer.join().unwrap();
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
+    );
 }

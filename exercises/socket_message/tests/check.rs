@@ -37,17 +37,9 @@ fn send_and_receive(message: &[u8]) -> Vec<u8> {
 }
 
 /// Fails with what was sent and what came back, with byte counts.
+#[track_caller]
 fn assert_message(sent: &[u8], received: &[u8]) {
-    assert!(
-        sent == received,
-        "a sent {} bytes, b received {} bytes (the first {} of them are the same)",
-        sent.len(),
-        received.len(),
-        sent.iter()
-            .zip(received)
-            .take_while(|(x, y)| x == y)
-            .count()
-    );
+    assert_bytes("the message b received from a", sent, received);
 }
 
 #[test]
@@ -78,7 +70,14 @@ fn a_message_over_the_limit_is_refused() {
     let (addr, b) = program_b();
     thread::spawn(move || send_via_socket(addr, &vec![b'x'; MAX_MESSAGE + 1]));
     let result = b.recv_timeout(LIMIT).expect("b did not finish within 10 s");
-    let error = result.expect_err("b accepted a message over MAX_MESSAGE bytes");
+    let error = match result {
+        Ok(message) => panic!(
+            "b accepted a message over MAX_MESSAGE bytes: expected an error, got {} bytes {}",
+            message.len(),
+            show(&message)
+        ),
+        Err(error) => error,
+    };
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
 }
 
@@ -107,5 +106,49 @@ fn a_says_when_the_message_is_complete() {
         result.is_ok(),
         "b never learnt that the message was complete, so it never answered: \
          close a's sending side after the message ({result:?})"
+    );
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
     );
 }

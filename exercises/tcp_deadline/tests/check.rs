@@ -56,7 +56,7 @@ fn a_quick_server_answers() {
         });
     });
     let reply = ask_server(addr, b"ping").expect("a reply");
-    assert_eq!(reply, b"pong", "got {:?}", String::from_utf8_lossy(&reply));
+    assert_bytes("the reply to b'ping'", b"pong", &reply);
 }
 
 #[test]
@@ -67,12 +67,18 @@ fn the_request_is_said_to_be_complete() {
         let request = read_request(&mut conn);
         let _ = conn.write_all(&request.to_ascii_uppercase());
     });
-    let result = ask_server(addr, b"hello");
-    assert!(
-        matches!(&result, Ok(reply) if reply == b"HELLO"),
-        "the server never learnt that the request was complete: close the sending \
-         side after it (Python: sk.shutdown(socket.SHUT_WR)); got {result:?}"
-    );
+    match ask_server(addr, b"hello") {
+        Ok(reply) => assert_bytes(
+            "the reply to b'hello', which the server sends once the request is complete",
+            b"HELLO",
+            &reply,
+        ),
+        Err(e) => panic!(
+            "the server never learnt that the request was complete: close the sending \
+             side after it (Python: sk.shutdown(socket.SHUT_WR)); expected 5 bytes \
+             b'HELLO', got {e:?}"
+        ),
+    }
 }
 
 #[test]
@@ -84,7 +90,10 @@ fn a_silent_server_is_a_timeout() {
     });
     match ask_server(addr, b"hello?") {
         Err(AskError::Timeout { after }) => assert_eq!(after, ASK_LIMIT),
-        other => panic!("expected AskError::Timeout {{ after: 300ms }}, got {other:?}"),
+        other => panic!(
+            "expected AskError::Timeout {{ after: 300ms }}, got {}",
+            outcome(&other)
+        ),
     }
 }
 
@@ -101,7 +110,8 @@ fn a_trickling_server_cannot_stretch_the_deadline() {
     let result = ask_server(addr, b"hello?");
     assert!(
         matches!(result, Err(AskError::Timeout { .. })),
-        "expected a timeout after 300ms in all, got {result:?}"
+        "expected a timeout after 300ms in all, got {}",
+        outcome(&result)
     );
 }
 
@@ -120,7 +130,60 @@ fn a_reply_over_the_limit_is_refused() {
     let result = ask_server(addr, b"everything");
     assert!(
         matches!(result, Err(AskError::TooLong)),
-        "expected AskError::TooLong for {} bytes, got {result:?}",
-        MAX_REPLY + 1
+        "expected AskError::TooLong for {} bytes, got {}",
+        MAX_REPLY + 1,
+        outcome(&result)
+    );
+}
+
+/// What `ask` returned, a reply shown as bytes.
+fn outcome(result: &Result<Vec<u8>, AskError>) -> String {
+    match result {
+        Ok(reply) => format!("Ok, a reply of {} bytes {}", reply.len(), show(reply)),
+        Err(e) => format!("Err({e:?})"),
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
     );
 }

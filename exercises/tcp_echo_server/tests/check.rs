@@ -184,7 +184,9 @@ fn show(bytes: &[u8]) -> String {
 }
 
 /// Fails with a message a beginner can act on: what was expected, what came
-/// back, both with their byte counts, and where they first differ.
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
 fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
     if expected == got {
         return;

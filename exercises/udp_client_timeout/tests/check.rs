@@ -48,7 +48,7 @@ fn client() -> UdpSocket {
 fn hello_gets_hi() {
     let server = hi_server();
     let reply = ask_within_limit(client(), server, b"hello", LIMIT).unwrap();
-    assert_eq!(reply, b"hi");
+    assert_bytes("the reply to b'hello'", b"hi", &reply);
 }
 
 #[test]
@@ -57,8 +57,10 @@ fn no_server_is_a_timeout_not_a_hang() {
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let server = silent.local_addr().unwrap();
     let started = Instant::now();
-    let error =
-        ask_within_limit(client(), server, b"hello", Duration::from_millis(200)).unwrap_err();
+    let result = ask_within_limit(client(), server, b"hello", Duration::from_millis(200));
+    let Err(error) = result else {
+        panic!("expected NoReply, got {}", outcome(&result));
+    };
     assert!(started.elapsed() >= Duration::from_millis(200));
     match error {
         AskError::NoReply { server: s, timeout } => {
@@ -95,7 +97,8 @@ fn a_datagram_from_someone_else_is_not_the_reply() {
     let result = ask_within_limit(socket, server, b"hello", Duration::from_millis(300));
     assert!(
         matches!(result, Err(AskError::NoReply { .. })),
-        "the stranger's datagram was taken as the reply: {result:?}"
+        "the stranger's datagram was taken as the reply: {}",
+        outcome(&result)
     );
 }
 
@@ -108,7 +111,11 @@ fn the_real_reply_after_a_stranger_is_taken() {
         .send_to(b"not the reply", socket.local_addr().unwrap())
         .unwrap();
     let reply = ask_within_limit(socket, server, b"hello", LIMIT).unwrap();
-    assert_eq!(reply, b"hi");
+    assert_bytes(
+        "the reply, after a stranger's b'not the reply'",
+        b"hi",
+        &reply,
+    );
 }
 
 #[test]
@@ -143,6 +150,59 @@ fn strangers_cannot_keep_ask_waiting_past_its_timeout() {
     );
     assert!(
         matches!(result, Err(AskError::NoReply { .. })),
-        "expected NoReply, got {result:?}"
+        "expected NoReply, got {}",
+        outcome(&result)
+    );
+}
+
+/// What `ask` returned, a reply shown as bytes.
+fn outcome(result: &Result<Vec<u8>, AskError>) -> String {
+    match result {
+        Ok(reply) => format!("Ok, a reply of {} bytes {}", reply.len(), show(reply)),
+        Err(e) => format!("Err({e:?})"),
+    }
+}
+
+/// Bytes as Python shows them: `b'hello!'`; past 60 bytes, the start and the length.
+fn show(bytes: &[u8]) -> String {
+    const SHOWN: usize = 60;
+    let mut text = String::from("b'");
+    for &byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'\'' => text.push_str("\\'"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('\'');
+    if bytes.len() > SHOWN {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Fails with a message a beginner can act on: what was expected, what came
+/// back, both with their byte counts, and where they first differ. A failure
+/// points at the line that called it.
+#[track_caller]
+fn assert_bytes(what: &str, expected: &[u8], got: &[u8]) {
+    if expected == got {
+        return;
+    }
+    let first_difference = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    panic!(
+        "{what}: expected {} bytes {}, got {} bytes {} (they differ from byte {first_difference} on)",
+        expected.len(),
+        show(expected),
+        got.len(),
+        show(got)
     );
 }
