@@ -176,7 +176,7 @@ pub async fn run(
                 // Out of file descriptors (EMFILE), or a client that reset
                 // before we accepted it: log, breathe, go on.
                 eprintln!("accept failed: {error}");
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                tokio::time::sleep(netlab_common::serve::ACCEPT_RETRY_PAUSE).await;
                 continue;
             }
         };
