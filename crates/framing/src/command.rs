@@ -179,7 +179,8 @@ fn serve_client(
             Err(error) => return Err(error.into()),
         },
     };
-    // Now the connection holds a served slot (or is told the server is full).
+    // Now the connection holds a served slot (when every one is taken, it is
+    // closed instead, and the log says why).
     ticket.promote()?;
     match client.protocol {
         Protocol::Raw => serve_raw(&mut conn, peer)?,
