@@ -420,31 +420,33 @@ fn the_raw_server_also_waits_only_so_long_for_a_first_command() {
 
 #[test]
 fn the_client_explains_a_server_that_closed_without_answering() {
-    // A server that accepts and closes at once, as the lab's does past its
-    // first-command deadline or when it is full.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let closer = std::thread::spawn(move || {
-        let (conn, _) = listener.accept().unwrap();
-        drop(conn);
-    });
-    let output = run(
-        workspace_bin("framing"),
-        &[
-            "cmd-client",
-            "--addr",
-            &addr.to_string(),
-            "--protocol",
-            "prefix",
-        ],
-        b"echo hi\n",
-    );
-    closer.join().unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = stderr_text(&output);
-    assert!(
-        stderr.contains("closed the connection without answering")
-            && stderr.contains("--first-command-timeout"),
-        "{stderr}"
-    );
+    for protocol in ["raw", "ack", "prefix"] {
+        // A server that accepts and closes at once, as the lab's does past its
+        // first-command deadline or when it is full.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let closer = std::thread::spawn(move || {
+            let (conn, _) = listener.accept().unwrap();
+            drop(conn);
+        });
+        let output = run(
+            workspace_bin("framing"),
+            &[
+                "cmd-client",
+                "--addr",
+                &addr.to_string(),
+                "--protocol",
+                protocol,
+            ],
+            b"echo hi\n",
+        );
+        closer.join().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{protocol}");
+        let stderr = stderr_text(&output);
+        assert!(
+            stderr.contains("closed the connection without answering")
+                && stderr.contains("--first-command-timeout"),
+            "{protocol}: {stderr}"
+        );
+    }
 }

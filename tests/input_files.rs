@@ -13,7 +13,7 @@ use std::path::Path;
 
 use netlab_testkit::{run, stderr_text, workspace_bin};
 
-/// (program, the arguments before the file, the flag, a word the refusal says).
+/// (program, the arguments before the file, the flag).
 const FILE_FLAGS: &[(&str, &[&str], &str)] = &[
     (
         "auth",

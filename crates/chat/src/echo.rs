@@ -92,8 +92,16 @@ pub const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Clients `chat async-echo` serves at once; one address may hold a quarter of
 /// them (`netlab_common::admission`). A task is cheap, but each client is still a
-/// file descriptor and a buffer: past this a client is closed at once.
+/// file descriptor and a buffer. A new connection waits for its first message
+/// in one of [`MAX_ASYNC_WAITING`] slots besides; past those it is closed at
+/// once, and one that speaks while every served slot is taken is closed then.
 pub const MAX_ASYNC_CLIENTS: usize = 10_000;
+
+/// Connections `chat async-echo` holds while they have not sent their first
+/// message (at most `--first-message-timeout` each): a quarter of
+/// [`MAX_ASYNC_CLIENTS`], so that served and waiting clients together stay
+/// well within a process's usual open-file limit.
+pub const MAX_ASYNC_WAITING: usize = MAX_ASYNC_CLIENTS / 4;
 
 // ANCHOR: async_echo
 /// `chat async-echo`: the same echo as tokio tasks on an already bound listener.
@@ -103,8 +111,9 @@ pub async fn serve_async(
     first_message_timeout: Duration,
 ) -> io::Result<()> {
     let admission = Admission::new(Limits {
+        served: MAX_ASYNC_CLIENTS,
+        pending: MAX_ASYNC_WAITING,
         per_address: max_per_address,
-        ..Limits::for_slots(MAX_ASYNC_CLIENTS)
     });
     loop {
         let (mut socket, peer) = match listener.accept().await {

@@ -370,6 +370,7 @@ pub fn converse(conn: &mut TcpStream, config: &ClientConfig) -> Result<(), Clien
         },
         io::ErrorKind::UnexpectedEof
         | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe => ClientError::Closed { addr },
         _ => ClientError::Io {
             doing: format!("talking to {addr}"),
@@ -442,6 +443,9 @@ pub fn ask(conn: &mut TcpStream, protocol: Protocol, command: &[u8]) -> io::Resu
             // Python: length = int(phone.recv(1024).decode('utf-8'))
             let mut text = [0u8; MAX_LENGTH_TEXT];
             let n = conn.read(&mut text)?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
             let len = std::str::from_utf8(text.get(..n).unwrap_or_default())
                 .ok()
                 .and_then(|t| t.parse::<usize>().ok())

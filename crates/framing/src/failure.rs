@@ -41,9 +41,10 @@ impl From<ClientError> for Failure {
             ClientError::Connect { addr, error } => Failure::connect(addr, error),
             ClientError::Timeout { addr, timeout } => Failure::timeout(addr, timeout),
             ClientError::Closed { .. } => Failure::other(error.to_string()).explained(
-                "the lab's cmd-server closes a connection whose first command does not come \
-                 within its --first-command-timeout (10s by default), and one it cannot serve \
-                 (full, or your address's share used up: its stderr says which)",
+                "a lab command server closes a connection it cannot serve (full, or your \
+                 address's share used up: its log says which) and, without chapter 7's \
+                 handshake, one whose first command does not come within its \
+                 --first-command-timeout (10s by default)",
             ),
             ClientError::Io { doing, error } => Failure::io(doing, error),
         }

@@ -158,9 +158,10 @@ impl Admission {
     }
 
     /// What an accept loop calls before each `accept`: with [`WhenFull::Wait`],
-    /// blocks until a pending and a served slot are both free (meanwhile new
-    /// clients wait in the listen backlog); with [`WhenFull::Refuse`], returns
-    /// at once, and [`Admission::admit`] refuses whoever is over a limit.
+    /// blocks until a connection accepted now is sure of a served slot once it
+    /// is promoted (meanwhile new clients wait in the listen backlog); with
+    /// [`WhenFull::Refuse`], returns at once, and [`Admission::admit`] refuses
+    /// whoever is over a limit.
     pub fn before_accept(&self, when_full: WhenFull) {
         match when_full {
             WhenFull::Refuse => {}
@@ -168,11 +169,17 @@ impl Admission {
         }
     }
 
-    /// Blocks until a pending and a served slot are both free. The per-address
-    /// share is still checked by `admit`.
+    /// Blocks until a pending slot is free and the served slots outnumber the
+    /// connections already served *and* those still pending: each connection
+    /// accepted while waiting is then sure to be served when it is promoted,
+    /// however long its first bytes take (a pending one has a served slot kept
+    /// for it), and served plus pending never exceeds the served limit. The
+    /// per-address share is still checked by `admit`.
     fn wait_for_a_slot(&self) {
         let mut counts = self.counts();
-        while counts.pending >= counts.limits.pending || counts.served >= counts.limits.served {
+        while counts.pending >= counts.limits.pending
+            || counts.served + counts.pending >= counts.limits.served
+        {
             counts = self
                 .0
                 .freed

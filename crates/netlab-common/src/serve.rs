@@ -167,7 +167,8 @@ impl AcceptLoop {
                 ticket,
             };
             let handle = Arc::clone(&handle);
-            let mut thread = thread::Builder::new();
+            // Named after its client: a panic message says whose thread it was.
+            let mut thread = thread::Builder::new().name(format!("client {peer}"));
             if let Some(bytes) = self.stack_size {
                 thread = thread.stack_size(bytes);
             }
@@ -277,9 +278,11 @@ mod tests {
         };
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let release_rx = std::sync::Mutex::new(release_rx);
+        let (stopped_tx, stopped) = mpsc::channel::<()>();
         let running = {
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
+                let _returned = OnDrop(stopped_tx);
                 AcceptLoop::new(limits, WhenFull::Refuse)
                     .until(stop)
                     .on_refused(|conn, refused| {
@@ -323,11 +326,72 @@ mod tests {
         socket.connect(&addr.into()).unwrap();
         let mut other: TcpStream = socket.into();
         assert_eq!(read_some(&mut other), b'2');
-        // Stop: the flag, then one connection to wake the loop up.
+        // Stop: the flag, then one connection to wake the loop up; the loop
+        // must return (within the test's timeout, not whenever).
         stop.store(true, Ordering::SeqCst);
         drop(TcpStream::connect(addr).unwrap());
+        assert!(
+            stopped.recv_timeout(Duration::from_secs(10)).is_ok(),
+            "the loop did not return once stopped"
+        );
         running.join().unwrap();
         release_tx.send(()).unwrap();
         release_tx.send(()).unwrap();
+    }
+
+    /// Sends on its channel when dropped: when the thread holding it returns.
+    struct OnDrop(mpsc::Sender<()>);
+
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+
+    /// With `WhenFull::Wait`, a connection accepted is sure to be served once
+    /// it speaks, however late: a quiet pending connection keeps its served
+    /// slot, and the next client waits in the backlog instead of taking it.
+    #[test]
+    fn waiting_never_turns_away_a_client_that_was_accepted() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = Limits {
+            served: 1,
+            pending: 2,
+            per_address: 2,
+        };
+        std::thread::spawn(move || {
+            AcceptLoop::new(limits, WhenFull::Wait).run(&listener, |mut client| {
+                // Pending until the first byte, then served: an echo of one byte
+                // per read, in upper case.
+                let _ = client.conn.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut byte = [0u8; 1];
+                while let Ok(1) = client.conn.read(&mut byte) {
+                    if client.ticket.promote().is_err() {
+                        return; // refused: the connection closes
+                    }
+                    let _ = client.conn.write_all(&byte.to_ascii_uppercase());
+                }
+            });
+        });
+        let timeout = Some(Duration::from_secs(10));
+        // A connects and says nothing yet: pending, with the one served slot kept.
+        let mut a = TcpStream::connect(addr).unwrap();
+        a.set_read_timeout(timeout).unwrap();
+        // B speaks at once; it must wait in the backlog, not take A's slot.
+        let mut b = TcpStream::connect(addr).unwrap();
+        b.set_read_timeout(timeout).unwrap();
+        b.write_all(b"b").unwrap();
+        // A speaks now, and is served.
+        a.write_all(b"a").unwrap();
+        let mut reply = [0u8; 1];
+        a.read_exact(&mut reply)
+            .expect("A was accepted, so A is served");
+        assert_eq!(&reply, b"A");
+        // A leaves; B, accepted now, is served too.
+        drop(a);
+        b.read_exact(&mut reply)
+            .expect("B is served once A has left");
+        assert_eq!(&reply, b"B");
     }
 }
