@@ -163,13 +163,8 @@ pub async fn run(options: Options) -> Result<Report, BenchError> {
     }
     let seconds = began.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let percentile = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let index = ((latencies.len() - 1) as f64 * p).round() as usize;
-        f64::from(latencies[index.min(latencies.len() - 1)]) / 1000.0
-    };
+    let percentile =
+        |p: f64| super::nearest_rank(&latencies, p).map_or(0.0, |us| f64::from(us) / 1000.0);
     let round_trips = latencies.len() as u64;
     Ok(Report {
         clients,

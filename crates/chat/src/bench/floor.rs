@@ -360,10 +360,7 @@ pub fn members_of(addr: SocketAddr, options: Options) -> Result<(), FloorError> 
         )?;
     }
     waited_us.sort_unstable();
-    let at = |p: f64| {
-        let index = ((waited_us.len().saturating_sub(1)) as f64 * p).round() as usize;
-        waited_us.get(index).copied().unwrap_or(0)
-    };
+    let at = |p: f64| super::nearest_rank(&waited_us, p).unwrap_or(0);
     let waited = Waited {
         deliveries: waited_us.len() as u64,
         p50_us: at(0.50),

@@ -17,6 +17,15 @@ pub mod echo;
 pub mod floor;
 pub mod room;
 
+/// The value at fraction `p` of `sorted` (0.5 the median, 0.99 the 99th
+/// percentile, 1.0 the largest), by nearest rank; `None` when it is empty.
+/// Every benchmark of this chapter reports its latencies with it.
+pub fn nearest_rank<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
+    let last = sorted.len().checked_sub(1)?;
+    let index = (last as f64 * p).round() as usize;
+    sorted.get(index.min(last)).copied()
+}
+
 /// Refuses more clients than this process can open sockets for (each client is
 /// one file descriptor), before trying: a bad command line, not a crash
 /// half-way. A `nofile_limit` of 0 (unknown) refuses nothing.
@@ -104,6 +113,16 @@ impl std::error::Error for BenchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_rank_picks_the_median_the_tail_and_the_largest() {
+        let sorted: Vec<u32> = (1..=100).collect();
+        assert_eq!(nearest_rank(&sorted, 0.5), Some(51));
+        assert_eq!(nearest_rank(&sorted, 0.99), Some(99));
+        assert_eq!(nearest_rank(&sorted, 1.0), Some(100));
+        assert_eq!(nearest_rank(&[7u64], 0.99), Some(7));
+        assert_eq!(nearest_rank::<u32>(&[], 0.5), None);
+    }
 
     #[test]
     fn more_clients_than_open_files_is_refused_before_trying() {

@@ -253,13 +253,8 @@ pub async fn run(options: Options) -> Result<Report, BenchError> {
         .saturating_duration_since(send_start)
         .as_secs_f64();
     seen.latencies_us.sort_unstable();
-    let percentile = |p: f64| -> f64 {
-        let lat = &seen.latencies_us;
-        if lat.is_empty() {
-            return 0.0;
-        }
-        let index = ((lat.len() - 1) as f64 * p).round() as usize;
-        f64::from(lat[index.min(lat.len() - 1)]) / 1000.0
+    let percentile = |p: f64| {
+        super::nearest_rank(&seen.latencies_us, p).map_or(0.0, |us| f64::from(us) / 1000.0)
     };
     Ok(Report {
         clients,
