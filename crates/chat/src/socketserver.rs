@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use netlab_common::admission::{Limits, WhenFull};
+use netlab_common::deadline::first_bytes_within;
 use netlab_common::serve::{AcceptLoop, Accepted};
 use std::time::Duration;
 
@@ -154,6 +155,14 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
                     match first_bytes_within(&request, limit) {
                         Ok(true) => {}
                         Ok(false) => return, // closed without a word
+                        Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                            eprintln!(
+                                "{client_address}: nothing received within {}; closed \
+                                 (--first-message-timeout)",
+                                netlab_common::cli::humanize_duration(limit)
+                            );
+                            return;
+                        }
                         Err(error) => {
                             eprintln!("{client_address}: {error}");
                             return;
@@ -174,30 +183,6 @@ impl<H: RequestHandler> ThreadingTcpServer<H> {
         Ok(())
     }
     // ANCHOR_END: serve_forever
-}
-
-/// Waits at most `limit` for a new client's first bytes, leaving them in the
-/// socket for the handler. `false`: the client closed first.
-fn first_bytes_within(request: &TcpStream, limit: Duration) -> io::Result<bool> {
-    request.set_read_timeout(Some(limit))?;
-    match request.peek(&mut [0u8; 1]) {
-        Ok(n) => Ok(n > 0),
-        Err(error)
-            if matches!(
-                error.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "nothing received within {}; closed (--first-message-timeout)",
-                    netlab_common::cli::humanize_duration(limit)
-                ),
-            ))
-        }
-        Err(error) => Err(error),
-    }
 }
 
 /// Runs the handler on one connection with the idle timeout set.

@@ -31,7 +31,7 @@ use std::time::Duration;
 use netlab_common::admission::{Limits, Ticket, WhenFull};
 use netlab_common::bytes::python_repr;
 use netlab_common::cli::humanize_duration;
-use netlab_common::deadline::Deadline;
+use netlab_common::deadline::{Deadline, first_bytes_within};
 use netlab_common::serve::thread_per_client;
 use serde::Serialize;
 
@@ -227,20 +227,11 @@ fn first_command(
                 other.to_string(),
             )),
         },
-        Protocol::Raw | Protocol::Ack => {
-            let restore = conn.read_timeout()?;
-            conn.set_read_timeout(Some(limit))?;
-            let peeked = conn.peek(&mut [0u8; 1]);
-            conn.set_read_timeout(restore)?;
-            match peeked {
-                Ok(0) => Ok(FirstCommand::Closed),
-                Ok(_) => Ok(FirstCommand::InTheSocket),
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    Err(io::ErrorKind::TimedOut.into())
-                }
-                Err(error) => Err(error),
-            }
-        }
+        Protocol::Raw | Protocol::Ack => Ok(if first_bytes_within(conn, limit)? {
+            FirstCommand::InTheSocket
+        } else {
+            FirstCommand::Closed
+        }),
     }
 }
 

@@ -89,6 +89,25 @@ impl Drop for Deadline<'_> {
     }
 }
 
+/// Waits at most `limit` for a new client's first bytes, and leaves them in
+/// the socket for whoever reads next (`peek`). `Ok(true)`: bytes are waiting;
+/// `Ok(false)`: the client closed first; a client that stays silent is
+/// [`io::ErrorKind::TimedOut`] on every system. The connection's own read
+/// timeout is restored.
+pub fn first_bytes_within(conn: &TcpStream, limit: Duration) -> io::Result<bool> {
+    let restore = conn.read_timeout()?;
+    conn.set_read_timeout(Some(limit))?;
+    let peeked = conn.peek(&mut [0u8; 1]);
+    conn.set_read_timeout(restore)?;
+    match peeked {
+        Ok(n) => Ok(n > 0),
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+            Err(io::ErrorKind::TimedOut.into())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// A minimum average rate over every window of time: an upload that brings fewer
 /// than `min_bytes_per_sec × window` bytes in a window is too slow.
 ///
